@@ -1,0 +1,65 @@
+"""Datasets, samplers, data loading and image transforms on numpy arrays.
+
+Mirrors ``torch.utils.data`` and ``torchvision.datasets``/``transforms`` where they have
+the same thing. Batches are numpy arrays (or tuples/dicts of them), which the library's
+ops accept directly.
+
+Examples
+--------
+>>> from autograd_np.data import CIFAR10, DataLoader, transforms as T
+>>> train = CIFAR10(train=True, transform=T.Compose([
+...     T.RandomCrop(32, padding=4, generator=1), T.RandomHorizontalFlip(generator=2),
+...     T.ToFloat(), T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+... ]))  # doctest: +SKIP
+>>> loader = DataLoader(train, batch_size=128, shuffle=True, generator=0, prefetch=2)
+... # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from autograd_np.data import transforms
+from autograd_np.data._root import ENV_VAR, default_data_root
+from autograd_np.data.cifar import CIFAR10
+from autograd_np.data.collate import default_collate
+from autograd_np.data.dataloader import DataLoader
+from autograd_np.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from autograd_np.data.download import download_file
+from autograd_np.data.errors import DatasetError, DatasetNotFoundError, DownloadError
+from autograd_np.data.mnist import MNIST, FashionMNIST, read_idx
+from autograd_np.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
+from autograd_np.data.vision import ImageArrayDataset
+
+__all__ = [
+    "CIFAR10",
+    "ENV_VAR",
+    "MNIST",
+    "BatchSampler",
+    "ConcatDataset",
+    "DataLoader",
+    "Dataset",
+    "DatasetError",
+    "DatasetNotFoundError",
+    "DownloadError",
+    "FashionMNIST",
+    "ImageArrayDataset",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "Subset",
+    "SubsetRandomSampler",
+    "TensorDataset",
+    "WeightedRandomSampler",
+    "default_collate",
+    "default_data_root",
+    "download_file",
+    "random_split",
+    "read_idx",
+    "transforms",
+]
