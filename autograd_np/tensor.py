@@ -1,0 +1,747 @@
+"""The Tensor: an ndarray, an optional gradient, and the node of the op that made it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from autograd_np import grad_mode
+from autograd_np._dtypes import DTypeLike, is_floating, to_array
+
+if TYPE_CHECKING:
+    from autograd_np.function import Node
+
+__all__ = ["Tensor", "TensorLike"]
+
+# Tensor has methods named int, float and bool (PyTorch's conversions), which shadow the
+# builtins inside the class body; annotations there use these aliases.
+_int = int
+_float = float
+_bool = bool
+
+TensorLike = Union["Tensor", np.ndarray, float, int, bool, Sequence[Any]]
+Axis = int | Sequence[int] | None
+
+
+class _Version:
+    """A counter of in-place changes, shared by a tensor and the tensors that alias it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it.
+
+    Parameters
+    ----------
+    data : array_like
+        numpy arrays and numpy scalars keep their dtype and are not copied; Python floats
+        (and lists of them) become float32, Python ints int64.
+    dtype : numpy dtype, optional
+        Convert to this dtype.
+    requires_grad : bool, default False
+        Record operations on this tensor so that ``backward`` can compute its gradient.
+        Only floating-point tensors can require grad.
+
+    Attributes
+    ----------
+    data : np.ndarray
+        The values. Changing them in place behind the engine's back is not tracked; use the
+        in-place methods (``add_``, ``mul_``, ``copy_``...) under ``no_grad`` instead.
+    grad : Tensor or None
+        The accumulated gradient, set by ``backward`` on leaves (and on tensors that called
+        ``retain_grad``).
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_hooks",
+        "_leaf_requires_grad",
+        "_node",
+        "_retains_grad",
+        "_version_box",
+        "data",
+        "grad",
+    )
+
+    # Make numpy defer to our reflected operators: ndarray + Tensor -> Tensor.__radd__.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    data: np.ndarray
+    grad: Tensor | None
+    _node: Node | None
+
+    def __init__(
+        self, data: Any, *, dtype: DTypeLike | None = None, requires_grad: _bool = False
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = to_array(data, dtype)
+        self.grad = None
+        self._node = None
+        self._version_box = _Version()
+        self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._retains_grad = False
+        self._leaf_requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: np.ndarray, node: Node | None = None) -> Tensor:
+        """Wrap an op's output without any conversion (the engine's fast path)."""
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t._node = node
+        t._version_box = _Version()
+        t._hooks = None
+        t._retains_grad = False
+        t._leaf_requires_grad = False
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self) -> _bool:
+        """Whether operations on this tensor are recorded for backward."""
+        return self._node is not None or self._leaf_requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: _bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> _bool:
+        """True for tensors not produced by a recorded op (parameters, inputs, constants)."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        """The node of the op that produced this tensor, or None for leaves."""
+        return self._node
+
+    @property
+    def shape(self) -> tuple[_int, ...]:
+        """The shape, as a tuple of ints."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> _int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The numpy dtype of the values."""
+        return self.data.dtype
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with all axes reversed (``x.T`` as in numpy)."""
+        return _shape.transpose(self)
+
+    @property
+    def mT(self) -> Tensor:
+        """The tensor with its last two axes swapped (a batch of matrices transposed)."""
+        return _shape.swapaxes(self, -1, -2)
+
+    @property
+    def _version(self) -> _int:
+        """How many in-place changes this tensor's values have had."""
+        return self._version_box.value
+
+    def _bump_version(self) -> None:
+        """Record an in-place change of ``data`` (for code that mutates ``data`` directly)."""
+        self._version_box.value += 1
+
+    def size(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
+        """The shape, or the length of one dimension when ``dim`` is given."""
+        if dim is None:
+            return self.data.shape
+        return int(self.data.shape[dim])
+
+    def numel(self) -> _int:
+        """The number of elements."""
+        return int(self.data.size)
+
+    def __len__(self) -> _int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self.data.shape[0])
+
+    def dim(self) -> _int:
+        """The number of dimensions (PyTorch's name for ``ndim``)."""
+        return self.data.ndim
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.data.shape}")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The values as an ndarray (shared, not copied).
+
+        Raises for tensors that require grad, as PyTorch does: use ``x.detach().numpy()``.
+        """
+        if self.requires_grad:
+            raise RuntimeError(
+                "numpy() on a tensor that requires grad would drop it from the graph; "
+                "use tensor.detach().numpy() instead"
+            )
+        return self.data
+
+    def __array__(self, dtype: DTypeLike | None = None, copy: _bool | None = None) -> np.ndarray:
+        arr = self.numpy()
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
+
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
+        return self.data.tolist()
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{self._node.name()}>")
+        elif self._leaf_requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    def __bool__(self) -> _bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                "use .any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> _float:
+        return float(self.item())
+
+    def __int__(self) -> _int:
+        return int(self.item())
+
+    def __index__(self) -> _int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be used as an index")
+        return int(self.data.item())
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self.data.shape[0]):
+            yield self[i]
+
+    def __hash__(self) -> _int:
+        return id(self)
+
+    # ------------------------------------------------------------------ graph control
+    def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
+        """Set whether this leaf records operations; returns ``self``."""
+        if self._node is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "requires_grad_(False) on a non-leaf tensor; use detach() to get a tensor "
+                    "outside the graph"
+                )
+            return self
+        if requires_grad and not is_floating(self.data.dtype):
+            raise RuntimeError(
+                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+            )
+        self._leaf_requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's values (and in-place version counter)."""
+        t = Tensor._make(self.data)
+        t._version_box = self._version_box
+        return t
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place; returns ``self``."""
+        self._node = None
+        self._leaf_requires_grad = False
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy of the values that stays in the graph (gradient flows back unchanged)."""
+        return _elementwise.clone(self)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self._node is not None and not self._retains_grad:
+            self._retains_grad = True
+            self._node.retain(self)
+
+    @property
+    def retains_grad(self) -> _bool:
+        """True after ``retain_grad()`` on a non-leaf tensor."""
+        return self._retains_grad
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Call ``hook(grad)`` whenever the gradient of this tensor is computed.
+
+        The hook may return a tensor to use in place of ``grad``. Returns a handle whose
+        ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self._node is not None:
+            if self._node.tensor_hooks is None:
+                self._node.tensor_hooks = []
+            hooks = self._node.tensor_hooks
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def backward(
+        self,
+        gradient: TensorLike | None = None,
+        retain_graph: _bool | None = None,
+        create_graph: _bool = False,
+        inputs: Sequence[Tensor] | None = None,
+    ) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves.
+
+        Parameters
+        ----------
+        gradient : array_like, optional
+            The gradient with respect to this tensor (the cotangent). Needed unless this
+            tensor has one element.
+        retain_graph : bool, optional
+            Keep the graph for another backward; defaults to ``create_graph``.
+        create_graph : bool, default False
+            Record the backward pass itself, so the gradients can be differentiated again.
+        inputs : sequence of Tensor, optional
+            Accumulate only into these tensors.
+        """
+        from autograd_np.autograd import backward
+
+        backward(
+            self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
+        )
+
+    # ------------------------------------------------------------------ dtype
+    def astype(self, dtype: DTypeLike) -> Tensor:
+        """Convert to ``dtype``; differentiable between floating dtypes."""
+        return _elementwise.astype(self, dtype)
+
+    def to(self, dtype: DTypeLike) -> Tensor:
+        """Convert to ``dtype`` (the CPU is the only device)."""
+        return self.astype(dtype)
+
+    def type(self, dtype: DTypeLike) -> Tensor:
+        """Convert to ``dtype``."""
+        return self.astype(dtype)
+
+    def float(self) -> Tensor:
+        """Convert to float32."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """Convert to float64."""
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        """Convert to int64."""
+        return self.astype(np.int64)
+
+    def int(self) -> Tensor:
+        """Convert to int32."""
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        """Convert to bool."""
+        return self.astype(np.bool_)
+
+    def is_floating_point(self) -> _bool:
+        """True for floating-point dtypes."""
+        return is_floating(self.data.dtype)
+
+    # ------------------------------------------------------------------ in place
+    def _check_inplace(self, name: str) -> None:
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            kind = "a leaf tensor" if self._node is None else "a tensor"
+            raise RuntimeError(
+                f"{name}: in-place change of {kind} that requires grad while grad mode is on; "
+                "wrap it in `with no_grad():` or use the out-of-place op"
+            )
+
+    def _inplace(self, name: str, values: Any) -> Tensor:
+        self._check_inplace(name)
+        src = values.data if isinstance(values, Tensor) else values
+        np.copyto(self.data, src, casting="unsafe")
+        self._version_box.value += 1
+        return self
+
+    def copy_(self, src: TensorLike) -> Tensor:
+        """Copy ``src`` (broadcast) into this tensor's values in place."""
+        return self._inplace("copy_", src)
+
+    def fill_(self, value: _float) -> Tensor:
+        """Fill with ``value`` in place."""
+        return self._inplace("fill_", value)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place."""
+        return self._inplace("zero_", 0)
+
+    def add_(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
+        """``self += alpha * other`` in place."""
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace("add_", self.data + (o if alpha == 1.0 else alpha * np.asarray(o)))
+
+    def sub_(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
+        """``self -= alpha * other`` in place."""
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace("sub_", self.data - (o if alpha == 1.0 else alpha * np.asarray(o)))
+
+    def mul_(self, other: TensorLike) -> Tensor:
+        """``self *= other`` in place."""
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace("mul_", self.data * o)
+
+    def div_(self, other: TensorLike) -> Tensor:
+        """``self /= other`` in place."""
+        o = other.data if isinstance(other, Tensor) else other
+        return self._inplace("div_", self.data / o)
+
+    def clamp_(self, min: _float | None = None, max: _float | None = None) -> Tensor:
+        """Clip the values to ``[min, max]`` in place."""
+        return self._inplace("clamp_", np.clip(self.data, min, max))
+
+    def _inplace_or_new(self, name: str, other: TensorLike, op: Callable[..., Tensor]) -> Tensor:
+        # ``x += y`` mutates x when nothing is being recorded, as in PyTorch; when autograd
+        # must see the op it rebinds the name to an out-of-place result instead.
+        other_rg = isinstance(other, Tensor) and other.requires_grad
+        if grad_mode.is_grad_enabled() and (self.requires_grad or other_rg):
+            return op(self, other)
+        result = op(self, other).data
+        if result.shape != self.data.shape or not np.can_cast(
+            result.dtype, self.data.dtype, "same_kind"
+        ):
+            raise RuntimeError(
+                f"{name}: result of shape {result.shape} and dtype {result.dtype} cannot be "
+                f"stored in place into a tensor of shape {self.data.shape} and dtype "
+                f"{self.data.dtype}"
+            )
+        return self._inplace(name, result)
+
+    def __iadd__(self, other: TensorLike) -> Tensor:
+        return self._inplace_or_new("+=", other, _elementwise.add)
+
+    def __isub__(self, other: TensorLike) -> Tensor:
+        return self._inplace_or_new("-=", other, _elementwise.subtract)
+
+    def __imul__(self, other: TensorLike) -> Tensor:
+        return self._inplace_or_new("*=", other, _elementwise.multiply)
+
+    def __itruediv__(self, other: TensorLike) -> Tensor:
+        return self._inplace_or_new("/=", other, _elementwise.divide)
+
+    def __setitem__(self, key: Any, value: TensorLike) -> None:
+        self._check_inplace("__setitem__")
+        if isinstance(key, Tensor):
+            key = key.data
+        self.data[key] = value.data if isinstance(value, Tensor) else value
+        self._version_box.value += 1
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: TensorLike) -> Tensor:
+        return _elementwise.add(self, other)
+
+    def __radd__(self, other: TensorLike) -> Tensor:
+        return _elementwise.add(other, self)
+
+    def __sub__(self, other: TensorLike) -> Tensor:
+        return _elementwise.subtract(self, other)
+
+    def __rsub__(self, other: TensorLike) -> Tensor:
+        return _elementwise.subtract(other, self)
+
+    def __mul__(self, other: TensorLike) -> Tensor:
+        return _elementwise.multiply(self, other)
+
+    def __rmul__(self, other: TensorLike) -> Tensor:
+        return _elementwise.multiply(other, self)
+
+    def __truediv__(self, other: TensorLike) -> Tensor:
+        return _elementwise.divide(self, other)
+
+    def __rtruediv__(self, other: TensorLike) -> Tensor:
+        return _elementwise.divide(other, self)
+
+    def __pow__(self, other: TensorLike) -> Tensor:
+        return _elementwise.power(self, other)
+
+    def __rpow__(self, other: TensorLike) -> Tensor:
+        return _elementwise.power(other, self)
+
+    def __matmul__(self, other: TensorLike) -> Tensor:
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other: TensorLike) -> Tensor:
+        return _linalg.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _elementwise.negative(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _elementwise.abs(self)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _elementwise.equal(self, other)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return _elementwise.not_equal(self, other)
+
+    def __lt__(self, other: TensorLike) -> Tensor:
+        return _elementwise.less(self, other)
+
+    def __le__(self, other: TensorLike) -> Tensor:
+        return _elementwise.less_equal(self, other)
+
+    def __gt__(self, other: TensorLike) -> Tensor:
+        return _elementwise.greater(self, other)
+
+    def __ge__(self, other: TensorLike) -> Tensor:
+        return _elementwise.greater_equal(self, other)
+
+    def __invert__(self) -> Tensor:
+        return _elementwise.logical_not(self)
+
+    def __and__(self, other: TensorLike) -> Tensor:
+        return _elementwise.logical_and(self, other)
+
+    def __or__(self, other: TensorLike) -> Tensor:
+        return _elementwise.logical_or(self, other)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return _indexing.getitem(self, key)
+
+    # ------------------------------------------------------- methods (numpy and PyTorch names)
+    # Each delegates to the function of the same name in autograd_np.ops; see there for docs.
+    def exp(self) -> Tensor:
+        return _elementwise.exp(self)
+
+    def log(self) -> Tensor:
+        return _elementwise.log(self)
+
+    def log1p(self) -> Tensor:
+        return _elementwise.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _elementwise.expm1(self)
+
+    def sqrt(self) -> Tensor:
+        return _elementwise.sqrt(self)
+
+    def sin(self) -> Tensor:
+        return _elementwise.sin(self)
+
+    def cos(self) -> Tensor:
+        return _elementwise.cos(self)
+
+    def tanh(self) -> Tensor:
+        return _elementwise.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _elementwise.sigmoid(self)
+
+    def abs(self) -> Tensor:
+        return _elementwise.abs(self)
+
+    def sign(self) -> Tensor:
+        return _elementwise.sign(self)
+
+    def square(self) -> Tensor:
+        return _elementwise.square(self)
+
+    def reciprocal(self) -> Tensor:
+        return _elementwise.reciprocal(self)
+
+    def pow(self, exponent: TensorLike) -> Tensor:
+        return _elementwise.power(self, exponent)
+
+    def clip(self, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
+        return _elementwise.clip(self, min, max)
+
+    clamp = clip
+
+    def maximum(self, other: TensorLike) -> Tensor:
+        return _elementwise.maximum(self, other)
+
+    def minimum(self, other: TensorLike) -> Tensor:
+        return _elementwise.minimum(self, other)
+
+    def relu(self) -> Tensor:
+        return _elementwise.relu(self)
+
+    def sum(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.sum(self, axis, keepdims, **kw)
+
+    def mean(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.mean(self, axis, keepdims, **kw)
+
+    def prod(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.prod(self, axis, keepdims, **kw)
+
+    def var(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.var(self, axis, keepdims, **kw)
+
+    def std(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.std(self, axis, keepdims, **kw)
+
+    def max(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Any:
+        return _reduction.max(self, axis, keepdims, **kw)
+
+    def min(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Any:
+        return _reduction.min(self, axis, keepdims, **kw)
+
+    def amax(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.amax(self, axis, keepdims, **kw)
+
+    def amin(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.amin(self, axis, keepdims, **kw)
+
+    def argmax(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.argmax(self, axis, keepdims, **kw)
+
+    def argmin(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.argmin(self, axis, keepdims, **kw)
+
+    def logsumexp(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
+        return _reduction.logsumexp(self, axis, keepdims, **kw)
+
+    def cumsum(self, axis: _int | None = None, **kw: Any) -> Tensor:
+        return _reduction.cumsum(self, axis, **kw)
+
+    def norm(
+        self, ord: Any = None, axis: Axis = None, keepdims: _bool = False, **kw: Any
+    ) -> Tensor:
+        return _reduction.norm(self, ord, axis, keepdims, **kw)
+
+    def all(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
+        ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
+        return Tensor._make(np.asarray(np.all(self.data, axis=ax, keepdims=keepdims)))
+
+    def any(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
+        ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
+        return Tensor._make(np.asarray(np.any(self.data, axis=ax, keepdims=keepdims)))
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _shape.reshape(self, _shape_args(shape))
+
+    def view(self, *shape: Any) -> Tensor:
+        return _shape.reshape(self, _shape_args(shape))
+
+    def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """``x.transpose(d0, d1)`` swaps two dims (PyTorch); ``x.transpose()`` reverses all
+        and ``x.transpose((2, 0, 1))`` permutes (numpy)."""
+        if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+            return _shape.swapaxes(self, axes[0], axes[1])
+        return _shape.transpose(self, _shape_args(axes) if axes else None)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _shape.permute(self, _shape_args(dims))
+
+    def swapaxes(self, axis1: _int, axis2: _int) -> Tensor:
+        return _shape.swapaxes(self, axis1, axis2)
+
+    def squeeze(self, axis: Axis = None, **kw: Any) -> Tensor:
+        return _shape.squeeze(self, axis, **kw)
+
+    def unsqueeze(self, dim: _int) -> Tensor:
+        return _shape.unsqueeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return _shape.expand(self, *_shape_args(sizes))
+
+    def broadcast_to(self, shape: Sequence[_int]) -> Tensor:
+        return _shape.broadcast_to(self, shape)
+
+    def repeat(self, *repeats: Any) -> Tensor:
+        return _shape.tile(self, _shape_args(repeats))
+
+    def tile(self, reps: Sequence[_int]) -> Tensor:
+        return _shape.tile(self, reps)
+
+    def flip(self, axis: Axis = None, **kw: Any) -> Tensor:
+        return _shape.flip(self, axis, **kw)
+
+    def split(self, split_size_or_sections: Any, dim: _int = 0) -> list[Tensor]:
+        return _shape.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: _int, dim: _int = 0) -> list[Tensor]:
+        return _shape.chunk(self, chunks, dim)
+
+    def gather(self, dim: _int, index: TensorLike) -> Tensor:
+        return _indexing.gather(self, dim, index)
+
+    def index_select(self, dim: _int, index: TensorLike) -> Tensor:
+        return _indexing.index_select(self, dim, index)
+
+    def matmul(self, other: TensorLike) -> Tensor:
+        return _linalg.matmul(self, other)
+
+    def dot(self, other: TensorLike) -> Tensor:
+        return _linalg.dot(self, other)
+
+
+def _shape_args(args: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+# The op modules import Tensor, so they are bound after the class exists.
+from autograd_np.ops import elementwise as _elementwise  # noqa: E402
+from autograd_np.ops import indexing as _indexing  # noqa: E402
+from autograd_np.ops import linalg as _linalg  # noqa: E402
+from autograd_np.ops import reduction as _reduction  # noqa: E402
+from autograd_np.ops import shape as _shape  # noqa: E402
