@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the optim work (issue 4)."""
+
+__all__: list[str] = []
