@@ -4,15 +4,24 @@ Mirrors ``torch.utils.data`` and ``torchvision.datasets``/``transforms`` where t
 the same thing. Batches are numpy arrays (or tuples/dicts of them), which the library's
 ops accept directly.
 
+Datasets are found under a root directory: the ``root`` argument, else the environment
+variable ``AUTOGRAD_NP_DATA``, else ``$XDG_CACHE_HOME/autograd_np`` (``~/.cache/autograd_np``),
+in ``mnist/``, ``fashion-mnist/`` and ``cifar10/``. Nothing is downloaded unless
+``download=True``.
+
 Examples
 --------
 >>> from autograd_np.data import CIFAR10, DataLoader, transforms as T
->>> train = CIFAR10(train=True, transform=T.Compose([
-...     T.RandomCrop(32, padding=4, generator=1), T.RandomHorizontalFlip(generator=2),
-...     T.ToFloat(), T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
-... ]))  # doctest: +SKIP
->>> loader = DataLoader(train, batch_size=128, shuffle=True, generator=0, prefetch=2)
-... # doctest: +SKIP
+>>> augment = T.Compose([
+...     T.RandomCrop(32, padding=4, padding_mode="reflect", generator=1),
+...     T.RandomHorizontalFlip(generator=2),
+...     T.ToFloat(),
+...     T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+... ])
+>>> train = CIFAR10(train=True, transform=augment)  # doctest: +SKIP
+>>> loader = DataLoader(train, batch_size=128, shuffle=True, prefetch=2)  # doctest: +SKIP
+>>> for images, labels in loader:  # doctest: +SKIP
+...     pass  # images: (128, 3, 32, 32) float32, labels: (128,) int64
 """
 
 from __future__ import annotations

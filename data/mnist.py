@@ -76,7 +76,7 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     Examples
     --------
     >>> labels = read_idx("/data/mnist/train-labels-idx1-ubyte.gz")  # doctest: +SKIP
-    >>> labels.shape, labels.dtype
+    >>> labels.shape, labels.dtype  # doctest: +SKIP
     ((60000,), dtype('uint8'))
     """
     p = Path(path)
@@ -150,10 +150,9 @@ class MNIST(ImageArrayDataset):
     Examples
     --------
     >>> from autograd_np.data import MNIST, DataLoader, transforms as T
-    >>> train = MNIST(train=True, transform=T.Compose([T.ToFloat(),
-    ...                                                  T.Normalize(0.1307, 0.3081)]))
-    >>> ... # doctest: +SKIP
-    >>> x, y = next(iter(DataLoader(train, batch_size=64, shuffle=True, generator=0)))
+    >>> normalize = T.Compose([T.ToFloat(), T.Normalize(0.1307, 0.3081)])
+    >>> train = MNIST(train=True, transform=normalize)  # doctest: +SKIP
+    >>> x, y = next(iter(DataLoader(train, batch_size=64, shuffle=True)))  # doctest: +SKIP
     >>> x.shape, x.dtype, y.dtype  # doctest: +SKIP
     ((64, 1, 28, 28), dtype('float32'), dtype('int64'))
     """
