@@ -121,6 +121,10 @@ class DataLoader(Generic[T_co]):
     replays in the same order (skip the batches already done). Random transforms have
     their own ``generator``; save and restore its state the same way.
 
+    The prefetch thread calls the dataset (and its transforms) from a background
+    thread. Two prefetching loops over datasets sharing one random transform at the
+    same time stay correct (numpy generators are thread-safe) but not reproducible.
+
     Examples
     --------
     >>> import numpy as np

@@ -7,7 +7,7 @@ import datetime
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,7 +47,7 @@ def _fetch(url: str, part: Path, timeout: float) -> tuple[int, str, str]:
     sha = hashlib.sha256()
     size = 0
     request = urllib.request.Request(url, headers={"User-Agent": "autograd_np"})
-    with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "wb") as out:
+    with urllib.request.urlopen(request, timeout=timeout) as response, open(part, "xb") as out:
         length = response.headers.get("Content-Length")
         while chunk := response.read(_CHUNK):
             out.write(chunk)
@@ -70,8 +70,8 @@ def _record(folder: Path, filename: str, entry: dict[str, object]) -> None:
         except (OSError, ValueError):
             records = {}
     records[filename] = entry
-    fd, tmp = tempfile.mkstemp(prefix=LOG_NAME + ".", suffix=".tmp", dir=folder)
-    with os.fdopen(fd, "w") as fh:
+    tmp = folder / f"{LOG_NAME}.{secrets.token_hex(6)}.tmp"
+    with open(tmp, "x") as fh:
         json.dump(records, fh, indent=2, sort_keys=True)
     os.replace(tmp, log)
 
@@ -132,9 +132,7 @@ def download_file(
     failures: list[str] = []
     for base in mirrors:
         url = _url(base, filename)
-        fd, tmp = tempfile.mkstemp(prefix=filename + ".", suffix=".part", dir=dest_dir)
-        os.close(fd)
-        part = Path(tmp)
+        part = dest_dir / f"{filename}.{secrets.token_hex(6)}.part"
         try:
             size, got_md5, sha256 = _fetch(url, part, timeout)
             if got_md5 != md5.lower():
