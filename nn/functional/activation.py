@@ -1,3 +1,515 @@
-"""Placeholder: filled in by the nn work (issue 3)."""
+"""Activation functions and the softmax family (PyTorch's ``torch.nn.functional`` names).
 
-__all__: list[str] = []
+``relu``, ``sigmoid`` and ``tanh`` are the engine's own primitives (one registry entry each);
+the others are primitives declared here, with VJPs in differentiable Tensor ops, or
+composites of engine ops. ``erf`` is implemented here (numpy has none) for the exact GELU.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+from autograd_np.function import Sample, Sampler, composite, primitive
+from autograd_np.ops._axes import normalize_axis
+from autograd_np.ops._specs import unary
+from autograd_np.ops.elementwise import (
+    add,
+    clip,
+    exp,
+    multiply,
+    negative,
+    relu,
+    sigmoid,
+    square,
+    subtract,
+    tanh,
+    where,
+)
+from autograd_np.ops.reduction import sum as _sum
+from autograd_np.tensor import Tensor, TensorLike
+
+__all__ = [
+    "elu",
+    "gelu",
+    "hardtanh",
+    "leaky_relu",
+    "log_softmax",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "tanh",
+]
+
+
+def _tensor(x: TensorLike) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _mask(condition: np.ndarray, dtype: np.dtype[Any]) -> Tensor:
+    """A constant 0/1 tensor of ``dtype``."""
+    return Tensor._make(condition.astype(dtype))
+
+
+# ---------------------------------------------------------------------- erf
+# Chebyshev interpolants of our own, fitted in float64 at 400 Chebyshev nodes against
+# Python's math.erf / math.erfc (max relative error about 2e-15 over the whole line):
+#   |x| < 1.5:       erf(x)  = x * S(t),               t = x^2 / 1.125 - 1
+#   1.5 <= |x| < 6:  erfc(|x|) = exp(-x^2) * L(t),     t = 2 (1/|x| - 1/6) / (1/1.5 - 1/6) - 1
+#   |x| >= 6:        erf(x) = sign(x) (erfc(6) ~ 2e-17 is below float64 resolution near 1)
+_ERF_SMALL = (
+    0.8510894713106234,
+    -0.23785121267820364,
+    0.03469122300310848,
+    -0.00426410280448518,
+    0.00044091979333001503,
+    -3.901387128621927e-05,
+    3.0057567849434867e-06,
+    -2.0467950133744577e-07,
+    1.2474368263131486e-08,
+    -6.875750975440497e-10,
+    3.4576874442701245e-11,
+    -1.5981186090712807e-12,
+    6.823621825439688e-14,
+    -2.637755330588743e-15,
+    6.280369834735103e-17,
+)
+_ERFC_LARGE = (
+    0.21278522070247846,
+    0.11446777896269983,
+    -0.005659164948436235,
+    -5.65614681590592e-05,
+    5.466007785431268e-05,
+    -6.8586393303446925e-06,
+    2.9382872436509964e-07,
+    6.328670005510536e-08,
+    -1.7458147250711972e-08,
+    2.2202901176977563e-09,
+    -8.519947626321742e-11,
+    -3.378438223899374e-11,
+    1.0052795894438312e-11,
+    -1.5446134205745966e-12,
+    1.0882832218573277e-13,
+    1.6462230309609865e-14,
+    -7.615480589071785e-15,
+    1.5857933832706136e-15,
+    -1.7271017045521533e-16,
+)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _chebval(t: np.ndarray, coeffs: tuple[float, ...]) -> np.ndarray:
+    """Clenshaw's recurrence for ``sum_k c_k T_k(t)``; Python-float coefficients keep the
+    dtype of ``t``."""
+    b1 = np.zeros_like(t)
+    b2 = np.zeros_like(t)
+    two_t = 2 * t
+    for c in coeffs[:0:-1]:
+        b1, b2 = two_t * b1 - b2 + c, b1
+    return t * b1 - b2 + coeffs[0]
+
+
+def erf_numpy(x: np.ndarray) -> np.ndarray:
+    """The error function of a float array, in its own dtype (about 2e-15 relative error in
+    float64, a few ulps in float32)."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
+    flat = x.reshape(-1)
+    out = np.sign(flat)  # |x| >= 6 (and nan, which stays nan)
+    ax = np.abs(flat)
+    small = ax < 1.5
+    if small.any():
+        xs = flat[small]
+        out[small] = xs * _chebval(xs * xs * (1 / 1.125) - 1, _ERF_SMALL)
+    mid = (ax >= 1.5) & (ax < 6.0)
+    if mid.any():
+        am = ax[mid]
+        lo, hi = 1.0 / 6.0, 1.0 / 1.5
+        t = (1 / am - lo) * (2 / (hi - lo)) - 1
+        erfc = np.exp(-am * am) * _chebval(t, _ERFC_LARGE)
+        out[mid] = np.sign(flat[mid]) * (1 - erfc)
+    return out.reshape(x.shape)
+
+
+@primitive(
+    "nn.functional.erf", spec=unary(low=-4.0, high=4.0), ref=np.vectorize(math.erf), saves=(0,)
+)
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function ``2/sqrt(pi) * integral_0^x exp(-t^2) dt``, elementwise.
+
+    Accurate to about 2e-15 relative error in float64 (numpy has no erf of its own).
+    """
+    return erf_numpy(x)
+
+
+@erf.defvjp
+def _erf_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
+    # d erf(x) = 2/sqrt(pi) exp(-x^2) dx
+    return multiply(g, multiply(exp(negative(square(x))), _TWO_OVER_SQRT_PI))
+
+
+# ---------------------------------------------------------------------- piecewise linear
+def _leaky_relu_spec(s: Sampler) -> Sample:
+    x = s.array(s.shape(), avoid=(0.0,))
+    return Sample((x,), {"negative_slope": s.choice([0.01, 0.2, -0.5])})
+
+
+def _leaky_relu_ref(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
+    return np.where(x > 0, x, x * negative_slope)
+
+
+@primitive("nn.functional.leaky_relu", spec=_leaky_relu_spec, ref=_leaky_relu_ref, saves=(0,))
+def _leaky_relu(x: np.ndarray, *, negative_slope: float) -> np.ndarray:
+    return np.where(x > 0, x, x * negative_slope)
+
+
+@_leaky_relu.defvjp
+def _leaky_relu_vjp(g: Tensor, out: Tensor, x: Tensor, *, negative_slope: float) -> Tensor:
+    # d leaky_relu = ([x > 0] + slope [x <= 0]) dx
+    slope = np.where(x.data > 0, 1.0, negative_slope).astype(g.dtype)
+    return multiply(g, Tensor._make(slope))
+
+
+@_leaky_relu.expose
+def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
+    """``x`` where ``x > 0``, else ``negative_slope * x``.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    negative_slope : float, default 0.01
+        The slope for negative inputs.
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> import autograd_np.nn.functional as F
+    >>> F.leaky_relu(ag.tensor([-1.0, 2.0]), 0.1)
+    tensor([-0.1,  2. ])
+    """
+    return _leaky_relu(_tensor(input), negative_slope=float(negative_slope))
+
+
+def _hardtanh_spec(s: Sampler) -> Sample:
+    x = s.array(s.shape(), low=-3.0, high=3.0, avoid=(-1.0, 0.5))
+    return Sample((x,), {"min_val": -1.0, "max_val": 0.5})
+
+
+@composite(
+    "nn.functional.hardtanh",
+    spec=_hardtanh_spec,
+    ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
+)
+def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """Clamp to ``[min_val, max_val]``; the gradient is 1 inside (bounds included), else 0.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    min_val, max_val : float
+        The bounds (``min_val <= max_val``).
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
+    return clip(_tensor(input), float(min_val), float(max_val))
+
+
+@composite(
+    "nn.functional.relu6",
+    spec=unary(low=-2.0, high=8.0, avoid=(0.0, 6.0)),
+    ref=lambda x: np.clip(x, 0.0, 6.0),
+)
+def relu6(input: TensorLike) -> Tensor:
+    """``min(max(x, 0), 6)``, elementwise."""
+    return clip(_tensor(input), 0.0, 6.0)
+
+
+# ---------------------------------------------------------------------- smooth activations
+def _elu_spec(s: Sampler) -> Sample:
+    x = s.array(s.shape(), low=-3.0, high=3.0, avoid=(0.0,))
+    return Sample((x,), {"alpha": s.choice([1.0, 0.5, 2.0])})
+
+
+def _elu_ref(x: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+@primitive("nn.functional.elu", spec=_elu_spec, ref=_elu_ref, saves=(0,), saves_output=True)
+def _elu(x: np.ndarray, *, alpha: float) -> np.ndarray:
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+
+
+@_elu.defvjp
+def _elu_vjp(g: Tensor, out: Tensor, x: Tensor, *, alpha: float) -> Tensor:
+    # d elu = dx for x > 0, alpha e^x dx = (out + alpha) dx otherwise
+    return multiply(g, where(x.data > 0, 1.0, add(out, alpha)))
+
+
+@_elu.expose
+def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
+    """``x`` for ``x > 0``, else ``alpha * (exp(x) - 1)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    alpha : float, default 1.0
+        The negative saturation value is ``-alpha``.
+    """
+    return _elu(_tensor(input), alpha=float(alpha))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_CUBIC = 0.044715
+
+
+def _gelu_spec(s: Sampler) -> Sample:
+    x = s.array(s.shape(), low=-4.0, high=4.0)
+    return Sample((x,), {"approximate": s.choice(["none", "tanh"])})
+
+
+def _gelu_numpy(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    if approximate == "tanh":
+        inner = (x + x * x * x * _GELU_CUBIC) * _SQRT_2_OVER_PI
+        return x * 0.5 * (1 + np.tanh(inner))
+    return x * 0.5 * (1 + erf_numpy(x * _INV_SQRT_2))
+
+
+def _gelu_ref(x: np.ndarray, approximate: str = "none") -> np.ndarray:
+    if approximate == "tanh":
+        return _gelu_numpy(x, "tanh")
+    return x * 0.5 * (1 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+
+
+@primitive("nn.functional.gelu", spec=_gelu_spec, ref=_gelu_ref, saves=(0,))
+def _gelu(x: np.ndarray, *, approximate: str) -> np.ndarray:
+    return _gelu_numpy(x, approximate)
+
+
+@_gelu.defvjp
+def _gelu_vjp(g: Tensor, out: Tensor, x: Tensor, *, approximate: str) -> Tensor:
+    if approximate == "tanh":
+        # u = sqrt(2/pi) (x + c x^3); d gelu = [(1 + tanh u)/2 + x/2 (1 - tanh^2 u) u'] dx
+        x2 = square(x)
+        t = tanh(multiply(add(x, multiply(multiply(x2, x), _GELU_CUBIC)), _SQRT_2_OVER_PI))
+        du = multiply(add(multiply(x2, 3 * _GELU_CUBIC), 1.0), _SQRT_2_OVER_PI)
+        d = add(
+            multiply(add(t, 1.0), 0.5),
+            multiply(multiply(x, 0.5), multiply(subtract(1.0, square(t)), du)),
+        )
+        return multiply(g, d)
+    # d gelu = [Phi(x) + x phi(x)] dx, Phi(x) = (1 + erf(x/sqrt2))/2, phi(x) = e^(-x^2/2)/sqrt(2 pi)
+    cdf = multiply(add(erf(multiply(x, _INV_SQRT_2)), 1.0), 0.5)
+    pdf = multiply(exp(multiply(square(x), -0.5)), _INV_SQRT_2PI)
+    return multiply(g, add(cdf, multiply(x, pdf)))
+
+
+@_gelu.expose
+def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
+    """The Gaussian error linear unit ``x * Phi(x)``, Phi the standard normal CDF.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    approximate : {'none', 'tanh'}, default 'none'
+        ``'none'``: the exact form with ``erf``; ``'tanh'``:
+        ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``.
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> import autograd_np.nn.functional as F
+    >>> F.gelu(ag.tensor([0.0, 1.0]))
+    tensor([0.       , 0.8413447])
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return _gelu(_tensor(input), approximate=approximate)
+
+
+@composite("nn.functional.silu", spec=unary(low=-6.0, high=6.0), ref=lambda x: x / (1 + np.exp(-x)))
+def silu(input: TensorLike) -> Tensor:
+    """The sigmoid linear unit (swish) ``x * sigmoid(x)``, elementwise."""
+    x = _tensor(input)
+    return multiply(x, sigmoid(x))
+
+
+def _softplus_spec(s: Sampler) -> Sample:
+    beta = s.choice([1.0, 2.0, 0.5])
+    threshold = s.choice([20.0, 3.0])
+    # keep beta * x away from the threshold, where softplus switches to the identity
+    x = s.array(s.shape(), low=-4.0, high=4.0, avoid=(threshold / beta,), margin=0.1)
+    return Sample((x,), {"beta": beta, "threshold": threshold})
+
+
+def _softplus_numpy(x: np.ndarray, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
+    bx = x * beta
+    soft = np.logaddexp(0, bx) * (1 / beta)
+    return np.where(bx > threshold, x, soft).astype(x.dtype, copy=False)
+
+
+@primitive("nn.functional.softplus", spec=_softplus_spec, ref=_softplus_numpy, saves=(0,))
+def _softplus(x: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
+    return _softplus_numpy(x, beta, threshold)
+
+
+@_softplus.defvjp
+def _softplus_vjp(g: Tensor, out: Tensor, x: Tensor, *, beta: float, threshold: float) -> Tensor:
+    # d softplus = sigmoid(beta x) dx, and dx where beta x > threshold (the linear part)
+    above = x.data * beta > threshold
+    return multiply(g, where(above, 1.0, sigmoid(multiply(x, beta))))
+
+
+@_softplus.expose
+def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """``log(1 + exp(beta x)) / beta``, reverting to ``x`` where ``beta x > threshold``.
+
+    Computed without overflow for any input.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    beta : float, default 1.0
+        Sharpness (must be non-zero).
+    threshold : float, default 20.0
+        Above ``beta * x > threshold`` the result is ``x`` itself, as in PyTorch.
+    """
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero")
+    return _softplus(_tensor(input), beta=float(beta), threshold=float(threshold))
+
+
+# ---------------------------------------------------------------------- softmax family
+def _softmax_spec(s: Sampler) -> Sample:
+    shape = s.shape(min_dims=1, max_dims=3)
+    x = s.array(shape, low=-3.0, high=3.0)
+    return Sample((x,), {"dim": s.integers(-len(shape), len(shape) - 1)})
+
+
+def _log_softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+@primitive(
+    "nn.functional.softmax",
+    spec=_softmax_spec,
+    ref=lambda x, dim: _softmax_numpy(x, dim),
+    saves=(),
+    saves_output=True,
+)
+def _softmax(x: np.ndarray, *, axis: int) -> np.ndarray:
+    return _softmax_numpy(x, axis)
+
+
+@_softmax.defvjp
+def _softmax_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int) -> Tensor:
+    # d softmax: gx = s * (g - sum(g * s))
+    return multiply(out, subtract(g, _sum(multiply(g, out), axis, keepdims=True)))
+
+
+@primitive(
+    "nn.functional.log_softmax",
+    spec=_softmax_spec,
+    ref=lambda x, dim: _log_softmax_numpy(x, dim),
+    saves=(),
+    saves_output=True,
+)
+def _log_softmax(x: np.ndarray, *, axis: int) -> np.ndarray:
+    return _log_softmax_numpy(x, axis)
+
+
+@_log_softmax.defvjp
+def _log_softmax_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int) -> Tensor:
+    # d log_softmax: gx = g - softmax * sum(g)
+    return subtract(g, multiply(exp(out), _sum(g, axis, keepdims=True)))
+
+
+def _softmax_dim(op: str, dim: int | None, ndim: int) -> int:
+    if dim is None:
+        # PyTorch's legacy implicit choice, with the same deprecation warning
+        warnings.warn(
+            f"{op}: implicit dimension choice is deprecated; pass dim explicitly",
+            UserWarning,
+            stacklevel=3,
+        )
+        dim = 0 if ndim in (0, 1, 3) else 1
+    if ndim == 0:
+        if dim not in (0, -1):
+            raise ValueError(f"{op}: dim {dim} is out of range for a 0-d tensor")
+        return 0
+    return normalize_axis(op, dim, ndim)
+
+
+def _softmax_input(x: TensorLike, dtype: Any) -> Tensor:
+    t = _tensor(x)
+    if dtype is not None:
+        t = t.astype(dtype)
+    return t
+
+
+@_softmax.expose
+def softmax(input: TensorLike, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``dim``, computed stably (max subtracted first).
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    dim : int
+        The axis that sums to one.
+    dtype : numpy dtype, optional
+        Convert the input first.
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> import autograd_np.nn.functional as F
+    >>> F.softmax(ag.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5, 0.5])
+    """
+    t = _softmax_input(input, dtype)
+    axis = _softmax_dim("softmax", dim, t.ndim)
+    if t.ndim == 0:
+        return _softmax(t.reshape(1), axis=0).reshape(())
+    return _softmax(t, axis=axis)
+
+
+@_log_softmax.expose
+def log_softmax(input: TensorLike, dim: int | None = None, *, dtype: Any = None) -> Tensor:
+    """``x - logsumexp(x)`` along ``dim``: the log of :func:`softmax`, stable for any
+    logits (``1e4`` and ``-1e4`` included).
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+    dim : int
+        The axis to normalise over.
+    dtype : numpy dtype, optional
+        Convert the input first.
+    """
+    t = _softmax_input(input, dtype)
+    axis = _softmax_dim("log_softmax", dim, t.ndim)
+    if t.ndim == 0:
+        return _log_softmax(t.reshape(1), axis=0).reshape(())
+    return _log_softmax(t, axis=axis)
