@@ -27,23 +27,53 @@ def is_floating(dtype: np.dtype[Any]) -> bool:
     return dtype.kind == "f"
 
 
+def _first_leaf(data: Any) -> Any:
+    """The first scalar or array inside nested lists and tuples (None when empty)."""
+    while isinstance(data, (list, tuple)):
+        if not data:
+            return None
+        data = data[0]
+    return data
+
+
+def _unwrap(data: Any) -> Any:
+    """Nested lists with every tensor replaced by its values (detached, not copied)."""
+    if isinstance(data, (list, tuple)):
+        return [_unwrap(d) for d in data]
+    values = getattr(data, "data", None)
+    if isinstance(values, np.ndarray) and not isinstance(data, np.ndarray):
+        return values
+    return data
+
+
 def to_array(data: Any, dtype: DTypeLike | None = None, *, copy: bool = False) -> np.ndarray:
     """Convert ``data`` to an ndarray with the library's dtype rules.
 
-    numpy arrays and numpy scalars keep their dtype; Python floats (and lists holding any)
-    become float32, Python ints int64 and bools bool. ``dtype`` overrides all of that.
+    numpy arrays and numpy scalars keep their dtype; Python floats (and lists of numbers
+    holding any) become float32, Python ints int64 and bools bool. Lists of tensors,
+    arrays or numpy scalars are stacked and keep their dtype (a tensor's values are taken
+    without its graph). ``dtype`` overrides all of that.
     """
     if isinstance(data, np.ndarray):
         arr = data
     elif isinstance(data, np.generic):
         arr = np.asarray(data)
     else:
-        arr = np.asarray(data)
-        if arr.dtype.kind == "f" and dtype is None:
+        numbers_only = True
+        if isinstance(data, (list, tuple)):
+            leaf = _first_leaf(data)
+            if leaf is not None and not isinstance(leaf, (bool, int, float)):
+                data = _unwrap(data)
+                numbers_only = False
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:
+            raise ValueError(f"cannot make a tensor from this data: {e}") from None
+        if arr.dtype.kind == "f" and dtype is None and numbers_only:
             arr = arr.astype(DEFAULT_FLOAT)
-        elif arr.dtype.kind in "iu" and dtype is None:
+        elif arr.dtype.kind in "iu" and dtype is None and numbers_only:
             arr = arr.astype(DEFAULT_INT, copy=False)
-        elif arr.dtype.kind not in "fiub":
+        if arr.dtype.kind not in "fiub":
             raise TypeError(
                 f"cannot make a tensor from {type(data).__name__} data of numpy dtype "
                 f"{arr.dtype}; expected numbers, booleans or arrays of them"

@@ -4,6 +4,9 @@ One iterative pass: collect the nodes reachable from the outputs, order them top
 (Kahn's algorithm, no recursion, so graphs of any depth work), then call each node's VJP
 once, after every gradient flowing into it has been summed. Gradients of broadcast inputs
 are reduced to the input's shape here, in one place, for every op.
+
+Gradients stored in ``.grad`` never alias another tensor's values and are never read-only
+views: a gradient that was not freshly summed here is copied before it is stored.
 """
 
 from __future__ import annotations
@@ -20,14 +23,34 @@ from autograd_np.tensor import Tensor, TensorLike
 __all__ = ["backward", "grad"]
 
 
-def _as_list(x: Tensor | Sequence[Tensor]) -> list[Tensor]:
+def _as_list(x: Tensor | Sequence[Tensor], what: str) -> list[Tensor]:
     if isinstance(x, Tensor):
         return [x]
     out = list(x)
     for i, t in enumerate(out):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensors, got {type(t).__name__} at position {i}")
+            raise TypeError(f"{what}: expected Tensors, got {type(t).__name__} at position {i}")
     return out
+
+
+def _cotangents(
+    outs: list[Tensor], given: Any, single: bool, what: str, name: str
+) -> list[TensorLike | None]:
+    """One cotangent (or None) per output, from what the caller passed."""
+    if given is None:
+        return [None] * len(outs)
+    if single and not (
+        isinstance(given, (list, tuple))
+        and len(given) == 1
+        and (given[0] is None or isinstance(given[0], (Tensor, np.ndarray)))
+    ):
+        return [given]  # the one cotangent of a single output (a Tensor, array, list, number)
+    if isinstance(given, (Tensor, np.ndarray)):
+        given = [given]
+    result = list(given)
+    if len(result) != len(outs):
+        raise RuntimeError(f"{what}: got {len(result)} {name} for {len(outs)} outputs")
+    return result
 
 
 def _root_grad(t: Tensor, g: TensorLike | None, what: str) -> Tensor:
@@ -42,7 +65,8 @@ def _root_grad(t: Tensor, g: TensorLike | None, what: str) -> Tensor:
         g = Tensor._make(np.asarray(g, dtype=t.data.dtype))
     if g.shape != t.shape:
         raise RuntimeError(
-            f"{what}: the gradient has shape {g.shape} but the output has shape {t.shape}"
+            f"{what}: the gradient has shape {g.shape} but the output has shape {t.shape}; "
+            "they must be equal"
         )
     if g.dtype != t.dtype:
         g = g.astype(t.dtype)
@@ -62,10 +86,8 @@ def _topological_order(roots: list[Node]) -> list[Node]:
                 f"{node.op.name} were freed by an earlier backward. Pass retain_graph=True to "
                 "the first backward (or grad) call if you need to go through it again."
             )
-        assert node.inputs is not None
-        for t in node.inputs:
-            child = t._node
-            if child is not None:
+        for child in node.edges:
+            if type(child) is Node:
                 deps[child] = deps.get(child, 0) + 1
                 if child not in seen:
                     seen.add(child)
@@ -75,10 +97,8 @@ def _topological_order(roots: list[Node]) -> list[Node]:
     while ready:
         node = ready.pop()
         order.append(node)
-        assert node.inputs is not None
-        for t in node.inputs:
-            child = t._node
-            if child is not None:
+        for child in node.edges:
+            if type(child) is Node:
                 deps[child] -= 1
                 if deps[child] == 0:
                     ready.append(child)
@@ -116,14 +136,60 @@ def _fit(gx: Any, x: Tensor, node: Node, index: int) -> Tensor:
     return gx
 
 
+def _forward_trace(node: Node) -> str:
+    if node.trace:
+        return "The forward call was:\n" + "".join(node.trace[-4:])
+    return "(forward trace not recorded)\n"
+
+
 def _check_finite(node: Node, g: Tensor, gx: Tensor, index: int) -> None:
     if not np.isfinite(gx.data).all() and np.isfinite(g.data).all():
         bad = "nan" if np.isnan(gx.data).any() else "inf"
-        where = "".join(node.trace[-6:]) if node.trace else "(forward trace not recorded)\n"
         raise FloatingPointError(
             f"{node.op.name} backward produced {bad} in the gradient of input {index} "
-            f"(shape {gx.shape}) from a finite incoming gradient. The forward call was:\n{where}"
+            f"(shape {gx.shape}) from a finite incoming gradient. {_forward_trace(node)}"
         )
+
+
+def _call_vjp(node: Node, g: Tensor, anomaly: bool) -> tuple[Any, ...]:
+    """The node's VJP on ``g``, as a tuple with one entry per input."""
+    vjp = node.op.vjp
+    if vjp is None:
+        raise RuntimeError(f"{node.op.name} has no VJP; declare one with @{node.op.name}.defvjp")
+    inputs = node.inputs
+    assert inputs is not None
+    if anomaly:
+        try:
+            grads = vjp(g, node.output(), *inputs, **node.kwargs)
+        except FloatingPointError as e:
+            raise FloatingPointError(f"{node.op.name} backward: {e}. {_forward_trace(node)}") from e
+    else:
+        grads = vjp(g, node.output(), *inputs, **node.kwargs)
+    if type(grads) is not tuple:
+        grads = tuple(grads) if isinstance(grads, list) else (grads,)
+    if len(grads) != len(inputs):
+        raise RuntimeError(
+            f"{node.op.name}'s VJP returned {len(grads)} gradients for {len(inputs)} inputs"
+        )
+    return grads
+
+
+def _owned(g: Tensor, owned: bool, create_graph: bool) -> Tensor:
+    """``g`` as a tensor whose values nobody else holds (copied unless ``owned``)."""
+    if create_graph:
+        return g if owned else _clone(g)
+    if g._node is not None or g._leaf_requires_grad:
+        g = g.detach()
+    return g if owned else Tensor._make(np.array(g.data, copy=True))
+
+
+def _accumulate(old: Tensor | None, g: Tensor, owned: bool, create_graph: bool) -> Tensor:
+    """The new ``.grad``: ``old + g``, out of place, never aliasing ``g``."""
+    if old is None:
+        return _owned(g, owned, create_graph)
+    if create_graph:
+        return old + g
+    return Tensor._make(old.data + g.data)
 
 
 def _run(
@@ -134,8 +200,9 @@ def _run(
     create_graph: bool,
     targets: list[Tensor] | None,
     accumulate: bool,
-) -> dict[int, Tensor]:
-    """The backward pass. Returns the summed gradient of each target, by ``id``.
+) -> dict[int, tuple[Tensor, bool]]:
+    """The backward pass. Returns the summed gradient of each target, by ``id``, with
+    whether it is freshly computed here (True) or may alias another tensor (False).
 
     With ``accumulate`` the gradients go into ``.grad`` (of all leaves when ``targets`` is
     None, else of the targets only); otherwise they are only returned.
@@ -153,68 +220,67 @@ def _run(
 
     order = _topological_order(root_nodes)
 
+    # With targets, only the nodes with a target below them run their VJP.
     target_nodes: dict[Node, list[Tensor]] = {}
     target_leaves: set[int] = set()
-    needed: set[Node] | None = None
+    visit: set[Node] | None = None
+    run_vjp: set[Node] | None = None
     if targets is not None:
         for t in targets:
             if t._node is None:
                 target_leaves.add(id(t))
             else:
                 target_nodes.setdefault(t._node, []).append(t)
-        # A node is needed when a target lies below it.
-        needed = set()
-        for node in reversed(order):
-            assert node.inputs is not None
-            if node in target_nodes or any(
-                (t._node in needed) if t._node is not None else id(t) in target_leaves
-                for t in node.inputs
-            ):
-                needed.add(node)
+        visit, run_vjp = set(), set()
+        for node in reversed(order):  # inputs before the nodes they feed
+            for e in node.edges:
+                if (e in visit) if type(e) is Node else (e is not None and id(e) in target_leaves):
+                    run_vjp.add(node)
+                    break
+            if node in run_vjp or node in target_nodes:
+                visit.add(node)
 
-    captured: dict[int, Tensor] = {}
-    anomaly = grad_mode.is_anomaly_enabled()
+    captured: dict[int, tuple[Tensor, bool]] = {}
+    anomaly = grad_mode._state.anomaly
     with grad_mode.set_grad_enabled(create_graph):
         for node in order:
-            if needed is not None and node not in needed:
+            if visit is not None and node not in visit:
                 continue
             g = node_grads.pop(node, None)
-            inputs = node.inputs
-            assert inputs is not None
             if g is not None:
                 if node.tensor_hooks:
                     for hook in node.tensor_hooks:
                         r = hook(g)
                         if r is not None:
                             g = r
-                if node.retained is not None:
+                if node.retained is not None and accumulate and targets is None:
                     owner = node.retained()
-                    if owner is not None and accumulate and targets is None:
-                        owner.grad = _accumulated(owner.grad, g, create_graph)
+                    if owner is not None:
+                        owner.grad = _accumulate(owner.grad, g, False, create_graph)
                 for target in target_nodes.get(node, ()):
-                    captured[id(target)] = g
+                    captured[id(target)] = (g, False)
+            if g is not None and (run_vjp is None or node in run_vjp):
                 node.check_versions()
-                assert node.op.vjp is not None, f"{node.op.name} has no VJP"
-                grads = node.op.vjp(g, node.output(), *inputs, **node.kwargs)
-                if not isinstance(grads, (tuple, list)):
-                    grads = (grads,)
-                if len(grads) != len(inputs):
-                    raise RuntimeError(
-                        f"{node.op.name}'s VJP returned {len(grads)} gradients for "
-                        f"{len(inputs)} inputs"
-                    )
-                for i, (x, gx) in enumerate(zip(inputs, grads)):
-                    if gx is None or not (x._node is not None or x._leaf_requires_grad):
+                grads = _call_vjp(node, g, anomaly)
+                inputs = node.inputs
+                assert inputs is not None
+                for i, (edge, gx) in enumerate(zip(node.edges, grads)):
+                    if edge is None or gx is None:
                         continue
-                    gx = _fit(gx, x, node, i)
+                    x = inputs[i]
+                    if not (
+                        type(gx) is Tensor
+                        and gx.data.shape == x.data.shape
+                        and gx.data.dtype == x.data.dtype
+                    ):
+                        gx = _fit(gx, x, node, i)
                     if anomaly:
                         _check_finite(node, g, gx, i)
-                    child = x._node
-                    if child is None:
-                        leaf_grads.setdefault(id(x), (x, []))[1].append(gx)
+                    if isinstance(edge, Node):
+                        prev = node_grads.get(edge)
+                        node_grads[edge] = gx if prev is None else prev + gx
                     else:
-                        prev = node_grads.get(child)
-                        node_grads[child] = gx if prev is None else prev + gx
+                        leaf_grads.setdefault(id(edge), (edge, []))[1].append(gx)
             if not retain_graph:
                 node.release()
 
@@ -224,30 +290,20 @@ def _run(
             total = parts[0]
             for p in parts[1:]:
                 total = total + p
+            owned = len(parts) > 1
             if leaf._hooks:
                 for hook in leaf._hooks:
                     r = hook(total)
                     if r is not None:
-                        total = r
-            captured[key] = total
+                        total, owned = r, False
+            captured[key] = (total, owned)
             if accumulate:
-                if not create_graph and len(parts) == 1 and total is parts[0]:
-                    total = Tensor._make(np.array(total.data, copy=True))
-                leaf.grad = _accumulated(leaf.grad, total, create_graph)
+                leaf.grad = _accumulate(leaf.grad, total, owned, create_graph)
     if accumulate and targets is not None:
         for t in targets:
             if t._node is not None and id(t) in captured:
-                t.grad = _accumulated(t.grad, captured[id(t)], create_graph)
+                t.grad = _accumulate(t.grad, captured[id(t)][0], False, create_graph)
     return captured
-
-
-def _accumulated(old: Tensor | None, g: Tensor, create_graph: bool) -> Tensor:
-    if not create_graph:
-        g = g.detach() if g._node is not None else g
-        if old is None:
-            return g
-        return Tensor._make(old.data + g.data)
-    return g if old is None else old + g
 
 
 def backward(
@@ -255,7 +311,7 @@ def backward(
     grad_tensors: TensorLike | Sequence[TensorLike | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    inputs: Sequence[Tensor] | None = None,
+    inputs: Tensor | Sequence[Tensor] | None = None,
 ) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves.
 
@@ -264,21 +320,26 @@ def backward(
     tensors : Tensor or sequence of Tensor
         The outputs to differentiate.
     grad_tensors : array_like or sequence, optional
-        The gradient with respect to each output; may be omitted for one-element outputs.
+        The gradient with respect to each output (of the output's shape); may be omitted
+        for one-element outputs.
     retain_graph : bool, optional
-        Keep the graph for another backward; defaults to ``create_graph``.
+        Keep the graph for another backward; defaults to ``create_graph``. Without it the
+        values saved for the backward pass are freed and a second backward raises.
     create_graph : bool, default False
         Record the backward pass, for higher-order derivatives.
-    inputs : sequence of Tensor, optional
-        Accumulate only into these tensors' ``.grad``.
+    inputs : Tensor or sequence of Tensor, optional
+        Accumulate only into these tensors' ``.grad`` (leaves or intermediate results).
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> ag.backward((x * x).sum())
+    >>> x.grad
+    tensor([2., 4.])
     """
-    outs = _as_list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, (Tensor, np.ndarray)):
-        gts: list[Any] = [grad_tensors] * len(outs) if grad_tensors is None else [grad_tensors]
-    else:
-        gts = list(grad_tensors)  # type: ignore[arg-type]
-    if len(gts) != len(outs):
-        raise RuntimeError(f"backward: got {len(gts)} gradients for {len(outs)} outputs")
+    outs = _as_list(tensors, "backward")
+    gts = _cotangents(outs, grad_tensors, isinstance(tensors, Tensor), "backward", "gradients")
     for i, t in enumerate(outs):
         if not t.requires_grad:
             raise RuntimeError(
@@ -287,7 +348,13 @@ def backward(
                 "requires_grad=True?"
             )
     root_grads = [_root_grad(t, g, "backward") for t, g in zip(outs, gts)]
-    targets = None if inputs is None else _as_list(inputs)
+    targets = None if inputs is None else _as_list(inputs, "backward")
+    if targets is not None:
+        if not targets:
+            raise RuntimeError("backward: inputs=[] is empty; pass None to use every leaf")
+        for i, t in enumerate(targets):
+            if not t.requires_grad:
+                raise RuntimeError(f"backward: inputs[{i}] (shape {t.shape}) does not require grad")
     _run(
         outs,
         root_grads,
@@ -326,7 +393,7 @@ def grad(
     Returns
     -------
     tuple of Tensor or None
-        One gradient per input, of the input's shape.
+        One gradient per input, of the input's shape (a tuple even for one input).
 
     Examples
     --------
@@ -337,14 +404,9 @@ def grad(
     >>> float(dx), float(dxx)
     (27.0, 18.0)
     """
-    outs = _as_list(outputs)
-    ins = _as_list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, (Tensor, np.ndarray)):
-        gos: list[Any] = [grad_outputs] * len(outs) if grad_outputs is None else [grad_outputs]
-    else:
-        gos = list(grad_outputs)  # type: ignore[arg-type]
-    if len(gos) != len(outs):
-        raise RuntimeError(f"grad: got {len(gos)} grad_outputs for {len(outs)} outputs")
+    outs = _as_list(outputs, "grad")
+    ins = _as_list(inputs, "grad")
+    gos = _cotangents(outs, grad_outputs, isinstance(outputs, Tensor), "grad", "grad_outputs")
     for i, t in enumerate(outs):
         if not t.requires_grad:
             raise RuntimeError(
@@ -364,18 +426,20 @@ def grad(
     )
     result: list[Tensor | None] = []
     for i, t in enumerate(ins):
-        g = captured.get(id(t))
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; pass "
-                "allow_unused=True to get None for it"
-            )
-        if g is not None and not create_graph and g._node is not None:
-            g = g.detach()
-        result.append(g)
+        entry = captured.get(id(t))
+        if entry is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                    "pass allow_unused=True to get None for it"
+                )
+            result.append(None)
+        else:
+            result.append(_owned(entry[0], entry[1], create_graph))
     return tuple(result)
 
 
 from autograd_np.ops.elementwise import astype as _astype  # noqa: E402
+from autograd_np.ops.elementwise import clone as _clone  # noqa: E402
 from autograd_np.ops.reduction import _sum  # noqa: E402
 from autograd_np.ops.shape import _reshape  # noqa: E402

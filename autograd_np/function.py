@@ -24,16 +24,17 @@ each input's shape, in one place, after every VJP.
 
 from __future__ import annotations
 
+import os
 import traceback
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, Union
 
 import numpy as np
 
 from autograd_np import grad_mode
-from autograd_np._dtypes import DEFAULT_FLOAT, is_floating, to_array
+from autograd_np._dtypes import DEFAULT_FLOAT, to_array
 
 if TYPE_CHECKING:
     from autograd_np.tensor import Tensor
@@ -163,24 +164,40 @@ def _register(info: OpInfo) -> None:
 
 
 # ---------------------------------------------------------------------- graph nodes
+Edge = Union["Node", "Tensor", None]
+
+
 class Node:
     """The record of one differentiable call: the op, its inputs and options, its output.
 
     ``grad_fn`` of a tensor is its node; ``repr`` shows the op's name (``<ExpBackward>``).
+
+    Attributes
+    ----------
+    op : Primitive
+        The op that was called.
+    inputs : tuple of Tensor or None
+        The inputs, whose values the VJP reads (None once a backward has freed them).
+    edges : tuple
+        Where the gradient of each input goes, fixed when the op is recorded: the input's
+        node, the input itself for a leaf that requires grad, or None for a constant. Later
+        in-place changes or ``detach_()`` of an input do not rewire a recorded graph.
     """
 
     __slots__ = (
         "__weakref__",
+        "edges",
         "inputs",
         "kwargs",
         "op",
         "out_box",
         "out_data",
+        "out_version",
         "released",
         "retained",
-        "saved_versions",
         "tensor_hooks",
         "trace",
+        "versions",
     )
 
     def __init__(
@@ -190,19 +207,19 @@ class Node:
         self.inputs: tuple[Tensor, ...] | None = inputs
         self.kwargs = kwargs
         self.out_data: np.ndarray | None = out
+        self.edges: tuple[Edge, ...] = tuple(
+            [
+                t._node if t._node is not None else t if t._leaf_requires_grad else None
+                for t in inputs
+            ]
+        )
+        # the in-place version of every input now; the VJP's saved inputs must still match
+        self.versions = tuple([t._version_box.value for t in inputs])
         self.out_box: Any = None  # version counter of the output, when the VJP reads it
+        self.out_version = 0
         self.released = False
         self.tensor_hooks: list[Callable[[Tensor], Tensor | None]] | None = None
         self.retained: weakref.ref[Tensor] | None = None
-        saves = op.saves
-        if saves is None:
-            self.saved_versions: tuple[tuple[int, Any, int], ...] = tuple(
-                (i, t._version_box, t._version_box.value) for i, t in enumerate(inputs)
-            )
-        else:
-            self.saved_versions = tuple(
-                (i, inputs[i]._version_box, inputs[i]._version_box.value) for i in saves
-            )
         self.trace: list[str] | None = None
 
     def name(self) -> str:
@@ -214,12 +231,14 @@ class Node:
 
     @property
     def next_functions(self) -> tuple[Node | None, ...]:
-        """The nodes of the inputs (None for leaves and constants)."""
-        if self.inputs is None:
-            return ()
-        return tuple(t._node for t in self.inputs)
+        """The nodes of the inputs, in order (None for leaves and constants).
+
+        Kept after a backward frees the graph's values, so the structure can still be walked.
+        """
+        return tuple(e if isinstance(e, Node) else None for e in self.edges)
 
     def retain(self, tensor: Tensor) -> None:
+        """Give ``tensor`` (this node's output) its gradient in ``.grad`` during backward."""
         self.retained = weakref.ref(tensor)
 
     def output(self) -> Tensor:
@@ -229,26 +248,31 @@ class Node:
 
     def check_versions(self) -> None:
         """Raise if a value the VJP needs was changed in place after the forward."""
-        if self.out_box is not None and self.out_box.value != 0:
+        name = self.op.name
+        if self.out_box is not None and self.out_box.value != self.out_version:
             raise RuntimeError(
-                f"the output of {self.op.name} is needed for gradient computation but was "
-                f"modified by an in-place operation (it is at version {self.out_box.value}; "
-                "expected version 0). Clone it before changing it in place."
+                f"{name}: its output is needed for gradient computation but was modified by "
+                f"an in-place operation (it is at version {self.out_box.value}; expected "
+                f"version {self.out_version}). Clone it before changing it in place, or change "
+                "it after backward."
             )
-        for index, box, version in self.saved_versions:
-            if box.value != version:
-                assert self.inputs is not None
-                t = self.inputs[index]
+        inputs = self.inputs
+        assert inputs is not None
+        for i in range(len(inputs)) if self.op.saves is None else self.op.saves:
+            t = inputs[i]
+            if t._version_box.value != self.versions[i]:
                 raise RuntimeError(
-                    f"one of the tensors needed for gradient computation has been modified by "
-                    f"an in-place operation: input {index} of {self.op.name} "
-                    f"(shape {t.shape}, dtype {t.dtype}) is at version {box.value}; expected "
-                    f"version {version}. Clone it before changing it in place, or change it "
+                    f"{name}: one of the tensors needed for gradient computation has been "
+                    f"modified by an in-place operation: input {i} of {name} (shape {t.shape}, "
+                    f"dtype {t.dtype}) is at version {t._version_box.value}; expected version "
+                    f"{self.versions[i]}. Clone it before changing it in place, or change it "
                     "after backward."
                 )
 
     def release(self) -> None:
-        """Free what the backward pass needed (after ``backward`` without ``retain_graph``)."""
+        """Free what the backward pass needed (after ``backward`` without ``retain_graph``).
+
+        The edges stay, so ``next_functions`` still describes the graph."""
         self.inputs = None
         self.out_data = None
         self.kwargs = {}
@@ -256,15 +280,57 @@ class Node:
 
 
 # ---------------------------------------------------------------------- primitives
-def _to_tensor(value: Any, like: np.dtype[Any] | None) -> Tensor:
-    """Wrap a non-Tensor argument as a constant, matching a floating ``like`` dtype for
-    Python scalars so that ``x * 2.0`` keeps x's float32."""
-    if isinstance(value, (float, int, bool)) and not isinstance(value, np.generic):
-        if like is not None and is_floating(like) and not isinstance(value, bool):
+def _constant(value: Any, like: np.dtype[Any] | None) -> Tensor:
+    """Wrap a non-Tensor argument as a constant.
+
+    Python and numpy scalars are weak, as in PyTorch: they take the floating dtype of the
+    tensor arguments, so ``x * 2.0`` and ``x * np.sqrt(2.0)`` keep x's float32. Arrays and
+    lists follow :func:`~autograd_np._dtypes.to_array`.
+    """
+    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        if like is not None:
             return Tensor._make(np.asarray(value, dtype=like))
-        if isinstance(value, float):
+        if type(value) is float:
             return Tensor._make(np.asarray(value, dtype=DEFAULT_FLOAT))
     return Tensor._make(to_array(value))
+
+
+def _wrap_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
+    like = None
+    for a in args:
+        if isinstance(a, Tensor) and a.data.dtype.kind == "f":
+            like = a.data.dtype
+            break
+    return tuple(a if isinstance(a, Tensor) else _constant(a, like) for a in args)
+
+
+def _named_error(op: Primitive, e: Exception, inputs: tuple[Tensor, ...]) -> Exception:
+    """``e`` with a message that starts with the op's name and lists the inputs."""
+    message = str(e)
+    if message.startswith(f"{op.__name__}:"):
+        return e
+    described = ", ".join(f"{t.data.dtype} {t.data.shape}" for t in inputs)
+    message = f"{op.__name__}: {message} (inputs: {described})"
+    for cls in (type(e), ValueError, TypeError, IndexError):
+        if isinstance(e, cls):
+            try:
+                return cls(message)
+            except Exception:  # an exception class with another constructor
+                continue
+    return RuntimeError(message)  # pragma: no cover - one of the classes above always fits
+
+
+def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
+    """Give a view the version counter of the input it views, so an in-place change through
+    either is seen by every node that saved the other (PyTorch's views do the same)."""
+    out = result.data
+    for t in inputs:
+        if np.may_share_memory(out, t.data):
+            result._version_box = t._version_box
+            t._version_box.has_views = True
+            return
 
 
 class Primitive:
@@ -317,45 +383,53 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
-        like = None
         for a in args:
-            if isinstance(a, Tensor):
-                like = a.data.dtype
-                if is_floating(like):
-                    break
-        inputs = tuple(a if isinstance(a, Tensor) else _to_tensor(a, like) for a in args)
+            if not isinstance(a, Tensor):
+                args = _wrap_constants(args)
+                break
         try:
-            out = self.forward(*[t.data for t in inputs], **kwargs)
+            out = self.forward(*[t.data for t in args], **kwargs)
         except (ValueError, TypeError, IndexError) as e:
-            if str(e).startswith(f"{self.__name__}:"):
-                raise
-            shapes = ", ".join(str(t.shape) for t in inputs)
-            cls: type[Exception] = IndexError
-            if isinstance(e, ValueError):
-                cls = ValueError
-            elif isinstance(e, TypeError):
-                cls = TypeError
-            raise cls(f"{self.__name__}: {e} (input shapes {shapes})") from e
+            raise _named_error(self, e, args) from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         state = grad_mode._state
         if state.anomaly:
-            _check_forward_finite(self, inputs, out)
-        if (
-            state.grad_enabled
-            and self.differentiable
-            and any(t._node is not None or t._leaf_requires_grad for t in inputs)
-        ):
-            if not is_floating(out.dtype):
-                return Tensor._make(out)
-            node = Node(self, inputs, kwargs, out)
-            if state.anomaly:
-                node.trace = traceback.format_stack()[:-1]
-            result = Tensor._make(out, node)
-            if self.saves_output:
-                node.out_box = result._version_box
-            return result
-        return Tensor._make(out)
+            _check_forward_finite(self, args, out)
+        if state.grad_enabled and self.differentiable and out.dtype.kind == "f":
+            for t in args:
+                if t._node is not None or t._leaf_requires_grad:
+                    return self._record(args, kwargs, out, state.anomaly)
+        result = Tensor._make(out)
+        if out.base is not None:
+            _share_version(result, args)
+        return result
+
+    def _record(
+        self, inputs: tuple[Tensor, ...], kwargs: dict[str, Any], out: np.ndarray, trace: bool
+    ) -> Tensor:
+        """The output of a call that goes into the graph, with its node."""
+        node = Node(self, inputs, kwargs, out)
+        result = Tensor._make(out, node)
+        if out.base is not None:
+            _share_version(result, inputs)
+        if self.saves_output:
+            node.out_box = result._version_box
+            node.out_version = result._version_box.value
+        if trace:
+            node.trace = _user_stack()
+        return result
+
+
+def _user_stack() -> list[str]:
+    """The current call stack, without the engine's own frames (for anomaly reports)."""
+    engine = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frames = [
+        f
+        for f in traceback.extract_stack()[:-2]
+        if not os.path.abspath(f.filename).startswith(engine)
+    ]
+    return traceback.format_list(frames)
 
 
 def _check_forward_finite(op: Primitive, inputs: tuple[Tensor, ...], out: np.ndarray) -> None:
@@ -363,9 +437,10 @@ def _check_forward_finite(op: Primitive, inputs: tuple[Tensor, ...], out: np.nda
         return
     if all(t.data.dtype.kind != "f" or np.isfinite(t.data).all() for t in inputs):
         bad = "nan" if np.isnan(out).any() else "inf"
+        shapes = ", ".join(str(t.shape) for t in inputs)
         raise FloatingPointError(
-            f"{op.name} forward produced {bad} from finite inputs "
-            f"(input shapes {[t.shape for t in inputs]}); detect_anomaly is on"
+            f"{op.name} forward produced {bad} from finite inputs (input shapes {shapes}); "
+            "detect_anomaly is on"
         )
 
 

@@ -26,12 +26,18 @@ Axis = int | Sequence[int] | None
 
 
 class _Version:
-    """A counter of in-place changes, shared by a tensor and the tensors that alias it."""
+    """A counter of in-place changes, shared by a tensor and the tensors that alias it.
 
-    __slots__ = ("value",)
+    ``has_views`` is set when an op returned a view of the values (reshape, slicing...):
+    such memory cannot be changed by a recorded in-place op, whose graph would then not
+    describe the other tensors sharing it.
+    """
+
+    __slots__ = ("has_views", "value")
 
     def __init__(self) -> None:
         self.value = 0
+        self.has_views = False
 
 
 class RemovableHandle:
@@ -68,7 +74,17 @@ class Tensor:
         in-place methods (``add_``, ``mul_``, ``copy_``...) under ``no_grad`` instead.
     grad : Tensor or None
         The accumulated gradient, set by ``backward`` on leaves (and on tensors that called
-        ``retain_grad``).
+        ``retain_grad``). It never shares memory with another tensor, so changing it in place
+        (gradient clipping, say) is safe. Assigning checks the shape and dtype.
+
+    Notes
+    -----
+    ``==`` is elementwise and returns a bool Tensor, as in PyTorch, and tensors hash by
+    identity. So ``x in list_of_tensors`` is True when ``x`` itself is in the list, but it
+    compares values with every other element it meets first: a one-element tensor equal in
+    value counts as found, and a multi-element one raises "truth value ... is ambiguous".
+    To look a tensor up by identity use ``any(t is x for t in tensors)``, or a dict or set
+    (which hash by identity).
 
     Examples
     --------
@@ -82,13 +98,13 @@ class Tensor:
 
     __slots__ = (
         "__weakref__",
+        "_grad",
         "_hooks",
         "_leaf_requires_grad",
         "_node",
         "_retains_grad",
         "_version_box",
         "data",
-        "grad",
     )
 
     # Make numpy defer to our reflected operators: ndarray + Tensor -> Tensor.__radd__.
@@ -96,7 +112,7 @@ class Tensor:
     __array_priority__ = 1000
 
     data: np.ndarray
-    grad: Tensor | None
+    _grad: Tensor | None
     _node: Node | None
 
     def __init__(
@@ -105,7 +121,7 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data.data
         self.data = to_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self._node = None
         self._version_box = _Version()
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
@@ -119,7 +135,7 @@ class Tensor:
         """Wrap an op's output without any conversion (the engine's fast path)."""
         t = object.__new__(cls)
         t.data = data
-        t.grad = None
+        t._grad = None
         t._node = node
         t._version_box = _Version()
         t._hooks = None
@@ -136,6 +152,25 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: _bool) -> None:
         self.requires_grad_(value)
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The accumulated gradient (None until a backward reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad must be a Tensor or None, got {type(value).__name__}"
+                )
+            if value.data.shape != self.data.shape or value.data.dtype != self.data.dtype:
+                raise RuntimeError(
+                    f"assigned grad has shape {value.data.shape} and dtype {value.data.dtype}; "
+                    f"the tensor has shape {self.data.shape} and dtype {self.data.dtype}"
+                )
+        self._grad = value
 
     @property
     def is_leaf(self) -> _bool:
@@ -219,8 +254,16 @@ class Tensor:
         return self.data
 
     def __array__(self, dtype: DTypeLike | None = None, copy: _bool | None = None) -> np.ndarray:
+        """numpy's conversion protocol (``np.asarray(t)``): the values, shared unless a copy
+        is asked for or a dtype conversion needs one. Like :meth:`numpy`, it refuses tensors
+        that require grad."""
         arr = self.numpy()
-        if dtype is not None and arr.dtype != dtype:
+        if dtype is not None and arr.dtype != np.dtype(dtype):
+            if copy is False:
+                raise ValueError(
+                    f"__array__: converting {arr.dtype} to {np.dtype(dtype)} needs a copy, "
+                    "but copy=False was given"
+                )
             return arr.astype(dtype)
         return arr.copy() if copy else arr
 
@@ -356,7 +399,11 @@ class Tensor:
         from autograd_np.autograd import backward
 
         backward(
-            self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
+            self,
+            gradient,
+            retain_graph=retain_graph,
+            create_graph=create_graph,
+            inputs=inputs,
         )
 
     # ------------------------------------------------------------------ dtype
@@ -397,23 +444,116 @@ class Tensor:
         return is_floating(self.data.dtype)
 
     # ------------------------------------------------------------------ in place
-    def _check_inplace(self, name: str) -> None:
-        if self.requires_grad and grad_mode.is_grad_enabled():
-            kind = "a leaf tensor" if self._node is None else "a tensor"
+    # Every in-place change bumps the version counter, which nodes check at backward (an
+    # input or output a VJP needs must not have changed). A leaf that requires grad can only
+    # be changed under no_grad (as optimizers do). The arithmetic forms (+=, add_, ...) on
+    # a tensor in the graph are recorded, as in PyTorch; the others refuse there.
+    def _check_inplace(self, name: str, other: Any = None) -> None:
+        """Refuse an unrecorded in-place change that autograd would need to see."""
+        if not grad_mode._state.grad_enabled:
+            return
+        if self.requires_grad:
+            kind = "a leaf tensor" if self._node is None else "a tensor in the graph"
             raise RuntimeError(
                 f"{name}: in-place change of {kind} that requires grad while grad mode is on; "
-                "wrap it in `with no_grad():` or use the out-of-place op"
+                "wrap it in `with no_grad():` or use an out-of-place op (where, clip, ...)"
+            )
+        if isinstance(other, Tensor) and other.requires_grad:
+            raise RuntimeError(
+                f"{name}: the new values come from a tensor that requires grad, but this "
+                "in-place change is not recorded by autograd; use an out-of-place op, or "
+                "detach() the source"
             )
 
-    def _inplace(self, name: str, values: Any) -> Tensor:
-        self._check_inplace(name)
-        src = values.data if isinstance(values, Tensor) else values
-        np.copyto(self.data, src, casting="unsafe")
+    def _write(self, name: str, values: Any, *, casting: str) -> Tensor:
+        """Store ``values`` (broadcast) into ``data`` and bump the version."""
+        arr = values.data if isinstance(values, Tensor) else np.asarray(values)
+        try:
+            target = np.broadcast_shapes(arr.shape, self.data.shape)
+        except ValueError:
+            target = None
+        if target != self.data.shape:
+            raise RuntimeError(
+                f"{name}: values of shape {arr.shape} cannot be stored in place into a tensor "
+                f"of shape {self.data.shape}"
+            )
+        if not np.can_cast(arr.dtype, self.data.dtype, casting):  # type: ignore[arg-type]
+            raise RuntimeError(
+                f"{name}: a result of dtype {arr.dtype} cannot be stored in place into a "
+                f"tensor of dtype {self.data.dtype}"
+            )
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                f"{name}: the tensor's values are read-only (a broadcast view or a read-only "
+                "array); clone() it first"
+            )
+        np.copyto(self.data, arr, casting="unsafe")
         self._version_box.value += 1
         return self
 
+    def _inplace(self, name: str, values: Any) -> Tensor:
+        """An unrecorded in-place change (refused where autograd would need to see it)."""
+        self._check_inplace(name, values)
+        return self._write(name, values, casting="unsafe")
+
+    def _arith_inplace(
+        self, name: str, op: Callable[..., Tensor], other: Any, *, reads_self: _bool
+    ) -> Tensor:
+        """``self = op(self, other)`` in place, recorded when autograd must see it.
+
+        ``reads_self``: whether the op's VJP needs the old value of ``self`` (mul, div),
+        which is then kept in a copy.
+        """
+        other_rg = isinstance(other, Tensor) and other.requires_grad
+        if not (grad_mode._state.grad_enabled and (self.requires_grad or other_rg)):
+            return self._write(name, op(self, other), casting="same_kind")
+        if self._node is None and self._leaf_requires_grad:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad cannot be changed in place while "
+                "grad mode is on; update it under `with no_grad():` (as optimizers do), or "
+                "use an out-of-place op"
+            )
+        if self._version_box.has_views:
+            raise RuntimeError(
+                f"{name}: this tensor is a view of another tensor's values, or has views (from "
+                "reshape, slicing, transpose...), and grad mode is on: a recorded in-place "
+                "change would leave the graph of the other tensors sharing the values wrong. "
+                "Use an out-of-place op (x = x + y), or clone() first"
+            )
+        # Record op(old self, other) and make self stand for its result. Nodes that used
+        # the old value keep their edge to the old node; the version bump below makes any
+        # of them that saved the old value raise at backward.
+        old = Tensor._make(self.data.copy() if reads_self else self.data, self._node)
+        if not reads_self:
+            old._version_box = self._version_box
+        result = op(old, old if other is self else other)
+        if result.data.shape != self.data.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {result.data.shape}; in place it must keep the "
+                f"tensor's shape {self.data.shape}"
+            )
+        if result.data.dtype != self.data.dtype:
+            if not np.can_cast(result.data.dtype, self.data.dtype, "same_kind"):
+                raise RuntimeError(
+                    f"{name}: a result of dtype {result.data.dtype} cannot be stored in place "
+                    f"into a tensor of dtype {self.data.dtype}"
+                )
+            result = _elementwise.astype(result, self.data.dtype)
+        self._write(name, result, casting="same_kind")
+        node = result._node
+        assert node is not None
+        node.out_data = self.data
+        if node.out_box is not None:
+            node.out_box = self._version_box
+            node.out_version = self._version_box.value
+        if self._retains_grad and self._node is not None:
+            self._node.retained = None
+            node.retain(self)
+        self._node = node
+        return self
+
     def copy_(self, src: TensorLike) -> Tensor:
-        """Copy ``src`` (broadcast) into this tensor's values in place."""
+        """Copy ``src`` (broadcast, converted to this dtype) into this tensor in place."""
         return self._inplace("copy_", src)
 
     def fill_(self, value: _float) -> Tensor:
@@ -426,62 +566,58 @@ class Tensor:
 
     def add_(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
         """``self += alpha * other`` in place."""
-        o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("add_", self.data + (o if alpha == 1.0 else alpha * np.asarray(o)))
+        o = other if alpha == 1.0 else _elementwise.multiply(other, alpha)
+        return self._arith_inplace("add_", _elementwise.add, o, reads_self=False)
 
     def sub_(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
         """``self -= alpha * other`` in place."""
-        o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("sub_", self.data - (o if alpha == 1.0 else alpha * np.asarray(o)))
+        o = other if alpha == 1.0 else _elementwise.multiply(other, alpha)
+        return self._arith_inplace("sub_", _elementwise.subtract, o, reads_self=False)
 
     def mul_(self, other: TensorLike) -> Tensor:
         """``self *= other`` in place."""
-        o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("mul_", self.data * o)
+        return self._arith_inplace("mul_", _elementwise.multiply, other, reads_self=True)
 
     def div_(self, other: TensorLike) -> Tensor:
         """``self /= other`` in place."""
-        o = other.data if isinstance(other, Tensor) else other
-        return self._inplace("div_", self.data / o)
+        return self._arith_inplace("div_", _elementwise.divide, other, reads_self=True)
 
     def clamp_(self, min: _float | None = None, max: _float | None = None) -> Tensor:
-        """Clip the values to ``[min, max]`` in place."""
-        return self._inplace("clamp_", np.clip(self.data, min, max))
-
-    def _inplace_or_new(self, name: str, other: TensorLike, op: Callable[..., Tensor]) -> Tensor:
-        # ``x += y`` mutates x when nothing is being recorded, as in PyTorch; when autograd
-        # must see the op it rebinds the name to an out-of-place result instead.
-        other_rg = isinstance(other, Tensor) and other.requires_grad
-        if grad_mode.is_grad_enabled() and (self.requires_grad or other_rg):
-            return op(self, other)
-        result = op(self, other).data
-        if result.shape != self.data.shape or not np.can_cast(
-            result.dtype, self.data.dtype, "same_kind"
-        ):
-            raise RuntimeError(
-                f"{name}: result of shape {result.shape} and dtype {result.dtype} cannot be "
-                f"stored in place into a tensor of shape {self.data.shape} and dtype "
-                f"{self.data.dtype}"
-            )
-        return self._inplace(name, result)
+        """Clip the values to ``[min, max]`` in place (either bound may be None)."""
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        self._check_inplace("clamp_")
+        return self._write("clamp_", np.clip(self.data, min, max), casting="same_kind")
 
     def __iadd__(self, other: TensorLike) -> Tensor:
-        return self._inplace_or_new("+=", other, _elementwise.add)
+        return self._arith_inplace("+=", _elementwise.add, other, reads_self=False)
 
     def __isub__(self, other: TensorLike) -> Tensor:
-        return self._inplace_or_new("-=", other, _elementwise.subtract)
+        return self._arith_inplace("-=", _elementwise.subtract, other, reads_self=False)
 
     def __imul__(self, other: TensorLike) -> Tensor:
-        return self._inplace_or_new("*=", other, _elementwise.multiply)
+        return self._arith_inplace("*=", _elementwise.multiply, other, reads_self=True)
 
     def __itruediv__(self, other: TensorLike) -> Tensor:
-        return self._inplace_or_new("/=", other, _elementwise.divide)
+        return self._arith_inplace("/=", _elementwise.divide, other, reads_self=True)
 
     def __setitem__(self, key: Any, value: TensorLike) -> None:
-        self._check_inplace("__setitem__")
+        """``x[key] = value`` in place (not recorded: refused on tensors in the graph while
+        grad mode is on; build the result out of place with ``where`` instead)."""
+        self._check_inplace("__setitem__", value)
         if isinstance(key, Tensor):
             key = key.data
-        self.data[key] = value.data if isinstance(value, Tensor) else value
+        elif isinstance(key, tuple):
+            key = tuple(k.data if isinstance(k, Tensor) else k for k in key)
+        if not self.data.flags.writeable:
+            raise RuntimeError(
+                "__setitem__: the tensor's values are read-only (a broadcast view or a "
+                "read-only array); clone() it first"
+            )
+        try:
+            self.data[key] = value.data if isinstance(value, Tensor) else value
+        except (IndexError, ValueError, TypeError) as e:
+            raise type(e)(f"__setitem__: {e} (tensor of shape {self.data.shape})") from e
         self._version_box.value += 1
 
     # ------------------------------------------------------------------ operators
@@ -531,9 +667,13 @@ class Tensor:
         return _elementwise.abs(self)
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
         return _elementwise.equal(self, other)
 
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        if not _comparable(other):
+            return NotImplemented
         return _elementwise.not_equal(self, other)
 
     def __lt__(self, other: TensorLike) -> Tensor:
@@ -682,7 +822,7 @@ class Tensor:
     def transpose(self, *axes: Any) -> Tensor:
         """``x.transpose(d0, d1)`` swaps two dims (PyTorch); ``x.transpose()`` reverses all
         and ``x.transpose((2, 0, 1))`` permutes (numpy)."""
-        if len(axes) == 2 and all(isinstance(a, int) for a in axes):
+        if len(axes) == 2 and all(isinstance(a, (_int, np.integer)) for a in axes):
             return _shape.swapaxes(self, axes[0], axes[1])
         return _shape.transpose(self, _shape_args(axes) if axes else None)
 
@@ -730,6 +870,12 @@ class Tensor:
 
     def dot(self, other: TensorLike) -> Tensor:
         return _linalg.dot(self, other)
+
+
+def _comparable(other: object) -> bool:
+    """Whether ``==`` with ``other`` compares values (else Python falls back to identity,
+    so ``x == None`` is False and ``x in [None, x]`` works)."""
+    return isinstance(other, (Tensor, np.ndarray, np.generic, int, float, bool, list, tuple))
 
 
 def _shape_args(args: tuple[Any, ...]) -> tuple[int, ...]:
