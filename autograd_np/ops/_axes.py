@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 Axis = int | Sequence[int] | None
 
 
 def resolve_axis(
     op: str, axis: Axis, dim: Axis, keepdims: bool, keepdim: bool | None
 ) -> tuple[Axis, bool]:
-    """Merge the numpy and PyTorch spellings, refusing to get both."""
+    """Merge the numpy and PyTorch spellings, refusing to get both axis and dim."""
     if dim is not None:
         if axis is not None:
             raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one")
@@ -21,30 +23,59 @@ def resolve_axis(
     return axis, bool(keepdims)
 
 
+def _check_int(op: str, a: Any, axis: Any) -> int:
+    if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got {axis!r}")
+    return int(a)
+
+
 def normalize_axes(op: str, axis: Axis, ndim: int) -> tuple[int, ...]:
-    """``axis`` as a sorted tuple of non-negative ints (None means every axis)."""
+    """``axis`` as a sorted tuple of non-negative ints (None means every axis).
+
+    A 0-d tensor accepts axis 0 and -1, as in PyTorch, and reduces over no axis.
+    """
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    bound = max(ndim, 1)
     out = []
     for a in axes:
-        if not isinstance(a, int):
-            raise TypeError(f"{op}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
-        out.append(a % max(ndim, 1))
+        a = _check_int(op, a, axis)
+        if not -bound <= a < bound:
+            raise ValueError(
+                f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions "
+                f"(expected {-bound} <= axis < {bound})"
+            )
+        out.append(a % bound)
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis!r}")
-    return tuple(sorted(out))
+    return () if ndim == 0 else tuple(sorted(out))
 
 
 def normalize_axis(op: str, axis: Any, ndim: int) -> int:
-    """A single axis as a non-negative int."""
-    if not isinstance(axis, int):
-        raise TypeError(f"{op}: axis must be an int, got {axis!r}")
-    return normalize_axes(op, axis, ndim)[0]
+    """A single axis as a non-negative int (0 for a 0-d tensor)."""
+    a = _check_int(op, axis, axis)
+    bound = max(ndim, 1)
+    if not -bound <= a < bound:
+        raise ValueError(
+            f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions "
+            f"(expected {-bound} <= axis < {bound})"
+        )
+    return a % bound
 
 
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
     """``shape`` with each reduced axis set to 1 (the shape of a keepdims result)."""
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> tuple[int, ...]:
+    """The shape of a reduction of ``shape`` over ``axes``."""
+    if keepdims:
+        return kept_shape(shape, axes)
+    return tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
+def count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
+    """How many elements each output of a reduction over ``axes`` combines."""
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))

@@ -6,12 +6,13 @@ ones. They only describe what to draw; ``autograd_np.testing`` does the drawing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_np.function import Sample, Sampler, SampleSpec
+from autograd_np.ops._axes import normalize_axes
 
-__all__ = ["binary", "reduction", "unary"]
+__all__ = ["along_axis", "binary", "reduction", "unary"]
 
 
 def unary(
@@ -61,15 +62,28 @@ def reduction(
     low: float = -2.0,
     high: float = 2.0,
     unique: bool = False,
+    avoid: Sequence[float] = (),
     multi_axis: bool = True,
     allow_none: bool = True,
     min_dims: int = 1,
+    signed_magnitudes: bool = False,
+    tuple_axes: bool = False,
+    options: Callable[[Sampler, tuple[int, ...], Any], dict[str, Any]] | None = None,
 ) -> SampleSpec:
-    """One array plus ``axis`` (an int, a tuple of ints, or None) and ``keepdims``."""
+    """One array plus ``axis`` (an int, a tuple of ints, or None) and ``keepdims``.
+
+    ``signed_magnitudes`` draws magnitudes in ``[low, high]`` (``0 < low``), pairwise well
+    apart when ``unique``, with random signs: no zeros and no ties of ``|x|``.
+    ``tuple_axes`` gives ``axis`` as a sorted tuple of non-negative ints, the form
+    reduction primitives take behind their public function. ``options``,
+    called as ``options(sampler, shape, axis)``, adds op-specific keyword options.
+    """
 
     def spec(s: Sampler) -> Sample:
         shape = s.shape(min_dims=min_dims, max_dims=3)
-        x = s.array(shape, low=low, high=high, unique=unique)
+        x = s.array(shape, low=low, high=high, unique=unique, avoid=avoid)
+        if signed_magnitudes:
+            x = x * (2 * s.int_array(shape, 0, 1) - 1)
         ndim = len(shape)
         kind = s.choice(["none", "int", "tuple"] if multi_axis else ["none", "int"])
         axis: Any = None
@@ -79,6 +93,32 @@ def reduction(
             axis = s.integers(-ndim, ndim - 1)
         else:
             axis = tuple(i for i in range(ndim) if s.boolean()) or (0,)
-        return Sample((x,), {"axis": axis, "keepdims": s.boolean()})
+        if tuple_axes:
+            axis = normalize_axes("spec", axis, ndim)
+        kwargs = {"axis": axis, "keepdims": s.boolean()}
+        if options is not None:
+            kwargs.update(options(s, shape, axis))
+        return Sample((x,), kwargs)
+
+    return spec
+
+
+def along_axis(
+    *,
+    low: float = -2.0,
+    high: float = 2.0,
+    avoid: Sequence[float] = (),
+    options: Callable[[Sampler, tuple[int, ...], int], dict[str, Any]] | None = None,
+) -> SampleSpec:
+    """One array (at least 1-d) and a single ``axis`` int, for scans like ``cumsum``."""
+
+    def spec(s: Sampler) -> Sample:
+        shape = s.shape(min_dims=1, max_dims=3)
+        x = s.array(shape, low=low, high=high, avoid=avoid)
+        axis = s.integers(-len(shape), len(shape) - 1)
+        kwargs: dict[str, Any] = {"axis": axis}
+        if options is not None:
+            kwargs.update(options(s, shape, axis))
+        return Sample((x,), kwargs)
 
     return spec
