@@ -1,3 +1,475 @@
-"""Placeholder: filled in by the nn work (issue 3)."""
+"""Normalization layers' math: batch norm (a fused primitive), layer norm and group norm.
 
-__all__: list[str] = []
+Batch norm in training is one primitive: the public function computes the per-channel mean
+and inverse standard deviation in one numpy pass (float32 stays float32) and hands them to
+the primitive, whose VJP is the closed form
+
+    gx = inv_std / M * (M gxhat - sum(gxhat) - xhat * sum(gxhat * xhat)),  gxhat = g * weight
+
+(M = N * H * W). When nothing records the backward it runs in numpy with in-place buffers;
+with ``create_graph=True`` the same formula is built from differentiable ops, so double
+backward works. ``_batch_norm_composed`` (mean/var/sqrt/divide from engine ops) is kept as
+the test oracle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_np import grad_mode
+from autograd_np.function import Sample, Sampler, composite, primitive
+from autograd_np.ops.elementwise import add, multiply, reciprocal, sqrt, square, subtract
+from autograd_np.ops.reduction import mean as _mean
+from autograd_np.ops.reduction import sum as _sum
+from autograd_np.ops.shape import reshape
+from autograd_np.tensor import Tensor, TensorLike
+
+__all__ = ["batch_norm", "group_norm", "layer_norm"]
+
+
+def _tensor(x: TensorLike) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _per_channel(ndim: int, c: int) -> tuple[int, ...]:
+    """The broadcast shape of a per-channel vector: (1, C, 1, ...)."""
+    return (1, c) + (1,) * (ndim - 2)
+
+
+def _channel_sum(*arrays: np.ndarray) -> np.ndarray:
+    """The per-channel sum of the product of ``arrays`` (N, C, *) over every axis but 1, by
+    einsum (no temporary, no upcast)."""
+    idx = "nc" + "defghijk"[: arrays[0].ndim - 2]
+    return np.einsum(",".join([idx] * len(arrays)) + "->c", *arrays)
+
+
+def _channel_vector(op: str, name: str, v: TensorLike | None, c: int) -> Tensor | None:
+    if v is None:
+        return None
+    t = _tensor(v)
+    if t.shape != (c,):
+        raise ValueError(f"{op}: {name} must have shape (C,) = ({c},), got {t.shape}")
+    return t
+
+
+# ---------------------------------------------------------------------- batch norm
+def _normalize_ops(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), in engine ops."""
+    d = subtract(x, _mean(x, axes, keepdims=True))
+    return multiply(d, reciprocal(sqrt(add(_mean(square(d), axes, keepdims=True), eps))))
+
+
+@primitive("batch_norm", register=False, saves=(0, 1))
+def _batch_norm_train(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray,
+    *,
+    mean: np.ndarray,
+    invstd: np.ndarray,
+    eps: float,
+) -> np.ndarray:
+    """``(x - mean) * invstd * weight + bias`` with ``mean``/``invstd`` the batch statistics
+    of ``x`` over every axis but 1, computed by the caller."""
+    shape = _per_channel(x.ndim, x.shape[1])
+    out = np.subtract(x, mean.reshape(shape))
+    out *= (invstd * weight).reshape(shape)
+    out += bias.reshape(shape)
+    return out
+
+
+@_batch_norm_train.defvjp
+def _batch_norm_train_vjp(
+    g: Tensor,
+    out: Tensor,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor,
+    *,
+    mean: np.ndarray,
+    invstd: np.ndarray,
+    eps: float,
+) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    # gx = invstd/M (M gxhat - sum gxhat - xhat sum(gxhat xhat)), gw = sum(g xhat), gb = sum g
+    axes = (0, *range(2, x.ndim))
+    if grad_mode.is_grad_enabled():
+        # create_graph: the same formula in differentiable ops (batch statistics recomputed
+        # from x inside the graph, so second derivatives see their dependence on x)
+        d = subtract(x, _mean(x, axes, keepdims=True))
+        inv = reciprocal(sqrt(add(_mean(square(d), axes, keepdims=True), eps)))
+        xhat = multiply(d, inv)
+        gxhat = multiply(g, reshape(weight, _per_channel(x.ndim, x.shape[1])))
+        centred = subtract(gxhat, _mean(gxhat, axes, keepdims=True))
+        gx = multiply(
+            inv, subtract(centred, multiply(xhat, _mean(multiply(gxhat, xhat), axes, True)))
+        )
+        gw = _sum(multiply(g, xhat), axes) if weight.requires_grad else None
+        gb = _sum(g, axes) if bias.requires_grad else None
+        return gx, gw, gb
+    return _batch_norm_backward_numpy(g.data, x, weight, bias, mean=mean, invstd=invstd)
+
+
+def _batch_norm_backward_numpy(
+    g: np.ndarray, x: Tensor, weight: Tensor, bias: Tensor, *, mean: np.ndarray, invstd: np.ndarray
+) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
+    """The closed-form VJP in numpy, one work buffer, reductions by einsum in x's dtype."""
+    xd = x.data
+    shape = _per_channel(xd.ndim, xd.shape[1])
+    m = xd.size // xd.shape[1]
+    sum_g = _channel_sum(g)
+    xhat = np.subtract(xd, mean.reshape(shape))  # the one full-size buffer
+    xhat *= invstd.reshape(shape)
+    sum_gxhat = _channel_sum(g, xhat)
+    gx = None
+    if x.requires_grad:
+        k = invstd * weight.data  # gx = k (g - sum_g/M - xhat sum_gxhat/M)
+        xhat *= (-k * sum_gxhat * (1.0 / m)).reshape(shape)
+        xhat += g * k.reshape(shape)
+        xhat -= (k * sum_g * (1.0 / m)).reshape(shape)
+        gx = Tensor._make(xhat)
+    gw = Tensor._make(sum_gxhat) if weight.requires_grad else None
+    gb = Tensor._make(sum_g) if bias.requires_grad else None
+    return gx, gw, gb
+
+
+def _batch_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-channel mean and biased variance over every axis but 1, in x's dtype."""
+    m = x.size // x.shape[1]
+    mean = _channel_sum(x) * (1.0 / m)
+    d = np.subtract(x, mean.reshape(_per_channel(x.ndim, x.shape[1])))
+    var = _channel_sum(d, d) * (1.0 / m)
+    return mean, var
+
+
+def _update_running(running: Tensor, batch: np.ndarray, momentum: float) -> None:
+    """``running = (1 - momentum) running + momentum batch``, in place, outside the graph."""
+    new = running.data * (1.0 - momentum) + batch.astype(running.dtype) * momentum
+    with grad_mode.no_grad():
+        running.copy_(new)
+
+
+def _running(op: str, name: str, v: TensorLike | None, c: int) -> Tensor | None:
+    if v is None:
+        return None
+    t = v if isinstance(v, Tensor) else Tensor(np.asarray(v))
+    if t.shape != (c,):
+        raise ValueError(f"{op}: {name} must have shape (C,) = ({c},), got {t.shape}")
+    return t
+
+
+def _batch_norm_spec(s: Sampler) -> Sample:
+    ndim = s.choice([2, 3, 4])
+    n, c = s.integers(2, 3), s.integers(1, 3)
+    shape = (n, c, *(s.integers(1, 3) for _ in range(ndim - 2)))
+    x = s.array(shape, low=-2.0, high=2.0)
+    weight = s.array((c,), low=0.5, high=2.0) if s.boolean() else None
+    bias = s.array((c,)) if s.boolean() else None
+    training = s.boolean()
+    rm = rv = None
+    if not training:  # eval uses (and differentiates through) the running statistics
+        rm, rv = s.array((c,), low=-1.0, high=1.0), s.array((c,), low=0.5, high=2.0)
+    eps = s.choice([1e-5, 0.1])
+    return Sample((x, rm, rv, weight, bias), {"training": training, "eps": eps})
+
+
+def _batch_norm_ref(
+    x: np.ndarray,
+    rm: Any,
+    rv: Any,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> np.ndarray:
+    axes = (0, *range(2, x.ndim))
+    shape = _per_channel(x.ndim, x.shape[1])
+    if training:
+        mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    else:
+        mean, var = np.reshape(rm, shape), np.reshape(rv, shape)
+    y = (x - mean) / np.sqrt(var + eps)
+    if weight is not None:
+        y = y * np.reshape(weight, shape)
+    if bias is not None:
+        y = y + np.reshape(bias, shape)
+    return y
+
+
+@composite("nn.functional.batch_norm", spec=_batch_norm_spec, ref=_batch_norm_ref)
+def batch_norm(
+    input: TensorLike,
+    running_mean: TensorLike | None,
+    running_var: TensorLike | None,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize each channel (axis 1) over the batch and spatial axes, then scale and shift.
+
+    In training the batch statistics are used (biased variance), and ``running_mean`` /
+    ``running_var``, when given, are updated in place outside the graph:
+    ``running = (1 - momentum) running + momentum stat``, with the unbiased variance for
+    ``running_var`` (as PyTorch). In evaluation the running statistics are used.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C)``, ``(N, C, L)`` or ``(N, C, H, W)`` (any ``(N, C, *)``).
+    running_mean, running_var : Tensor or None
+        ``(C,)``; required when ``training`` is False.
+    weight, bias : Tensor, optional
+        ``(C,)`` scale and shift.
+    training : bool, default False
+        Use (and record) batch statistics.
+    momentum : float, default 0.1
+        Weight of the new batch statistics in the running averages.
+    eps : float, default 1e-5
+        Added to the variance.
+
+    Returns
+    -------
+    Tensor
+        The input's shape.
+
+    Shapes
+    ------
+    input (N, C, *), running stats / weight / bias (C,) -> output (N, C, *)
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> import autograd_np.nn.functional as F
+    >>> x = ag.tensor([[1.0], [3.0]])
+    >>> rm, rv = ag.zeros(1), ag.ones(1)
+    >>> F.batch_norm(x, rm, rv, training=True, eps=0.0)
+    tensor([[-1.],
+           [ 1.]])
+    >>> rm, rv
+    (tensor([0.2]), tensor([1.1]))
+    """
+    op = "batch_norm"
+    x = _tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: input must have shape (N, C, *), got {x.shape}")
+    c = x.shape[1]
+    rm = _running(op, "running_mean", running_mean, c)
+    rv = _running(op, "running_var", running_var, c)
+    w = _channel_vector(op, "weight", weight, c)
+    b = _channel_vector(op, "bias", bias, c)
+    if not training:
+        if rm is None or rv is None:
+            raise ValueError(f"{op}: running_mean and running_var are required when not training")
+        # y = x * scale + shift, scale = w / sqrt(rv + eps), shift = b - rm * scale
+        scale = reciprocal(sqrt(add(rv.astype(x.dtype), eps)))
+        if w is not None:
+            scale = multiply(scale, w)
+        shift = multiply(rm.astype(x.dtype), scale)
+        shift = subtract(b, shift) if b is not None else multiply(shift, -1.0)
+        shape = _per_channel(x.ndim, c)
+        return add(multiply(x, reshape(scale, shape)), reshape(shift, shape))
+    m = x.data.size // max(c, 1)
+    if m <= 1:
+        raise ValueError(
+            f"{op}: expected more than 1 value per channel when training, got input of shape "
+            f"{x.shape}"
+        )
+    mean, var = _batch_stats(x.data)
+    invstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=var.dtype))
+    ones = Tensor._make(np.ones(c, dtype=x.dtype))
+    zeros = Tensor._make(np.zeros(c, dtype=x.dtype))
+    out = _batch_norm_train(
+        x,
+        w if w is not None else ones,
+        b if b is not None else zeros,
+        mean=mean,
+        invstd=invstd,
+        eps=float(eps),
+    )
+    if rm is not None:
+        _update_running(rm, mean, momentum)
+    if rv is not None:
+        _update_running(rv, var * (m / (m - 1.0)), momentum)
+    return out
+
+
+def _batch_norm_composed(
+    input: TensorLike,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """The test oracle: batch norm from engine ops (mean, var, sqrt, divide), no fusion."""
+    x = _tensor(input)
+    c = x.shape[1]
+    shape = _per_channel(x.ndim, c)
+    axes = (0, *range(2, x.ndim))
+    if training:
+        mean = _mean(x, axes, keepdims=True)
+        var = _mean(square(subtract(x, mean)), axes, keepdims=True)
+        m = x.data.size // c
+        with grad_mode.no_grad():
+            if running_mean is not None:
+                _update_running(running_mean, mean.data.reshape(c), momentum)
+            if running_var is not None:
+                _update_running(running_var, var.data.reshape(c) * (m / (m - 1.0)), momentum)
+    else:
+        assert running_mean is not None and running_var is not None
+        mean, var = reshape(running_mean, shape), reshape(running_var, shape)
+    y = (x - mean) / sqrt(add(var, eps))
+    if weight is not None:
+        y = multiply(y, reshape(_tensor(weight), shape))
+    if bias is not None:
+        y = add(y, reshape(_tensor(bias), shape))
+    return y
+
+
+# ---------------------------------------------------------------------- layer and group norm
+def _layer_norm_spec(s: Sampler) -> Sample:
+    shape = s.shape(min_dims=1, max_dims=3, min_side=2)
+    k = s.integers(1, len(shape))
+    normalized = shape[len(shape) - k :]
+    x = s.array(shape)
+    affine = s.boolean()
+    w = s.array(normalized, low=0.5, high=2.0) if affine else None
+    b = s.array(normalized) if affine else None
+    return Sample((x, normalized, w, b), {"eps": s.choice([1e-5, 0.1])})
+
+
+def _layer_norm_ref(
+    x: np.ndarray, normalized_shape: Sequence[int], w: Any = None, b: Any = None, eps: float = 1e-5
+) -> np.ndarray:
+    axes = tuple(range(x.ndim - len(tuple(normalized_shape)), x.ndim))
+    y = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + eps)
+    if w is not None:
+        y = y * w
+    if b is not None:
+        y = y + b
+    return y
+
+
+@composite("nn.functional.layer_norm", spec=_layer_norm_spec, ref=_layer_norm_ref)
+def layer_norm(
+    input: TensorLike,
+    normalized_shape: int | Sequence[int],
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize over the last ``len(normalized_shape)`` axes (biased variance), then scale
+    and shift elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(*, *normalized_shape)``.
+    normalized_shape : int or tuple of int
+        The trailing shape to normalize over.
+    weight, bias : Tensor, optional
+        Of shape ``normalized_shape``.
+    eps : float, default 1e-5
+        Added to the variance.
+
+    Shapes
+    ------
+    input (*, *normalized_shape) -> output of the same shape
+    """
+    op = "layer_norm"
+    x = _tensor(input)
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != ns:
+        raise ValueError(f"{op}: input of shape {x.shape} does not end with normalized_shape {ns}")
+    y = _normalize_ops(x, tuple(range(x.ndim - k, x.ndim)), float(eps))
+    for name, v in (("weight", weight), ("bias", bias)):
+        if v is not None:
+            t = _tensor(v)
+            if t.shape != ns:
+                raise ValueError(f"{op}: {name} must have shape {ns}, got {t.shape}")
+            y = multiply(y, t) if name == "weight" else add(y, t)
+    return y
+
+
+def _group_norm_spec(s: Sampler) -> Sample:
+    groups = s.integers(1, 3)
+    c = groups * s.integers(1, 2)
+    shape = (s.integers(1, 3), c, *(s.integers(1, 3) for _ in range(s.integers(0, 2))))
+    if int(np.prod(shape)) // (shape[0] * groups) < 2:
+        shape = (*shape[:2], 2, *shape[3:]) if len(shape) > 2 else (*shape, 2)
+    x = s.array(shape)
+    affine = s.boolean()
+    w = s.array((c,), low=0.5, high=2.0) if affine else None
+    b = s.array((c,)) if affine else None
+    return Sample((x, groups, w, b), {"eps": s.choice([1e-5, 0.1])})
+
+
+def _group_norm_ref(
+    x: np.ndarray, num_groups: int, w: Any = None, b: Any = None, eps: float = 1e-5
+) -> np.ndarray:
+    n, c = x.shape[:2]
+    xg = x.reshape(n, num_groups, -1)
+    y = ((xg - xg.mean(2, keepdims=True)) / np.sqrt(xg.var(2, keepdims=True) + eps)).reshape(
+        x.shape
+    )
+    shape = _per_channel(x.ndim, c)
+    if w is not None:
+        y = y * np.reshape(w, shape)
+    if b is not None:
+        y = y + np.reshape(b, shape)
+    return y
+
+
+@composite("nn.functional.group_norm", spec=_group_norm_spec, ref=_group_norm_ref)
+def group_norm(
+    input: TensorLike,
+    num_groups: int,
+    weight: TensorLike | None = None,
+    bias: TensorLike | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the channels into ``num_groups`` groups and normalize each group of each sample
+    over its channels and spatial axes; then scale and shift per channel.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C, *)`` with ``C`` divisible by ``num_groups``.
+    num_groups : int
+        Number of groups.
+    weight, bias : Tensor, optional
+        ``(C,)``.
+    eps : float, default 1e-5
+        Added to the variance.
+
+    Shapes
+    ------
+    input (N, C, *) -> output of the same shape
+    """
+    op = "group_norm"
+    x = _tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: input must have shape (N, C, *), got {x.shape}")
+    n, c = x.shape[:2]
+    if num_groups <= 0 or c % num_groups:
+        raise ValueError(
+            f"{op}: the number of channels ({c}) must be divisible by num_groups ({num_groups})"
+        )
+    xg = reshape(x, (n, num_groups, -1))  # (N, C, *) -> (N, G, C/G * prod(*))
+    y = reshape(_normalize_ops(xg, (2,), float(eps)), x.shape)  # back to (N, C, *)
+    shape = _per_channel(x.ndim, c)
+    w = _channel_vector(op, "weight", weight, c)
+    b = _channel_vector(op, "bias", bias, c)
+    if w is not None:
+        y = multiply(y, reshape(w, shape))
+    if b is not None:
+        y = add(y, reshape(b, shape))
+    return y
