@@ -1,0 +1,163 @@
+"""Adagrad (Duchi, Hazan & Singer, 2011), with learning-rate decay and weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd_np import grad_mode
+from autograd_np.optim.adam import effective_grad
+from autograd_np.optim.optimizer import Optimizer, ParamsT, check_nonnegative
+
+__all__ = ["Adagrad", "adagrad_step"]
+
+
+def adagrad_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state_sum: np.ndarray,
+    *,
+    step: int,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    eps: float,
+    maximize: bool,
+    scratch: np.ndarray | None = None,
+) -> None:
+    """One Adagrad update of ``param`` and its accumulator, in place (PyTorch's algorithm).
+
+    With ``g = ±grad + weight_decay * param`` (minus when maximizing) and ``t = step``::
+
+        clr = lr / (1 + (t - 1) * lr_decay)
+        s = s + g**2
+        param -= clr * g / (sqrt(s) + eps)
+
+    Parameters
+    ----------
+    param, grad : np.ndarray
+        The parameter (updated in place) and its gradient, of one shape and dtype.
+    state_sum : np.ndarray
+        ``s``, the sum of squared gradients (updated in place).
+    step : int
+        The number of this step, counting from 1.
+    lr, lr_decay, weight_decay, eps : float
+        Hyperparameters, as Python floats.
+    maximize : bool
+        Ascend instead of descend.
+    scratch : np.ndarray, optional
+        A work array shaped like ``param`` (allocated when omitted).
+    """
+    work = np.empty_like(param) if scratch is None else scratch
+    g = effective_grad(param, grad, weight_decay, maximize)
+    clr = lr / (1.0 + (step - 1) * lr_decay)
+    np.multiply(g, g, out=work)
+    state_sum += work
+    np.sqrt(state_sum, out=work)
+    work += eps
+    np.divide(g, work, out=work)
+    work *= -clr
+    param += work
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as ``torch.optim.Adagrad``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters to optimize, or parameter groups.
+    lr : float, default 1e-2
+        Learning rate.
+    lr_decay : float, default 0
+        Learning-rate decay: step t uses ``lr / (1 + (t - 1) * lr_decay)``.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    initial_accumulator_value : float, default 0
+        Starting value of the sum of squared gradients.
+    eps : float, default 1e-10
+        Added to the denominator for numerical stability.
+    maximize : bool, default False
+        Maximize the objective instead of minimizing it.
+
+    Notes
+    -----
+    State per parameter: ``step`` (int) and ``sum``; like PyTorch, the state of the
+    parameters given to the constructor is created at once.
+    """
+
+    _state_keys: ClassVar[frozenset[str]] = frozenset({"step", "sum"})
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                self._init_state(p, group)
+
+    def _init_state(self, p: Any, group: dict[str, Any]) -> None:
+        state = self.state[p]
+        state["step"] = 0
+        state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        check_nonnegative("Adagrad", "learning rate", group["lr"])
+        check_nonnegative("Adagrad", "lr_decay", group["lr_decay"])
+        check_nonnegative("Adagrad", "weight_decay", group["weight_decay"])
+        check_nonnegative(
+            "Adagrad", "initial_accumulator_value", group["initial_accumulator_value"]
+        )
+        check_nonnegative("Adagrad", "eps", group["eps"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update the parameters once; returns the closure's loss (or None).
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss (called with grad mode on).
+        """
+        loss = self._evaluate(closure)
+        with grad_mode.no_grad():
+            for group in self.param_groups:
+                lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
+                eps = float(group["eps"])
+                weight_decay, maximize = float(group["weight_decay"]), bool(group["maximize"])
+                for p, grad in self._params_with_grad(group):
+                    state = self.state[p]
+                    if "sum" not in state:  # a parameter added later with add_param_group
+                        self._init_state(p, group)
+                    state["step"] += 1
+                    adagrad_step(
+                        p.data,
+                        grad,
+                        state["sum"],
+                        step=state["step"],
+                        lr=lr,
+                        lr_decay=lr_decay,
+                        weight_decay=weight_decay,
+                        eps=eps,
+                        maximize=maximize,
+                        scratch=self._buffer(p.data),
+                    )
+                    p._bump_version()
+        return loss

@@ -1,0 +1,237 @@
+"""Adam (Kingma & Ba, 2015), with the AMSGrad variant and L2 weight decay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd_np import grad_mode
+from autograd_np.optim.optimizer import Optimizer, ParamsT, check_beta, check_nonnegative
+
+__all__ = ["Adam", "adam_step", "lerp_"]
+
+
+def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> None:
+    """``start += weight * (end - start)`` in place, rounded as ``torch.lerp`` rounds.
+
+    ``work`` is a scratch array shaped like ``start``.
+    """
+    np.subtract(end, start, out=work)
+    if abs(weight) < 0.5:
+        work *= weight
+        start += work
+    else:  # end - (end - start) * (1 - weight)
+        work *= 1.0 - weight
+        np.subtract(end, work, out=start)
+
+
+def effective_grad(
+    param: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool
+) -> np.ndarray:
+    """``±grad + weight_decay * param`` (minus when maximizing); ``grad`` itself when that is
+    all it is. A new array otherwise, since the caller's gradient must stay unchanged."""
+    if weight_decay != 0:
+        out = np.multiply(param, weight_decay)
+        if maximize:
+            out -= grad
+        else:
+            out += grad
+        return out
+    if maximize:
+        return np.negative(grad)
+    return grad
+
+
+def adam_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    exp_avg: np.ndarray,
+    exp_avg_sq: np.ndarray,
+    max_exp_avg_sq: np.ndarray | None,
+    *,
+    step: int,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    maximize: bool,
+    scratch: np.ndarray | None = None,
+) -> None:
+    """One Adam update of ``param`` and its moments, in place (PyTorch's algorithm).
+
+    With ``g = ±grad + weight_decay * param`` (minus when maximizing) and ``t = step``::
+
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        vmax = max(vmax, v)                      (amsgrad; then v is replaced by vmax)
+        param -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    Parameters
+    ----------
+    param, grad : np.ndarray
+        The parameter (updated in place) and its gradient, of one shape and dtype.
+    exp_avg, exp_avg_sq : np.ndarray
+        The first and second moment estimates ``m`` and ``v`` (updated in place).
+    max_exp_avg_sq : np.ndarray or None
+        ``vmax``, the running maximum of ``v`` (updated in place); needed with ``amsgrad``.
+    step : int
+        The number of this step, counting from 1 (for the bias corrections).
+    lr, beta1, beta2, eps, weight_decay : float
+        Hyperparameters, as Python floats.
+    amsgrad, maximize : bool
+        Use the AMSGrad variant; ascend instead of descend.
+    scratch : np.ndarray, optional
+        A work array shaped like ``param`` (allocated when omitted).
+    """
+    work = np.empty_like(param) if scratch is None else scratch
+    g = effective_grad(param, grad, weight_decay, maximize)
+    lerp_(exp_avg, g, 1.0 - beta1, work)
+    exp_avg_sq *= beta2
+    np.multiply(g, 1.0 - beta2, out=work)
+    work *= g
+    exp_avg_sq += work
+
+    bias_correction1 = 1.0 - beta1**step
+    bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
+    step_size = lr / bias_correction1
+    if amsgrad:
+        if max_exp_avg_sq is None:
+            raise ValueError("adam_step: amsgrad needs the max_exp_avg_sq array")
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        np.sqrt(max_exp_avg_sq, out=work)
+    else:
+        np.sqrt(exp_avg_sq, out=work)
+    work /= bias_correction2_sqrt
+    work += eps  # the denominator
+    np.divide(exp_avg, work, out=work)
+    work *= -step_size
+    param += work
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or of dict
+        Parameters to optimize, or parameter groups.
+    lr : float, default 1e-3
+        Learning rate.
+    betas : (float, float), default (0.9, 0.999)
+        Decay rates of the first and second moment estimates, each in [0, 1).
+    eps : float, default 1e-8
+        Added to the denominator for numerical stability.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient (see :class:`AdamW` for decoupled decay).
+    amsgrad : bool, default False
+        Use the AMSGrad variant (normalize by the running maximum of the second moment).
+    maximize : bool, default False
+        Maximize the objective instead of minimizing it.
+
+    Notes
+    -----
+    State per parameter: ``step`` (int), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
+    ``max_exp_avg_sq`` (arrays of the parameter's shape and dtype).
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> from autograd_np.optim import Adam
+    >>> w = ag.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> _ = opt.step()
+    >>> w.data.round(4)  # the first Adam step moves each coordinate by about lr
+    array([ 0.9, -1.9], dtype=float32)
+    """
+
+    _state_keys: ClassVar[frozenset[str]] = frozenset(
+        {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    )
+    # The update rule; AdamW swaps in its decoupled-decay rule of the same signature.
+    _rule: ClassVar[Callable[..., None]] = staticmethod(adam_step)
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "amsgrad": amsgrad,
+            "maximize": maximize,
+        }
+        super().__init__(params, defaults)
+
+    def _normalize_group(self, group: dict[str, Any]) -> None:
+        betas = group["betas"]
+        if isinstance(betas, (list, tuple)):
+            group["betas"] = tuple(betas)
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_nonnegative(name, "learning rate", group["lr"])
+        check_nonnegative(name, "eps", group["eps"])
+        betas = group["betas"]
+        if not isinstance(betas, (list, tuple)) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        check_beta(name, "beta1 (betas[0])", betas[0])
+        check_beta(name, "beta2 (betas[1])", betas[1])
+        check_nonnegative(name, "weight_decay", group["weight_decay"])
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update the parameters once; returns the closure's loss (or None).
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss (called with grad mode on).
+        """
+        loss = self._evaluate(closure)
+        rule = type(self)._rule
+        with grad_mode.no_grad():
+            for group in self.param_groups:
+                lr, eps = float(group["lr"]), float(group["eps"])
+                beta1, beta2 = (float(b) for b in group["betas"])
+                weight_decay = float(group["weight_decay"])
+                amsgrad, maximize = bool(group["amsgrad"]), bool(group["maximize"])
+                for p, grad in self._params_with_grad(group):
+                    state = self.state[p]
+                    if "step" not in state:
+                        state["step"] = 0
+                        state["exp_avg"] = np.zeros_like(p.data)
+                        state["exp_avg_sq"] = np.zeros_like(p.data)
+                    if amsgrad and "max_exp_avg_sq" not in state:
+                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                    state["step"] += 1
+                    rule(
+                        p.data,
+                        grad,
+                        state["exp_avg"],
+                        state["exp_avg_sq"],
+                        state.get("max_exp_avg_sq"),
+                        step=state["step"],
+                        lr=lr,
+                        beta1=beta1,
+                        beta2=beta2,
+                        eps=eps,
+                        weight_decay=weight_decay,
+                        amsgrad=amsgrad,
+                        maximize=maximize,
+                        scratch=self._buffer(p.data),
+                    )
+                    p._bump_version()
+        return loss

@@ -1,0 +1,381 @@
+"""The ``Optimizer`` base class: parameter groups, per-parameter state, ``zero_grad``,
+``state_dict`` / ``load_state_dict``, with PyTorch's structure and semantics.
+
+A subclass validates its hyperparameters in :meth:`Optimizer._validate_group`, declares the
+names of its per-parameter state in ``_state_keys``, and implements :meth:`Optimizer.step`
+by calling its update rule (a plain function over numpy arrays) on each parameter that has
+a gradient. State arrays have the parameter's shape and dtype; the step count is an int.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd_np import grad_mode
+from autograd_np._dtypes import is_floating
+from autograd_np.tensor import Tensor
+
+__all__ = ["Optimizer", "ParamsT"]
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]]
+
+
+class Optimizer:
+    """Base class of the optimizers.
+
+    Parameters
+    ----------
+    params : iterable of Tensor, of (name, Tensor) pairs, or of dicts
+        The tensors to optimize, or parameter groups: dicts with a ``"params"`` entry and
+        any hyperparameters that should differ from ``defaults`` for that group.
+    defaults : dict
+        The default hyperparameters of every group.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        One dict per group: ``"params"`` (a list of Tensors) and the hyperparameters.
+        Schedulers change ``group["lr"]`` between steps.
+    state : dict
+        Per-parameter state, keyed by the parameter Tensor (numpy arrays of the parameter's
+        shape and dtype, and an int ``"step"`` where the algorithm counts steps).
+    defaults : dict
+        The hyperparameters a group gets when it does not set them.
+
+    Notes
+    -----
+    Parameters whose ``.grad`` is None are skipped by ``step``. Updates change the
+    parameters' arrays in place (``p.data`` is never rebound) and bump their version
+    counters, so a graph that saved a parameter before the step refuses to backward.
+    """
+
+    _state_keys: ClassVar[frozenset[str]] = frozenset()
+    _opt_called = False  # set by every step(), so schedulers can check the call order
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = _record_step_calls(cls.__dict__["step"])  # type: ignore[method-assign]
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        name = type(self).__name__
+        self.defaults = dict(defaults)
+        self._validate_group(self.defaults)
+        self.state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        self._scratch: dict[np.dtype[Any], np.ndarray] = {}
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{name}: params should be an iterable of Tensors or of dicts, got a single "
+                "Tensor; pass [tensor] instead"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{name}: got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ groups
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        """Raise ValueError when a hyperparameter of ``group`` is invalid (subclasses)."""
+
+    def _normalize_group(self, group: dict[str, Any]) -> None:
+        """Bring loaded values to their canonical types (subclasses; e.g. betas to a tuple)."""
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of parameters, with its own hyperparameters, to ``param_groups``.
+
+        Useful to start training layers that were frozen. Hyperparameters the group does
+        not set are taken from ``defaults``.
+
+        Parameters
+        ----------
+        param_group : dict
+            ``{"params": tensors, **hyperparameters}``; ``params`` is a Tensor, or a list of
+            Tensors or of ``(name, Tensor)`` pairs.
+        """
+        name = type(self).__name__
+        if not isinstance(param_group, dict):
+            raise TypeError(
+                f"{name}: a parameter group must be a dict, got {type(param_group).__name__}"
+            )
+        if "params" not in param_group:
+            raise ValueError(f"{name}: a parameter group needs a 'params' entry")
+        group = dict(param_group)
+        raw = group["params"]
+        if isinstance(raw, Tensor):
+            items: list[Any] = [raw]
+        elif isinstance(raw, (set, frozenset)):
+            raise TypeError(
+                f"{name}: parameters must be given in an ordered collection such as a list; "
+                "the order of a set changes between runs"
+            )
+        else:
+            items = list(raw)
+        if not items:
+            raise ValueError(f"{name}: got an empty parameter list")
+        named = [isinstance(p, tuple) for p in items]
+        if any(named) and not all(named):
+            raise ValueError(f"{name}: give every parameter of a group with a name, or none")
+        if all(named):
+            group["param_names"] = [str(n) for n, _ in items]
+            items = [p for _, p in items]
+        for i, p in enumerate(items):
+            _check_param(name, i, p)
+        group["params"] = items
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        self._normalize_group(group)
+        self._validate_group(group)
+
+        if len({id(p) for p in items}) != len(items):
+            raise ValueError(f"{name}: a parameter group lists the same parameter twice")
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in seen for p in items):
+            raise ValueError(f"{name}: some parameters appear in more than one parameter group")
+        if self.param_groups and ("param_names" in group) != (
+            "param_names" in self.param_groups[0]
+        ):
+            raise ValueError(f"{name}: give every parameter group with names, or none")
+        self.param_groups.append(group)
+
+    # ------------------------------------------------------------------ stepping
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all parameters.
+
+        Parameters
+        ----------
+        set_to_none : bool, default True
+            Set ``.grad`` to None (frees memory; parameters without a gradient are skipped
+            by ``step``) instead of filling it with zeros.
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                    continue
+                if g.grad_fn is not None:
+                    g.detach_()
+                if g.data.flags.writeable:
+                    g.data.fill(0)
+                    g._bump_version()
+                else:  # a read-only view handed out by backward: replace it
+                    p.grad = Tensor._make(np.zeros_like(p.data))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update the parameters once; returns the closure's loss (or None).
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss; it is called with grad mode on,
+            before the update.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+
+    @staticmethod
+    def _evaluate(closure: Callable[[], Any] | None) -> Any:
+        if closure is None:
+            return None
+        with grad_mode.enable_grad():
+            return closure()
+
+    def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray]]:
+        """The (parameter, gradient array) pairs of ``group`` whose gradient is set."""
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            grad = g.data
+            if grad.shape != p.data.shape:
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: a gradient has shape {grad.shape} but its "
+                    f"parameter has shape {p.data.shape}"
+                )
+            if grad.dtype != p.data.dtype:
+                grad = grad.astype(p.data.dtype)
+            yield p, grad
+
+    def _buffer(self, like: np.ndarray) -> np.ndarray:
+        """A scratch array shaped like ``like``, reused across parameters and steps."""
+        buf = self._scratch.get(like.dtype)
+        if buf is None or buf.size < like.size:
+            buf = np.empty(like.size, dtype=like.dtype)
+            self._scratch[like.dtype] = buf
+        return buf[: like.size].reshape(like.shape)
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state: per-parameter state and the parameter groups.
+
+        Returns
+        -------
+        dict
+            ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``:
+            parameters are replaced by their position, counting through the groups in
+            order. The state arrays are the optimizer's own (not copies): save them, or
+            copy them, before stepping again.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if s and id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state saved by :meth:`state_dict` (of an optimizer of the same kind).
+
+        The groups are matched by position and must hold as many parameters as this
+        optimizer's; state arrays must have their parameter's shape and are copied, cast to
+        the parameter's dtype. The loaded hyperparameters replace the current ones. Nothing
+        changes when loading fails.
+
+        Parameters
+        ----------
+        state_dict : dict
+            ``{"state": ..., "param_groups": ...}`` as returned by :meth:`state_dict`.
+        """
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            raise ValueError(f"{name}: expected a dict with keys 'state' and 'param_groups'")
+        saved_groups = copy.deepcopy(list(state_dict["param_groups"]))
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(
+                f"{name}: the state dict has {len(saved_groups)} parameter groups, this "
+                f"optimizer has {len(self.param_groups)}"
+            )
+        id_map: dict[int, Tensor] = {}
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"{name}: parameter group {i} has no 'params' list")
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"{name}: parameter group {i} has {len(saved['params'])} parameters in "
+                    f"the state dict but {len(group['params'])} in this optimizer"
+                )
+            for k, p in zip(saved["params"], group["params"]):
+                id_map[int(k)] = p
+
+        new_state: defaultdict[Tensor, dict[str, Any]] = defaultdict(dict)
+        for k, entry in state_dict["state"].items():
+            if int(k) not in id_map:
+                raise ValueError(
+                    f"{name}: the state dict has state for parameter {k}, which none of its "
+                    "parameter groups lists"
+                )
+            p = id_map[int(k)]
+            new_state[p] = {key: self._load_value(name, k, p, key, v) for key, v in entry.items()}
+
+        new_groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            merged = {k: v for k, v in group.items() if k not in ("params", "param_names")}
+            merged.update(saved)
+            merged["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                merged["param_names"] = group["param_names"]
+            self._normalize_group(merged)
+            self._validate_group(merged)
+            new_groups.append(merged)
+        self.state = new_state
+        self.param_groups = new_groups
+
+    def _load_value(self, name: str, index: Any, p: Tensor, key: str, value: Any) -> Any:
+        if self._state_keys and key not in self._state_keys:
+            raise ValueError(
+                f"{name}: the state of parameter {index} has an entry {key!r}, which "
+                f"{type(self).__name__} does not use (it keeps {sorted(self._state_keys)}); "
+                "was the state dict saved by another kind of optimizer?"
+            )
+        if isinstance(value, Tensor):
+            value = value.data
+        if key == "step":
+            step = float(np.asarray(value))
+            return int(step) if step.is_integer() else step
+        if isinstance(value, np.ndarray):
+            if value.shape != p.data.shape:
+                raise ValueError(
+                    f"{name}: state {key!r} of parameter {index} has shape {value.shape}, but "
+                    f"the parameter has shape {p.data.shape}"
+                )
+            return np.array(value, dtype=p.data.dtype, copy=True)
+        return copy.deepcopy(value)
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(group):
+                if key not in ("params", "param_names"):
+                    lines.append(f"    {key}: {group[key]}")
+        lines.append(")")
+        return "\n".join(lines)
+
+
+def _record_step_calls(step: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a subclass's ``step`` so that calling it sets ``_opt_called`` on the optimizer."""
+
+    @functools.wraps(step)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
+        self._opt_called = True
+        return step(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _check_param(name: str, i: int, p: Any) -> None:
+    if not isinstance(p, Tensor):
+        raise TypeError(
+            f"{name}: can only optimize Tensors, but parameter {i} is a {type(p).__name__}"
+        )
+    if not is_floating(p.dtype):
+        raise TypeError(
+            f"{name}: can only optimize floating-point tensors, but parameter {i} has dtype "
+            f"{p.dtype}"
+        )
+    if not (p.is_leaf or p.retains_grad):
+        raise ValueError(
+            f"{name}: can't optimize a non-leaf tensor (parameter {i} was computed by "
+            f"{p.grad_fn}); optimize the leaf it was computed from, or a detached copy made "
+            "with .detach().requires_grad_()"
+        )
+
+
+# ---------------------------------------------------------------------- shared validation
+def check_nonnegative(name: str, what: str, value: Any) -> None:
+    """Raise ``ValueError`` unless ``value`` is a number >= 0 (NaN is rejected)."""
+    v = _number(name, what, value)
+    if not v >= 0.0:
+        raise ValueError(f"{name}: invalid {what} {value!r}; expected a number >= 0")
+
+
+def check_beta(name: str, what: str, value: Any) -> None:
+    """Raise ``ValueError`` unless ``0 <= value < 1``."""
+    v = _number(name, what, value)
+    if not 0.0 <= v < 1.0:
+        raise ValueError(f"{name}: invalid {what} {value!r}; expected a number in [0, 1)")
+
+
+def _number(name: str, what: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: {what} must be a number, got {type(value).__name__}")
+    v = float(value)
+    if math.isinf(v):
+        raise ValueError(f"{name}: invalid {what} {value!r}; expected a finite number")
+    return v
