@@ -300,7 +300,7 @@ def _rpow_scalar(y: np.ndarray, *, base: int | float) -> np.ndarray:
 def _rpow_scalar_vjp(g: Tensor, out: Tensor, y: Tensor, *, base: int | float) -> Tensor:
     # d(b^y) = b^y log(b) dy; 0 where b == 0 <= y (as in PyTorch)
     if base == 0:
-        return _where(Tensor._make(y.data >= 0), 0.0, multiply(g, multiply(out, -math.inf)))
+        return _where(Tensor._make(y.data >= 0), 0.0, multiply(g, -math.inf))  # 0^y: inf
     return multiply(g, multiply(out, math.log(base) if base > 0 else math.nan))
 
 

@@ -286,9 +286,23 @@ def var(
     Tensor
         The reduced shape, as in :func:`sum`.
     """
-    t, axes, keepdims = _args("var", x, axis, keepdims, dim, keepdim)
+    return _variance("var", x, axis, keepdims, dim, keepdim, correction, ddof, unbiased)
+
+
+def _variance(
+    op: str,
+    x: TensorLike,
+    axis: Axis,
+    keepdims: bool,
+    dim: Axis,
+    keepdim: bool | None,
+    correction: float | None,
+    ddof: float | None,
+    unbiased: bool | None,
+) -> Tensor:
+    t, axes, keepdims = _args(op, x, axis, keepdims, dim, keepdim)
     t = _float_tensor(t)
-    dof = count(t.shape, axes) - _correction("var", correction, ddof, unbiased)
+    dof = count(t.shape, axes) - _correction(op, correction, ddof, unbiased)
     centred = ew.subtract(t, mean(t, axes, keepdims=True))
     total = _sum(ew.square(centred), axis=axes, keepdims=keepdims)
     return ew.multiply(total, 1.0 / dof if dof > 0 else math.inf)
@@ -314,16 +328,7 @@ def std(
     Where the result is 0 (a constant slice) the gradient is 0, as in PyTorch.
     """
     return _sqrt_zero_grad(
-        var(
-            x,
-            axis,
-            keepdims,
-            dim=dim,
-            keepdim=keepdim,
-            correction=correction,
-            ddof=ddof,
-            unbiased=unbiased,
-        )
+        _variance("std", x, axis, keepdims, dim, keepdim, correction, ddof, unbiased)
     )
 
 
@@ -646,8 +651,7 @@ def _logsumexp_ref(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
 def _logsumexp(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
     if count(x.shape, axis) == 0:
         return np.full(np.sum(x, axis=axis, keepdims=keepdims).shape, -np.inf, dtype=x.dtype)
-    top = np.amax(x, axis=axis, keepdims=True)
-    top = np.where(np.isfinite(top), top, 0)  # all -inf (or an inf): shift by 0 instead
+    top = _finite_max(x, axis)  # all -inf (or an inf): shift by 0 instead
     with np.errstate(divide="ignore"):
         out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
     return out if keepdims else np.squeeze(out, axis)
@@ -657,9 +661,21 @@ def _logsumexp(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.nd
 def _logsumexp_vjp(
     g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool
 ) -> Tensor:
-    # d logsumexp(x) = softmax(x) dx = ew.exp(x - logsumexp(x)) dx
-    weights = ew.exp(ew.subtract(x, _kept(out, x.shape, axis, keepdims)))
+    # d logsumexp(x) = softmax(x) dx, as exp(x - m) / sum(exp(x - m)) for a constant m (the
+    # max): exact whatever m, and accurate in float32 where exp(x - logsumexp) is not
+    top = _finite_max(x.data, axis)
+    e = ew.exp(ew.subtract(x, Tensor._make(top)))
+    total = _sum(e, axis=axis, keepdims=True)
+    if not total.data.all():  # a slice of only -inf: weights 0 (a NaN-free subgradient)
+        total = ew._where(Tensor._make(total.data == 0), 1.0, total)
+    weights = ew.divide(e, total)
     return ew.multiply(_kept(g, x.shape, axis, keepdims), weights)
+
+
+def _finite_max(x: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
+    """The max over ``axis`` (kept as length 1), 0 where it is not finite."""
+    top = np.amax(x, axis=axis, keepdims=True)
+    return np.where(np.isfinite(top), top, 0).astype(x.dtype, copy=False)
 
 
 @_logsumexp.expose
@@ -676,7 +692,8 @@ def logsumexp(
 
     The maximum of each slice is subtracted before exponentiating, so large inputs (1e4)
     do not overflow; ``-inf`` entries contribute nothing and a slice of only ``-inf``
-    gives ``-inf``. The gradient is the softmax of the slice.
+    gives ``-inf``. The gradient is the softmax of the slice (0 for a slice of only
+    ``-inf``, where PyTorch gives NaN).
     """
     t, axes, keepdims = _args("logsumexp", x, axis, keepdims, dim, keepdim)
     return _logsumexp(_float_tensor(t), axis=axes, keepdims=keepdims)
