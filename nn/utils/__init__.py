@@ -1,3 +1,20 @@
-"""Placeholder: filled in by the optim work (issue 4)."""
+"""Utilities on parameters and gradients, as ``torch.nn.utils``."""
 
-__all__: list[str] = []
+from __future__ import annotations
+
+from autograd_np.nn.utils.clip_grad import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    clip_grads_with_norm_,
+    get_total_norm,
+)
+from autograd_np.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
+    "parameters_to_vector",
+    "vector_to_parameters",
+]
