@@ -275,7 +275,7 @@ def roll_spec(s: Sampler) -> Sample:
 
 
 def pad_constant_spec(s: Sampler) -> Sample:
-    shape = s.shape(max_dims=3, max_side=3)
+    shape = s.shape(min_dims=1, max_dims=3, max_side=3)
     widths = tuple((s.integers(0, 2), s.integers(0, 2)) for _ in shape)
     return Sample((s.array(shape),), {"widths": widths, "value": s.floats(-1.0, 1.0)})
 
