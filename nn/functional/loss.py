@@ -767,6 +767,12 @@ def cross_entropy(
     n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
     w = _class_weight(op, weight, n_classes, x.dtype)
     t_data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t_data.dtype.kind == "f" and t_data.shape != x.shape:
+        raise TypeError(
+            f"{op}: target must hold integer class indices (int64), got dtype "
+            f"{t_data.dtype} and shape {t_data.shape}; a float target holds class "
+            f"probabilities and must have the input's shape {x.shape}"
+        )
     if t_data.dtype.kind == "f":
         return _cross_entropy_probabilities(x, _tensor(target), w, reduction, label_smoothing)
     t = _class_target(op, x, target, ignore_index)
@@ -786,11 +792,6 @@ def cross_entropy(
 def _cross_entropy_probabilities(
     x: Tensor, t: Tensor, w: np.ndarray | None, reduction: str, eps: float
 ) -> Tensor:
-    if t.shape != x.shape:
-        raise ValueError(
-            f"cross_entropy: a float target holds class probabilities and must have the "
-            f"input's shape {x.shape}, got {t.shape} (class indices must be integers)"
-        )
     axis = 0 if x.ndim == 1 else 1
     n_classes = x.shape[axis]
     q = add(multiply(t, 1.0 - eps), eps / n_classes) if eps else t
