@@ -8,7 +8,7 @@
 (3,)
 """
 
-from autograd_np import ops
+from autograd_np import functional, ops
 from autograd_np._dtypes import (
     bool_,
     float16,
@@ -36,6 +36,7 @@ from autograd_np.grad_mode import (
 )
 from autograd_np.ops import *  # noqa: F403
 from autograd_np.ops import __all__ as _ops_all
+from autograd_np.serialization import load, save
 from autograd_np.tensor import Tensor, TensorLike
 
 __version__ = "0.1.0"
@@ -54,6 +55,7 @@ __all__ = [
     "float16",
     "float32",
     "float64",
+    "functional",
     "grad",
     "int8",
     "int16",
@@ -61,9 +63,11 @@ __all__ = [
     "int64",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "load",
     "no_grad",
     "ops",
     "primitive",
+    "save",
     "set_detect_anomaly",
     "set_grad_enabled",
     "uint8",

@@ -62,7 +62,7 @@ def to_array(data: Any, dtype: DTypeLike | None = None, *, copy: bool = False) -
         numbers_only = True
         if isinstance(data, (list, tuple)):
             leaf = _first_leaf(data)
-            if leaf is not None and not isinstance(leaf, (bool, int, float)):
+            if leaf is not None and type(leaf) not in (bool, int, float):
                 data = _unwrap(data)
                 numbers_only = False
         try:

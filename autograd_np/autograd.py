@@ -80,12 +80,6 @@ def _topological_order(roots: list[Node]) -> list[Node]:
     seen = set(stack)
     while stack:
         node = stack.pop()
-        if node.released:
-            raise RuntimeError(
-                f"trying to backward through the graph a second time: the values saved by "
-                f"{node.op.name} were freed by an earlier backward. Pass retain_graph=True to "
-                "the first backward (or grad) call if you need to go through it again."
-            )
         for child in node.edges:
             if type(child) is Node:
                 deps[child] = deps.get(child, 0) + 1
@@ -260,6 +254,13 @@ def _run(
                 for target in target_nodes.get(node, ()):
                     captured[id(target)] = (g, False)
             if g is not None and (run_vjp is None or node in run_vjp):
+                if node.released:
+                    raise RuntimeError(
+                        "trying to backward through the graph a second time: the values saved "
+                        f"by {node.op.name} were freed by an earlier backward. Pass "
+                        "retain_graph=True to the first backward (or grad) call if you need to "
+                        "go through it again."
+                    )
                 node.check_versions()
                 grads = _call_vjp(node, g, anomaly)
                 inputs = node.inputs

@@ -167,6 +167,11 @@ def gradcheck(
     args, diff = _prepare(inputs)
     with no_grad():
         outs = _outputs(fn(*args))
+    if not outs:
+        raise ValueError(
+            "gradcheck: fn returned no floating-point Tensor (it must return a Tensor or a "
+            "tuple of Tensors)"
+        )
     cotangents = [rng.standard_normal(o.shape) for o in outs]
     u_flat = np.concatenate([u.reshape(-1) for u in cotangents]) if cotangents else np.zeros(0)
     analytic = _analytic(fn, args, diff, cotangents)

@@ -21,12 +21,51 @@ __all__ = [
     "HypothesisSampler",
     "arrays",
     "broadcastable_shapes",
+    "broadcastable_tensors",
+    "fill_ints",
+    "fill_values",
     "samples",
     "shapes",
     "tensors",
 ]
 
 T = TypeVar("T")
+
+
+def _allowed(
+    low: float, high: float, avoid: Sequence[float], margin: float
+) -> list[tuple[float, float]]:
+    """``[low, high]`` without the open intervals ``(k - margin, k + margin)``, as a sorted
+    list of closed intervals."""
+    intervals = [(float(low), float(high))]
+    for k in sorted(float(a) for a in avoid):
+        cut_lo, cut_hi = k - margin, k + margin
+        kept = []
+        for a, b in intervals:
+            if cut_hi <= a or cut_lo >= b:
+                kept.append((a, b))
+                continue
+            if a < cut_lo:
+                kept.append((a, cut_lo))
+            if cut_hi < b:
+                kept.append((cut_hi, b))
+        intervals = kept
+    if not intervals or sum(b - a for a, b in intervals) <= 0:
+        raise ValueError(
+            f"fill_values: nothing of [{low}, {high}] is left at least {margin} away from "
+            f"{list(avoid)}"
+        )
+    return intervals
+
+
+def _place(u: np.ndarray, intervals: list[tuple[float, float]]) -> np.ndarray:
+    """Map ``u`` in ``[0, total length]`` onto the intervals, keeping order (the gaps are
+    squeezed out, so spacing only grows)."""
+    starts = np.array([a for a, _ in intervals])
+    lengths = np.array([b - a for a, b in intervals])
+    ends = np.cumsum(lengths)
+    k = np.minimum(np.searchsorted(ends, u, side="right"), len(intervals) - 1)
+    return np.minimum(starts[k] + (u - (ends[k] - lengths[k])), starts[k] + lengths[k])
 
 
 def fill_values(
@@ -42,28 +81,48 @@ def fill_values(
 ) -> np.ndarray:
     """Random values in ``[low, high]`` of ``shape``.
 
-    ``unique`` spaces all values at least ``0.4 * (high - low) / size`` apart (for max, min,
-    sort: no ties); ``avoid`` moves values at least ``margin`` away from kinks.
+    ``avoid`` keeps every value at least ``margin`` away from each of its points (kinks);
+    ``unique`` spaces all values at least ``0.4 * L / size`` apart, where ``L`` is the length
+    of ``[low, high]`` left after ``avoid`` (no ties, for max, min, sort). Both hold
+    together: values are drawn on the allowed length and then placed, in order, on the
+    allowed intervals.
     """
     if high <= low:
         raise ValueError(f"fill_values: need low < high, got {low} and {high}")
     shape = tuple(int(n) for n in shape)
     size = int(np.prod(shape))
+    intervals = _allowed(low, high, avoid, margin)
+    length = sum(b - a for a, b in intervals)
     if unique:
-        step = (high - low) / max(size, 1)
+        step = length / max(size, 1)
         jitter = rng.uniform(-0.3, 0.3, size)
-        values = low + step * (rng.permutation(size) + 0.5 + jitter)
+        u = step * (rng.permutation(size) + 0.5 + jitter)
     else:
-        values = rng.uniform(low, high, size)
-    for k in avoid:
-        near = np.abs(values - k) < margin
-        if near.any():
-            side = np.where(values[near] >= k, 1.0, -1.0)
-            moved = k + side * (margin + rng.uniform(0, margin, near.sum()))
-            # flip to the other side when moving would leave [low, high]
-            outside = (moved < low) | (moved > high)
-            moved[outside] = k - side[outside] * (margin + 1e-3)
-            values[near] = moved
+        u = rng.uniform(0.0, length, size)
+    values = _place(u, intervals)
+    return values.reshape(shape).astype(dtype)
+
+
+def fill_ints(
+    rng: np.random.Generator,
+    shape: Sequence[int],
+    *,
+    low: int,
+    high: int,
+    unique: bool = False,
+    dtype: Any = np.int64,
+) -> np.ndarray:
+    """Random integers in ``[low, high]`` (both included), pairwise distinct if ``unique``."""
+    shape = tuple(int(n) for n in shape)
+    size = int(np.prod(shape))
+    if high < low:
+        raise ValueError(f"fill_ints: need low <= high, got {low} and {high}")
+    if unique:
+        if high - low + 1 < size:
+            raise ValueError(f"fill_ints: {size} distinct integers do not fit in [{low}, {high}]")
+        values = low + rng.choice(high - low + 1, size=size, replace=False)
+    else:
+        values = rng.integers(low, high + 1, size=size)
     return values.reshape(shape).astype(dtype)
 
 
@@ -128,7 +187,7 @@ class HypothesisSampler:
         )
 
     def int_array(self, shape: Sequence[int], low: int, high: int) -> np.ndarray:
-        return self._rng().integers(low, high + 1, size=tuple(shape), dtype=np.int64)
+        return fill_ints(self._rng(), shape, low=low, high=high)
 
     def integers(self, low: int, high: int) -> int:
         return self.draw(st.integers(low, high))
@@ -173,28 +232,47 @@ def arrays(
     avoid: Sequence[float] = (),
     margin: float = 0.05,
 ) -> np.ndarray:
-    """Float arrays with values in ``[low, high]``.
+    """Arrays with values in ``[low, high]``.
 
     Parameters
     ----------
     shape : tuple or strategy, optional
         A fixed shape or a strategy for one; small random shapes by default.
-    dtype : numpy dtype
-        float32 or float64.
+    dtype : numpy dtype or strategy
+        A float dtype (values drawn as described), an integer dtype (integers in
+        ``[ceil(low), floor(high)]``) or bool; or a strategy drawing one
+        (``st.sampled_from([np.float32, np.float64])``).
     low, high : float
-        The value range.
+        The value range (both ends included).
     unique : bool
-        Values pairwise well apart (no ties, for max/min/sort).
+        Values pairwise well apart (no ties, for max/min/sort); distinct for integers.
     avoid, margin
-        Keep values at least ``margin`` from each point of ``avoid`` (kinks).
+        Keep float values at least ``margin`` from each point of ``avoid`` (kinks).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> from autograd_np.testing.strategies import arrays
+    >>> @given(arrays((3, 2), low=0.5, high=1.0, avoid=(0.75,)))
+    ... def test_positive(a):
+    ...     assert a.shape == (3, 2) and (a >= 0.5).all()
     """
     if shape is None:
         shape = shapes()
     if isinstance(shape, st.SearchStrategy):
         shape = draw(shape)
+    if isinstance(dtype, st.SearchStrategy):
+        dtype = draw(dtype)
+    dt = np.dtype(dtype)
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    if dt.kind == "b":
+        return rng.integers(0, 2, size=tuple(shape)).astype(bool)
+    if dt.kind in "iu":
+        return fill_ints(
+            rng, shape, low=int(np.ceil(low)), high=int(np.floor(high)), unique=unique, dtype=dt
+        )
     return fill_values(
-        rng, shape, low=low, high=high, unique=unique, avoid=avoid, margin=margin, dtype=dtype
+        rng, shape, low=low, high=high, unique=unique, avoid=avoid, margin=margin, dtype=dt
     )
 
 
@@ -206,12 +284,46 @@ def tensors(
     high: float = 2.0,
     unique: bool = False,
     avoid: Sequence[float] = (),
+    margin: float = 0.05,
     requires_grad: bool = False,
 ) -> st.SearchStrategy[Tensor]:
-    """Tensors built from :func:`arrays` (same arguments), optionally requiring grad."""
-    return arrays(shape, dtype=dtype, low=low, high=high, unique=unique, avoid=avoid).map(
-        lambda a: Tensor(a, requires_grad=requires_grad)
-    )
+    """Tensors built from :func:`arrays` (same arguments), optionally requiring grad
+    (only floating-point tensors can)."""
+    return arrays(
+        shape, dtype=dtype, low=low, high=high, unique=unique, avoid=avoid, margin=margin
+    ).map(lambda a: Tensor(a, requires_grad=requires_grad and a.dtype.kind == "f"))
+
+
+@st.composite
+def broadcastable_tensors(
+    draw: st.DrawFn,
+    n: int,
+    *,
+    min_dims: int = 0,
+    max_dims: int = 3,
+    max_side: int = 4,
+    dtype: Any = np.float64,
+    low: float = -2.0,
+    high: float = 2.0,
+    avoid: Sequence[float] = (),
+    requires_grad: bool = False,
+) -> list[Tensor]:
+    """Groups of ``n`` tensors whose shapes broadcast together (values as in
+    :func:`arrays`)."""
+    group = draw(broadcastable_shapes(n, min_dims=min_dims, max_dims=max_dims, max_side=max_side))
+    return [
+        draw(
+            tensors(
+                shape,
+                dtype=dtype,
+                low=low,
+                high=high,
+                avoid=avoid,
+                requires_grad=requires_grad,
+            )
+        )
+        for shape in group
+    ]
 
 
 @st.composite

@@ -1,0 +1,629 @@
+"""Higher-level differentiation of whole functions, as ``torch.autograd.functional`` does it.
+
+``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``vhp`` and ``hvp`` take a function of one or
+more Tensors and the point to differentiate at. They follow PyTorch's signatures, defaults
+and return structures: when ``inputs`` is a tuple, per-input results are tuples, otherwise
+a single Tensor; likewise for the function's outputs. Without ``create_graph`` results are
+detached from the graph; with it they can be differentiated again.
+
+This module is ``autograd_np.functional`` (``autograd_np.nn.functional`` holds the neural
+network layers' math, a different thing).
+
+Examples
+--------
+>>> import autograd_np as ag
+>>> from autograd_np.functional import jacobian, hessian
+>>> x = ag.tensor([1.0, 2.0], dtype=ag.float64)
+>>> jacobian(lambda x: x * x, x)
+tensor([[2., 0.],
+        [0., 4.]], dtype=float64)
+>>> hessian(lambda x: (x**3).sum(), x)
+tensor([[ 6.,  0.],
+        [ 0., 12.]], dtype=float64)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd_np.autograd import grad
+from autograd_np.grad_mode import enable_grad
+from autograd_np.tensor import Tensor, TensorLike
+
+__all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
+
+Inputs = Tensor | Sequence[Tensor]
+Result = Tensor | tuple[Any, ...]
+
+
+# ---------------------------------------------------------------------- helpers
+def _as_tuple(value: Any, what: str, fn_name: str) -> tuple[bool, tuple[Tensor, ...]]:
+    """``(was_tuple, tensors)``; raise unless ``value`` is a Tensor or a tuple/list of them."""
+    if isinstance(value, Tensor):
+        return False, (value,)
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(
+            f"{fn_name}: {what} must be a Tensor or a tuple of Tensors, got {type(value).__name__}"
+        )
+    for i, t in enumerate(value):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"{fn_name}: {what} must be a Tensor or a tuple of Tensors, but element {i} "
+                f"is a {type(t).__name__}"
+            )
+    return True, tuple(value)
+
+
+def _prepare_inputs(
+    inputs: tuple[Tensor, ...], create_graph: bool, fn_name: str
+) -> tuple[Tensor, ...]:
+    """Fresh tensors that require grad, to differentiate with respect to.
+
+    With ``create_graph`` an input that already requires grad stays connected to its own
+    graph (a differentiable copy), so the results can be differentiated with respect to it.
+    """
+    prepared = []
+    for i, t in enumerate(inputs):
+        if t.dtype.kind != "f":
+            raise TypeError(
+                f"{fn_name}: input {i} has dtype {t.dtype}; only floating-point inputs can be "
+                "differentiated"
+            )
+        if create_graph and t.requires_grad:
+            prepared.append(t.clone())
+        else:
+            prepared.append(t.detach().requires_grad_(True))
+    return tuple(prepared)
+
+
+def _prepare_v(
+    v: Any, like: tuple[Tensor, ...], was_tuple: bool, what: str, fn_name: str
+) -> tuple[Tensor, ...]:
+    """Check ``v`` against ``like`` (the function's outputs or inputs), one per entry.
+
+    ``v`` may be omitted only when ``like`` is one tensor with one element.
+    """
+    if v is None:
+        if len(like) != 1 or like[0].data.size != 1:
+            raise RuntimeError(
+                f"{fn_name}: v can be omitted only when the {what} is a single Tensor with a "
+                "single element; pass v of the same shape"
+            )
+        return (Tensor._make(np.ones_like(like[0].data)),)
+    if isinstance(v, (tuple, list)) and not (len(like) == 1 and not was_tuple and _is_nested(v)):
+        vs = list(v)
+    else:
+        vs = [v]
+    if len(vs) != len(like):
+        raise RuntimeError(f"{fn_name}: v has {len(vs)} entries; the {what} has {len(like)}")
+    result = []
+    for i, (vi, t) in enumerate(zip(vs, like)):
+        vt = vi if isinstance(vi, Tensor) else Tensor._make(np.asarray(vi, dtype=t.dtype))
+        if vt.shape != t.shape:
+            raise RuntimeError(
+                f"{fn_name}: v[{i}] has shape {vt.shape}; the {what} {i} has shape {t.shape}"
+            )
+        result.append(vt.astype(t.dtype) if vt.dtype != t.dtype else vt)
+    return tuple(result)
+
+
+def _is_nested(v: Sequence[Any]) -> bool:
+    """Whether ``v`` is values (a list of numbers for one tensor) rather than a sequence of
+    one entry per tensor."""
+    return not any(isinstance(e, (Tensor, np.ndarray)) for e in v)
+
+
+def _outputs_of(result: Any, fn_name: str) -> tuple[bool, tuple[Tensor, ...]]:
+    return _as_tuple(result, "the outputs of the user-provided function", fn_name)
+
+
+def _grad(
+    outputs: Sequence[Tensor],
+    inputs: Sequence[Tensor],
+    grad_outputs: Sequence[Tensor],
+    create_graph: bool,
+    retain_graph: bool | None = None,
+) -> tuple[Tensor | None, ...]:
+    """``grad`` over the outputs that require grad (None for every input when none does)."""
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
+    if not pairs:
+        return (None,) * len(inputs)
+    return grad(
+        [o for o, _ in pairs],
+        list(inputs),
+        grad_outputs=[g for _, g in pairs],
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        allow_unused=True,
+    )
+
+
+def _fill_zeros(
+    grads: Sequence[Tensor | None],
+    like: Sequence[Tensor],
+    strict: bool,
+    fn_name: str,
+    message: str,
+) -> tuple[Tensor, ...]:
+    """Zeros where a gradient is None (an independent input), or raise in strict mode."""
+    result = []
+    for i, (g, t) in enumerate(zip(grads, like)):
+        if g is None:
+            if strict:
+                raise RuntimeError(f"{fn_name}: {message.format(i=i)} (strict mode)")
+            g = Tensor._make(np.zeros_like(t.data))
+        result.append(g)
+    return tuple(result)
+
+
+def _check_requires_grad(tensors: Sequence[Tensor], strict: bool, fn_name: str) -> None:
+    if not strict:
+        return
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"{fn_name}: output {i} of the user-provided function does not require grad: "
+                "it is independent of the inputs, which strict mode does not allow"
+            )
+
+
+def _finish(tensors: Sequence[Tensor], create_graph: bool) -> tuple[Tensor, ...]:
+    return tuple(tensors) if create_graph else tuple(t.detach() for t in tensors)
+
+
+def _structure(values: tuple[Any, ...], was_tuple: bool) -> Any:
+    return values if was_tuple else values[0]
+
+
+# ---------------------------------------------------------------------- vjp and jvp
+def vjp(
+    func: Callable[..., Any],
+    inputs: Inputs,
+    v: TensorLike | Sequence[TensorLike] | None = None,
+    create_graph: bool = False,
+    strict: bool = False,
+) -> tuple[Result, Result]:
+    """The function's outputs and the vector-Jacobian product ``v^T J`` at ``inputs``.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the inputs as positional Tensors; returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or tuple of Tensor
+        The point at which to differentiate.
+    v : Tensor or tuple of Tensor, optional
+        The cotangent, shaped like the outputs. May be omitted when ``func`` returns one
+        Tensor with one element.
+    create_graph : bool, default False
+        Record the computation so the results can be differentiated again.
+    strict : bool, default False
+        Raise when an input does not influence the outputs (else its product is zeros).
+
+    Returns
+    -------
+    func_output : Tensor or tuple of Tensor
+        ``func(*inputs)``.
+    vjp : Tensor or tuple of Tensor
+        Shaped like ``inputs`` (a tuple when ``inputs`` is a tuple).
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> from autograd_np.functional import vjp
+    >>> out, g = vjp(lambda x: 2 * x, ag.ones(3), ag.tensor([1.0, 2.0, 3.0]))
+    >>> g
+    tensor([2., 4., 6.])
+    """
+    with enable_grad():
+        in_tuple, xs = _as_tuple(inputs, "inputs", "vjp")
+        xs = _prepare_inputs(xs, create_graph, "vjp")
+        out_tuple, outs = _outputs_of(func(*xs), "vjp")
+        _check_requires_grad(outs, strict, "vjp")
+        vs = _prepare_v(v, outs, out_tuple, "output", "vjp")
+        grads = _grad(outs, xs, vs, create_graph)
+        result = _fill_zeros(grads, xs, strict, "vjp", "the outputs are independent of input {i}")
+    return (
+        _structure(_finish(outs, create_graph), out_tuple),
+        _structure(_finish(result, create_graph), in_tuple),
+    )
+
+
+def jvp(
+    func: Callable[..., Any],
+    inputs: Inputs,
+    v: TensorLike | Sequence[TensorLike] | None = None,
+    create_graph: bool = False,
+    strict: bool = False,
+) -> tuple[Result, Result]:
+    """The function's outputs and the Jacobian-vector product ``J v`` at ``inputs``.
+
+    Computed in reverse mode with the double-vjp trick: ``u -> J^T u`` is linear, so the
+    VJP of that map (with respect to ``u``, along ``v``) is ``J v``. It costs about two
+    backward passes.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the inputs as positional Tensors; returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or tuple of Tensor
+        The point at which to differentiate.
+    v : Tensor or tuple of Tensor, optional
+        The tangent, shaped like the inputs. May be omitted when ``inputs`` is one Tensor
+        with one element.
+    create_graph, strict : bool
+        As in :func:`vjp`.
+
+    Returns
+    -------
+    func_output : Tensor or tuple of Tensor
+        ``func(*inputs)``.
+    jvp : Tensor or tuple of Tensor
+        Shaped like the outputs.
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> from autograd_np.functional import jvp
+    >>> out, t = jvp(lambda x: x * x, ag.tensor([1.0, 2.0]), ag.tensor([1.0, 1.0]))
+    >>> t
+    tensor([2., 4.])
+    """
+    with enable_grad():
+        in_tuple, xs = _as_tuple(inputs, "inputs", "jvp")
+        xs = _prepare_inputs(xs, create_graph, "jvp")
+        vs = _prepare_v(v, xs, in_tuple, "input", "jvp")
+        out_tuple, outs = _outputs_of(func(*xs), "jvp")
+        _check_requires_grad(outs, strict, "jvp")
+        # the dummy cotangents u; J^T u is recorded so it can be differentiated in u
+        us = tuple(Tensor._make(np.zeros_like(o.data)).requires_grad_(True) for o in outs)
+        grad_inputs = _grad(outs, xs, us, create_graph=True)
+        pairs = [(gi, vi) for gi, vi in zip(grad_inputs, vs) if gi is not None]
+        if strict and len(pairs) < len(xs):
+            missing = next(i for i, gi in enumerate(grad_inputs) if gi is None)
+            raise RuntimeError(f"jvp: the outputs are independent of input {missing} (strict mode)")
+        jvps = _grad(
+            [gi for gi, _ in pairs],
+            us,
+            [vi for _, vi in pairs],
+            create_graph=create_graph,
+            retain_graph=create_graph,
+        )
+        result = _fill_zeros(jvps, outs, strict, "jvp", "output {i} is independent of the inputs")
+    return (
+        _structure(_finish(outs, create_graph), out_tuple),
+        _structure(_finish(result, create_graph), out_tuple),
+    )
+
+
+# ---------------------------------------------------------------------- jacobian and hessian
+def _one_hot(shape: tuple[int, ...], index: int, dtype: Any) -> Tensor:
+    e = np.zeros(int(np.prod(shape)), dtype=dtype)
+    e[index] = 1
+    return Tensor._make(e.reshape(shape))
+
+
+def _stack(rows: list[Tensor], shape: tuple[int, ...]) -> Tensor:
+    """Stack rows (each of one shape) along a new first axis, then reshape to ``shape``.
+
+    Differentiable when a row requires grad: built as a sum of one-hot outer products,
+    ``sum_k e_k (x) row_k``, from primitives every build has (the rows are few: one per
+    output or input element).
+    """
+    if not any(r.requires_grad for r in rows):
+        stacked = np.stack([r.data for r in rows]) if rows else np.zeros((0,))
+        return Tensor._make(stacked.reshape(shape))
+    n = len(rows)
+    if n == 1:
+        return rows[0].reshape(shape)
+    total: Tensor | None = None
+    for k, row in enumerate(rows):
+        # (n, 1, ..., 1) one-hot column times the row broadcast: (n, *row.shape)
+        e = _one_hot((n,) + (1,) * row.ndim, k, row.dtype)
+        term = e * row
+        total = term if total is None else total + term
+    assert total is not None
+    return total.reshape(shape)
+
+
+def _jacobian_reverse(
+    outs: tuple[Tensor, ...], xs: tuple[Tensor, ...], create_graph: bool, strict: bool
+) -> list[list[Tensor]]:
+    """``J[i][j]`` of shape ``outs[i].shape + xs[j].shape``, one backward per output element."""
+    jac: list[list[Tensor]] = []
+    for i, out in enumerate(outs):
+        rows: list[list[Tensor]] = [[] for _ in xs]
+        used = [False] * len(xs)
+        for k in range(out.data.size):
+            e = _one_hot(out.shape, k, out.dtype)
+            grads = _grad([out], xs, [e], create_graph=create_graph, retain_graph=True)
+            for j, (g, x) in enumerate(zip(grads, xs)):
+                used[j] = used[j] or g is not None
+                rows[j].append(g if g is not None else Tensor._make(np.zeros_like(x.data)))
+        if strict:
+            for j, u in enumerate(used):
+                if not u and out.data.size:
+                    raise RuntimeError(
+                        f"jacobian: output {i} is independent of input {j} (strict mode)"
+                    )
+        jac.append([_stack(rows[j], out.shape + x.shape) for j, x in enumerate(xs)])
+    return jac
+
+
+def _jacobian_forward(
+    func: Callable[..., Any],
+    xs: tuple[Tensor, ...],
+    outs: tuple[Tensor, ...],
+    create_graph: bool,
+    strict: bool,
+) -> list[list[Tensor]]:
+    """``J[i][j]`` column by column: one :func:`jvp` per input element."""
+    cols: list[list[list[Tensor]]] = [[[] for _ in xs] for _ in outs]
+    for j, x in enumerate(xs):
+        for k in range(x.data.size):
+            vs = tuple(
+                _one_hot(t.shape, k, t.dtype) if jj == j else Tensor._make(np.zeros_like(t.data))
+                for jj, t in enumerate(xs)
+            )
+            _, tangents = jvp(func, xs, vs, create_graph=create_graph, strict=strict)
+            tangent_tuple = tangents if isinstance(tangents, tuple) else (tangents,)
+            for i, t in enumerate(tangent_tuple):
+                cols[i][j].append(t)
+    jac: list[list[Tensor]] = []
+    for i, out in enumerate(outs):
+        row = []
+        for j, x in enumerate(xs):
+            # (in elements, *out.shape) -> (*out.shape, *x.shape)
+            stacked = _stack(cols[i][j], (x.data.size, *out.shape))
+            axes = (*range(1, out.ndim + 1), 0)
+            row.append(stacked.permute(axes).reshape(out.shape + x.shape))
+        jac.append(row)
+    return jac
+
+
+def jacobian(
+    func: Callable[..., Any],
+    inputs: Inputs,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    strategy: str = "reverse-mode",
+) -> Any:
+    """The Jacobian of ``func`` at ``inputs``.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the inputs as positional Tensors; returns a Tensor or a tuple of Tensors.
+    inputs : Tensor or tuple of Tensor
+        The point at which to differentiate.
+    create_graph : bool, default False
+        Record the computation so the Jacobian can be differentiated again.
+    strict : bool, default False
+        Raise when an output does not depend on an input (else that block is zeros).
+    vectorize : bool, default False
+        Accepted for PyTorch compatibility; there is no vmap here, so the Jacobian is built
+        one row (or column) at a time either way, with the same result.
+    strategy : {"reverse-mode", "forward-mode"}
+        Rows by backward passes (one per output element), or columns by :func:`jvp` (one
+        per input element): pick the side with fewer elements.
+
+    Returns
+    -------
+    Tensor, tuple of Tensor, or tuple of tuples of Tensor
+        ``J[i][j]`` of shape ``outputs[i].shape + inputs[j].shape``: a Tensor for one input
+        and one output, a tuple over the inputs (or outputs) when only they are a tuple, a
+        tuple (over outputs) of tuples (over inputs) when both are.
+
+    Shapes
+    ------
+    inputs[j] : (*I_j)
+    outputs[i] : (*O_i)
+    J[i][j] : (*O_i, *I_j)
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> from autograd_np.functional import jacobian
+    >>> A = ag.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> jacobian(lambda x: A @ x, ag.zeros(2))
+    tensor([[1., 2.],
+            [3., 4.],
+            [5., 6.]])
+    """
+    del vectorize  # see the docstring
+    if strategy not in ("reverse-mode", "forward-mode"):
+        raise ValueError(
+            f"jacobian: strategy must be 'reverse-mode' or 'forward-mode', got {strategy!r}"
+        )
+    with enable_grad():
+        in_tuple, xs = _as_tuple(inputs, "inputs", "jacobian")
+        xs = _prepare_inputs(xs, create_graph, "jacobian")
+        out_tuple, outs = _outputs_of(func(*xs), "jacobian")
+        _check_requires_grad(outs, strict, "jacobian")
+        if strategy == "reverse-mode":
+            jac = _jacobian_reverse(outs, xs, create_graph, strict)
+        else:
+            jac = _jacobian_forward(func, xs, outs, create_graph, strict)
+        blocks = tuple(tuple(_finish(row, create_graph)) for row in jac)
+    if out_tuple and in_tuple:
+        return blocks
+    if out_tuple:
+        return tuple(row[0] for row in blocks)
+    return _structure(blocks[0], in_tuple)
+
+
+def hessian(
+    func: Callable[..., Any],
+    inputs: Inputs,
+    create_graph: bool = False,
+    strict: bool = False,
+    vectorize: bool = False,
+    outer_jacobian_strategy: str = "reverse-mode",
+) -> Any:
+    """The Hessian of a scalar function at ``inputs``.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the inputs as positional Tensors; returns a Tensor with one element.
+    inputs : Tensor or tuple of Tensor
+        The point at which to differentiate.
+    create_graph, strict, vectorize
+        As in :func:`jacobian`.
+    outer_jacobian_strategy : {"reverse-mode", "forward-mode"}
+        How the Jacobian of the gradient is taken (the inner gradient is always reverse
+        mode).
+
+    Returns
+    -------
+    Tensor or tuple of tuples of Tensor
+        ``H[i][j]`` of shape ``inputs[i].shape + inputs[j].shape``; a Tensor for one input.
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> from autograd_np.functional import hessian
+    >>> A = ag.tensor([[1.0, 2.0], [0.0, 3.0]], dtype=ag.float64)
+    >>> hessian(lambda x: x @ A @ x, ag.ones(2, dtype=ag.float64))  # A + A^T
+    tensor([[2., 2.],
+            [2., 6.]], dtype=float64)
+    """
+    in_tuple, xs = _as_tuple(inputs, "inputs", "hessian")
+
+    def scalar(*args: Tensor) -> Tensor:
+        out = func(*args)
+        if not isinstance(out, Tensor):
+            raise RuntimeError(
+                f"hessian: the function must return a single Tensor, got {type(out).__name__}"
+            )
+        if out.data.size != 1:
+            raise RuntimeError(
+                f"hessian: the function must return a Tensor with one element, got shape "
+                f"{out.shape}"
+            )
+        return out.reshape(())
+
+    def gradient(*args: Tensor) -> tuple[Tensor, ...]:
+        grads = jacobian(scalar, args, create_graph=True, strict=strict)
+        return tuple(grads)
+
+    result = jacobian(
+        gradient,
+        xs,
+        create_graph=create_graph,
+        strict=strict,
+        vectorize=vectorize,
+        strategy=outer_jacobian_strategy,
+    )
+    if in_tuple:
+        return result
+    return result[0][0]
+
+
+def _scalar_output(out: Any, fn_name: str) -> Tensor:
+    if not isinstance(out, Tensor):
+        raise RuntimeError(
+            f"{fn_name}: the function must return a single Tensor, got {type(out).__name__}"
+        )
+    if out.data.size != 1:
+        raise RuntimeError(
+            f"{fn_name}: the function must return a Tensor with one element, got shape {out.shape}"
+        )
+    return out
+
+
+def vhp(
+    func: Callable[..., Any],
+    inputs: Inputs,
+    v: TensorLike | Sequence[TensorLike] | None = None,
+    create_graph: bool = False,
+    strict: bool = False,
+) -> tuple[Tensor, Result]:
+    """The function's output and the vector-Hessian product ``v^T H`` at ``inputs``.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the inputs as positional Tensors; returns a Tensor with one element.
+    inputs : Tensor or tuple of Tensor
+        The point at which to differentiate.
+    v : Tensor or tuple of Tensor, optional
+        Shaped like the inputs; may be omitted when the input is one one-element Tensor.
+    create_graph, strict : bool
+        As in :func:`vjp`.
+
+    Returns
+    -------
+    func_output : Tensor
+        ``func(*inputs)``.
+    vhp : Tensor or tuple of Tensor
+        Shaped like ``inputs``.
+    """
+    with enable_grad():
+        in_tuple, xs = _as_tuple(inputs, "inputs", "vhp")
+        xs = _prepare_inputs(xs, create_graph, "vhp")
+        vs = _prepare_v(v, xs, in_tuple, "input", "vhp")
+        out = _scalar_output(func(*xs), "vhp")
+        _check_requires_grad((out,), strict, "vhp")
+        ones = Tensor._make(np.ones_like(out.data))
+        jac = _grad([out], xs, [ones], create_graph=True)
+        _check_missing(jac, strict, "vhp", "the output is independent of input {i}")
+        pairs = [(j, vi, k) for k, (j, vi) in enumerate(zip(jac, vs)) if j is not None]
+        grads = _grad([j for j, _, _ in pairs], xs, [vi for _, vi, _ in pairs], create_graph)
+        result = _fill_zeros(grads, xs, strict, "vhp", "the gradient is independent of input {i}")
+    return _finish((out,), create_graph)[0], _structure(_finish(result, create_graph), in_tuple)
+
+
+def hvp(
+    func: Callable[..., Any],
+    inputs: Inputs,
+    v: TensorLike | Sequence[TensorLike] | None = None,
+    create_graph: bool = False,
+    strict: bool = False,
+) -> tuple[Tensor, Result]:
+    """The function's output and the Hessian-vector product ``H v`` at ``inputs``.
+
+    Computed with the double-backward trick (as PyTorch does): the gradient ``g(x)`` is
+    recorded, then the VJP of ``u -> (dg/dx)^T u`` is taken in ``u`` along ``v``. For a
+    twice continuously differentiable function ``H`` is symmetric and this equals
+    :func:`vhp`.
+
+    Parameters and returns are those of :func:`vhp`.
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> from autograd_np.functional import hvp
+    >>> x = ag.tensor([1.0, 2.0], dtype=ag.float64)
+    >>> _, hv = hvp(lambda x: (x**3).sum(), x, ag.ones(2, dtype=ag.float64))
+    >>> hv  # diag(6x) @ 1
+    tensor([ 6., 12.], dtype=float64)
+    """
+    with enable_grad():
+        in_tuple, xs = _as_tuple(inputs, "inputs", "hvp")
+        xs = _prepare_inputs(xs, create_graph, "hvp")
+        vs = _prepare_v(v, xs, in_tuple, "input", "hvp")
+        out = _scalar_output(func(*xs), "hvp")
+        _check_requires_grad((out,), strict, "hvp")
+        ones = Tensor._make(np.ones_like(out.data))
+        jac = _grad([out], xs, [ones], create_graph=True)
+        _check_missing(jac, strict, "hvp", "the output is independent of input {i}")
+        us = tuple(Tensor._make(np.zeros_like(x.data)).requires_grad_(True) for x in xs)
+        present = [(j, u) for j, u in zip(jac, us) if j is not None]
+        double_back = _grad([j for j, _ in present], xs, [u for _, u in present], True)
+        pairs = [(d, vi) for d, vi in zip(double_back, vs) if d is not None]
+        grads = _grad([d for d, _ in pairs], us, [vi for _, vi in pairs], create_graph)
+        result = _fill_zeros(grads, xs, strict, "hvp", "the gradient is independent of input {i}")
+    return _finish((out,), create_graph)[0], _structure(_finish(result, create_graph), in_tuple)
+
+
+def _check_missing(
+    grads: Sequence[Tensor | None], strict: bool, fn_name: str, message: str
+) -> None:
+    if strict:
+        for i, g in enumerate(grads):
+            if g is None:
+                raise RuntimeError(f"{fn_name}: {message.format(i=i)} (strict mode)")

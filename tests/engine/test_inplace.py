@@ -1,0 +1,257 @@
+"""In-place changes: version counters, what is refused, what is recorded, and the errors
+that replace silently wrong gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd_np as ag
+
+
+def _x(values=(1.0, 2.0)):
+    return ag.tensor(list(values), requires_grad=True)
+
+
+# ---------------------------------------------------------------------- methods and versions
+def test_inplace_methods_change_values_and_bump_the_version():
+    t = ag.tensor([1.0, 2.0, 3.0])
+    assert t._version == 0
+    t.add_(1)
+    assert t.tolist() == [2.0, 3.0, 4.0] and t._version == 1
+    t.add_(ag.tensor([1.0, 1.0, 1.0]), alpha=2)
+    assert t.tolist() == [4.0, 5.0, 6.0]
+    t.sub_(1).mul_(2).div_(4)
+    assert t.tolist() == [1.5, 2.0, 2.5]
+    t.sub_(ag.ones(3), alpha=0.5)
+    assert t.tolist() == [1.0, 1.5, 2.0]
+    t.clamp_(1.2, 1.8)
+    assert t.tolist() == pytest.approx([1.2, 1.5, 1.8])
+    t.clamp_(max=1.4)
+    assert t.tolist() == pytest.approx([1.2, 1.4, 1.4])
+    t.fill_(7)
+    assert t.tolist() == [7.0, 7.0, 7.0]
+    t.zero_()
+    assert t.tolist() == [0.0, 0.0, 0.0]
+    t.copy_(ag.tensor([1.0, 2.0, 3.0], dtype=np.float64))
+    assert t.tolist() == [1.0, 2.0, 3.0] and t.dtype == np.float32
+    t[0] = 5.0
+    assert t.tolist() == [5.0, 2.0, 3.0]
+    assert t._version == 12
+
+
+def test_inplace_operators_mutate_the_same_object_when_nothing_is_recorded():
+    t = ag.tensor([1.0, 2.0])
+    alias = t
+    t += 1
+    t *= ag.tensor([2.0, 3.0])
+    t -= 1
+    t /= 2
+    assert t is alias
+    assert t.tolist() == [1.5, 4.0]
+    assert t._version == 4
+
+
+def test_inplace_results_must_keep_shape_and_dtype():
+    t = ag.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"shape \(2, 2\) cannot be stored in place.*\(2,\)"):
+        t += ag.ones(2, 2)
+    i = ag.tensor([1, 2])
+    with pytest.raises(
+        RuntimeError, match=r"dtype float\d+ cannot be stored in place into a tensor of dtype int64"
+    ):
+        i += 1.5
+    i += 1
+    assert i.tolist() == [2, 3]
+    with pytest.raises(RuntimeError, match=r"shape \(3,\)"):
+        t.copy_(ag.ones(3))
+    t.copy_(ag.tensor(9.0))  # broadcasts
+    assert t.tolist() == [9.0, 9.0]
+    with pytest.raises(ValueError, match="at least one of min and max"):
+        t.clamp_()
+
+
+def test_read_only_values_cannot_be_changed_in_place():
+    b = ag.from_numpy(np.broadcast_to(np.ones(1, dtype=np.float32), (3,)))
+    with pytest.raises(RuntimeError, match="read-only"):
+        b.add_(1)
+    with pytest.raises(RuntimeError, match="read-only"):
+        b[0] = 2.0
+
+
+# ---------------------------------------------------------------------- what is refused
+def test_leaves_that_require_grad_are_changed_only_under_no_grad():
+    w = _x()
+    for change in (
+        lambda: w.add_(1),
+        lambda: w.mul_(2),
+        lambda: w.copy_(ag.zeros(2)),
+        lambda: w.zero_(),
+        lambda: w.fill_(1.0),
+        lambda: w.clamp_(0, 1),
+        lambda: w.__setitem__(0, 1.0),
+    ):
+        with pytest.raises(RuntimeError, match=r"requires grad while grad mode is on|leaf tensor"):
+            change()
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        w -= 0.1  # would silently rebind an optimizer's local name in a naive fallback
+    assert w.tolist() == [1.0, 2.0] and w._version == 0
+
+
+def test_optimizer_style_update_under_no_grad():
+    w = _x((1.0, 2.0))
+    (w * w).sum().backward()
+    with ag.no_grad():
+        w -= 0.5 * w.grad
+        w.sub_(w.grad, alpha=0.25)
+    assert w.tolist() == [-0.5, -1.0]
+    assert w.is_leaf and w.requires_grad and w._version == 2
+
+
+def test_unrecorded_changes_from_tensors_that_require_grad_are_refused():
+    buf = ag.zeros(2)
+    w = _x()
+    with pytest.raises(RuntimeError, match="not recorded by autograd"):
+        buf.copy_(w)
+    with pytest.raises(RuntimeError, match="not recorded by autograd"):
+        buf[0] = w[1]
+    with ag.no_grad():
+        buf.copy_(w)
+    assert buf.tolist() == [1.0, 2.0] and not buf.requires_grad
+
+
+def test_setitem_refused_on_tensors_in_the_graph():
+    h = _x() * 2
+    with pytest.raises(RuntimeError, match="__setitem__: in-place change of a tensor in the graph"):
+        h[0] = 0.0
+
+
+# ---------------------------------------------------------------------- recorded in place
+def test_inplace_arithmetic_on_a_non_leaf_is_recorded_like_pytorch():
+    x = _x()
+    y = x * 1
+    alias = y
+    y += 1
+    assert y is alias  # the same object changed, as in PyTorch (not a rebinding)
+    assert repr(y.grad_fn) == "<AddBackward>"
+    assert repr(y.grad_fn.next_functions[0]) == "<MultiplyBackward>"
+    (y * y).sum().backward()
+    assert x.grad.tolist() == [4.0, 6.0]  # 2 (x + 1)
+
+
+def test_inplace_mul_keeps_the_old_value_for_its_vjp():
+    x = _x((1.0, 2.0))
+    y = x * 1
+    y *= ag.tensor([3.0, 4.0])
+    y.mul_(y)  # y <- y^2 uses the old y on both sides
+    assert y.tolist() == [9.0, 64.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [18.0, 64.0]  # d(c^2 x^2) = 2 c^2 x
+
+
+def test_inplace_add_of_a_tensor_that_requires_grad_into_a_plain_buffer():
+    buf = ag.zeros(2)
+    w = _x((1.0, 2.0))
+    buf += w
+    buf.add_(w, alpha=2)
+    assert not buf.is_leaf and buf.requires_grad
+    (buf * buf).sum().backward()
+    assert w.grad.tolist() == [18.0, 36.0]  # buf = 3w: d(9 w^2) = 18 w
+
+
+def test_consumers_recorded_before_an_inplace_change_keep_their_edges():
+    x = _x((1.0, 2.0))
+    y = x * 1
+    b = y + 0  # recorded on the old y; its VJP needs no values
+    y *= 3
+    (b.sum() + y.sum()).backward()
+    assert x.grad.tolist() == [4.0, 4.0]  # 1 through b, 3 through the new y
+
+
+def test_retain_grad_follows_the_tensor_through_an_inplace_change():
+    x = _x()
+    y = x * 1
+    y.retain_grad()
+    y += 1
+    (y * 2).sum().backward()
+    assert y.grad.tolist() == [2.0, 2.0]
+
+
+def test_recorded_inplace_on_views_is_refused():
+    x = _x((1.0, 2.0, 3.0, 4.0))
+    y = x * 1
+    v = y.reshape(2, 2)  # a view of y's values
+    with pytest.raises(RuntimeError, match="view"):
+        y += 1
+    with pytest.raises(RuntimeError, match="view"):
+        v *= 2
+    row = (x * 1)[1:]
+    with pytest.raises(RuntimeError, match="view"):
+        row += 1
+
+
+# ---------------------------------------------------------------------- detected at backward
+def test_changing_a_saved_input_raises_at_backward():
+    x = _x((1.0, 2.0))
+    y = x * 1
+    s = y.sin()  # sin's VJP reads y
+    y += 1
+    with pytest.raises(
+        RuntimeError,
+        match=r"sin: one of the tensors needed for gradient computation has been modified by "
+        r"an in-place operation: input 0 of sin \(shape \(2,\), dtype float32\) is at version "
+        r"1; expected version 0",
+    ):
+        s.sum().backward()
+
+
+def test_changing_a_saved_output_raises_at_backward():
+    x = _x((1.0, 2.0))
+    e = x.exp()  # exp's VJP reads its output
+    with ag.no_grad():
+        e.mul_(2)
+    with pytest.raises(
+        RuntimeError, match=r"exp: its output is needed .* version 1; expected version 0"
+    ):
+        e.sum().backward()
+
+
+def test_changing_a_leaf_under_no_grad_before_backward_raises():
+    w = _x((1.0, 2.0))
+    loss = (w * w).sum()
+    with ag.no_grad():
+        w.add_(1)
+    with pytest.raises(RuntimeError, match=r"input 0 of multiply .* version 1; expected version 0"):
+        loss.backward()
+
+
+def test_changing_a_view_changes_the_version_of_its_base():
+    x = _x((1.0, 2.0, 3.0, 4.0))
+    y = x * 1
+    s = y.sin()
+    v = y.reshape(2, 2)
+    assert v._version_box is y._version_box
+    with ag.no_grad():
+        v[0, 0] = 10.0
+    assert y.data[0] == 10.0 and y._version == 1
+    with pytest.raises(RuntimeError, match="input 0 of sin"):
+        s.sum().backward()
+
+
+def test_changing_a_value_nobody_saved_is_fine():
+    x = _x((1.0, 2.0))
+    y = x * 1
+    z = y + 1  # add reads no values
+    with ag.no_grad():
+        y.add_(5)
+    z.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_changes_after_backward_are_fine():
+    w = _x((1.0, 2.0))
+    (w * w).sum().backward()
+    with ag.no_grad():
+        w.add_(1)
+    (w * w).sum().backward()
+    assert w.grad.tolist() == [2.0 + 4.0, 4.0 + 6.0]
