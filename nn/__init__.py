@@ -1,8 +1,20 @@
 """Neural-network layers, PyTorch style: ``Module`` subclasses that hold parameters and
-call :mod:`autograd_np.nn.functional` for the math. No layer defines a backward."""
+call :mod:`autograd_np.nn.functional` for the math. No layer defines a backward.
 
-from autograd_np.nn import functional, utils
+Reproducible models: every layer with random initial weights takes a ``generator=``
+keyword (an ``np.random.Generator`` or an int seed; None means a fresh unseeded one) and has
+``reset_parameters(generator=None)``. Create one Generator and pass it to each layer in
+turn::
+
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(nn.Conv2d(1, 8, 3, generator=rng), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(8 * 26 * 26, 10, generator=rng))
+"""
+
+from autograd_np.nn import functional, init, utils
 from autograd_np.nn.modules import *  # noqa: F403
 from autograd_np.nn.modules import __all__ as _modules_all
+from autograd_np.nn.parameter import Parameter
+from autograd_np.nn.summary import ModelSummary, summary
 
-__all__ = ["functional", "utils", *_modules_all]
+__all__ = ["ModelSummary", "Parameter", "functional", "init", "summary", "utils", *_modules_all]
