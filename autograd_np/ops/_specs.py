@@ -185,9 +185,10 @@ def unsqueeze_spec(s: Sampler) -> Sample:
 
 def expand_dims_spec(s: Sampler) -> Sample:
     shape = s.shape(max_dims=3)
-    axes = sorted({s.integers(0, len(shape) + 1) for _ in range(2)})
+    nd = len(shape)
+    axes = sorted({s.integers(0, nd + 1) for _ in range(2)})
     if len(axes) == 1 or s.boolean():
-        return Sample((s.array(shape), axes[0] - (len(shape) + 1) * s.integers(0, 1)))
+        return Sample((s.array(shape), axes[0] % (nd + 1) - (nd + 1) * s.integers(0, 1)))
     return Sample((s.array(shape), tuple(axes)))
 
 
