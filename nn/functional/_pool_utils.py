@@ -1,0 +1,346 @@
+"""numpy kernels of the fused pooling primitives, and argument normalisation.
+
+Pooling windows are handled one kernel offset at a time: the input entry that every output
+position sees at offset ``(i, j)`` is a strided view of the padded input, so each pass is a
+vectorised op over the whole output (the only Python loop is over the ``KH * KW``
+offsets). Max pooling remembers the winning offset of each window (an integer array of
+the output's shape, the first maximum in row-major window order, as in PyTorch).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_np.nn.functional._conv_utils import ntuple
+
+__all__ = [
+    "avg_divisor",
+    "avg_pool2d_forward",
+    "avg_pool2d_input_grad",
+    "max_pool2d_argmax",
+    "max_pool2d_forward",
+    "max_pool2d_gather",
+    "max_pool2d_scatter",
+    "plane_indices",
+    "pool_options",
+]
+
+Pair = tuple[int, int]
+
+
+# ---------------------------------------------------------------------- arguments
+def pool_output_size(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling output length (windows starting in the right padding dropped)."""
+    span = d * (k - 1) + 1
+    out = (size + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def pool_options(
+    op: str,
+    x_shape: tuple[int, ...],
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    *,
+    dims: int = 2,
+) -> dict[str, Pair]:
+    """Validate a batched pooling call; return the primitives' normalised geometry.
+
+    For ``dims=1`` the shape carries a unit height already and the options given are for
+    the width only.
+    """
+    kernel = ntuple(kernel_size, dims, "kernel_size", op, minimum=1)
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        strides = kernel
+    else:
+        strides = ntuple(stride, dims, "stride", op, minimum=1)
+    pads = ntuple(padding, dims, "padding", op, minimum=0)
+    dils = ntuple(dilation, dims, "dilation", op, minimum=1)
+    if any(p > k // 2 for k, p in zip(kernel, pads)):
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size, got "
+            f"padding={padding!r} with kernel_size={kernel_size!r}"
+        )
+    if dims == 1:
+        kernel, strides, pads, dils = (1, *kernel), (1, *strides), (0, *pads), (1, *dils)
+    size = x_shape[2:]
+    out = tuple(
+        pool_output_size(n, k, s, p, d, bool(ceil_mode))
+        for n, k, s, p, d in zip(size, kernel, strides, pads, dils)
+    )
+    if any(o < 1 for o in out):
+        shown = size[2 - dims :]
+        raise ValueError(
+            f"{op}: the output would be empty: input size {tuple(shown)} (input shape "
+            f"{x_shape}) with kernel_size={kernel_size!r}, stride={stride!r}, "
+            f"padding={padding!r}, dilation={dilation!r} gives {tuple(out[2 - dims :])}"
+        )
+    return {
+        "kernel_size": (kernel[0], kernel[1]),
+        "stride": (strides[0], strides[1]),
+        "padding": (pads[0], pads[1]),
+        "dilation": (dils[0], dils[1]),
+        "output_size": (out[0], out[1]),
+    }
+
+
+# ---------------------------------------------------------------------- helpers
+def _extent(kernel: Pair, stride: Pair, dilation: Pair, out: Pair) -> Pair:
+    """The rows and columns of the padded input that the windows span."""
+    return (
+        (out[0] - 1) * stride[0] + dilation[0] * (kernel[0] - 1) + 1,
+        (out[1] - 1) * stride[1] + dilation[1] * (kernel[1] - 1) + 1,
+    )
+
+
+def _padded(x: np.ndarray, fill: float, padding: Pair, extent: Pair) -> np.ndarray:
+    """``x`` placed at ``padding`` in a (N, C, EH, EW) array of ``fill`` (cropped when the
+    windows do not reach the end of ``x``); ``x`` itself when nothing changes."""
+    n, c, h, w = x.shape
+    (ph, pw), (eh, ew) = padding, extent
+    if (ph, pw) == (0, 0) and (eh, ew) == (h, w):
+        return x
+    if (ph, pw) == (0, 0) and eh <= h and ew <= w:
+        return x[:, :, :eh, :ew]
+    buf = np.full((n, c, eh, ew), fill, dtype=x.dtype)
+    hk, wk = min(h, eh - ph), min(w, ew - pw)
+    buf[:, :, ph : ph + hk, pw : pw + wk] = x[:, :, :hk, :wk]
+    return buf
+
+
+def _views(xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out: Pair) -> list[Any]:
+    """For each kernel offset in row-major order, the (N, C, OH, OW) strided view of the
+    padded input that the output positions see there."""
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out
+    views = []
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dh, j * dw
+            views.append(xp[:, :, r : r + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw])
+    return views
+
+
+def _disjoint(kernel: Pair, stride: Pair, dilation: Pair) -> bool:
+    """True when no input cell lies in two windows (so scatters need no accumulation)."""
+    return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
+def _scatter_buffer(
+    g: np.ndarray, input_size: Pair, geometry: tuple[Pair, Pair, Pair, Pair]
+) -> np.ndarray:
+    """The padded gradient buffer; left uninitialised when the windows tile it exactly
+    (stride equal to the kernel, no dilation, no cell left out)."""
+    kernel, stride, padding, dilation = geometry
+    n, c = g.shape[:2]
+    (h, w), (ph, pw) = input_size, padding
+    extent = _extent(kernel, stride, dilation, (g.shape[2], g.shape[3]))
+    shape = (n, c, max(extent[0], ph + h), max(extent[1], pw + w))
+    tiled = all(s == k and d == 1 for k, s, d in zip(kernel, stride, dilation))
+    if tiled and shape[2:] == extent and g.size:
+        return np.empty(shape, dtype=g.dtype)
+    return np.zeros(shape, dtype=g.dtype)
+
+
+def _crop(buf: np.ndarray, input_size: Pair, padding: Pair) -> np.ndarray:
+    (h, w), (ph, pw) = input_size, padding
+    if buf.shape[2:] == (h, w):
+        return buf
+    return np.ascontiguousarray(buf[:, :, ph : ph + h, pw : pw + w])
+
+
+# ---------------------------------------------------------------------- max pooling
+def max_pool2d_forward(
+    x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, out: Pair
+) -> np.ndarray:
+    """The window maxima (NaN when a window holds a NaN, as in PyTorch)."""
+    xp = _padded(x, -np.inf, padding, _extent(kernel, stride, dilation, out))
+    views = _views(xp, kernel, stride, dilation, out)
+    if len(views) == 1:
+        return np.ascontiguousarray(views[0])
+    best = np.maximum(views[0], views[1])
+    for v in views[2:]:
+        np.maximum(best, v, out=best)
+    return best
+
+
+def max_pool2d_argmax(
+    x: np.ndarray,
+    best: np.ndarray,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+) -> np.ndarray:
+    """The kernel offset (row-major) of the first maximum of each window, given the maxima.
+
+    Windows holding a NaN point at their last NaN, as PyTorch's kernel does.
+    """
+    out = best.shape[2:]
+    xp = _padded(x, -np.inf, padding, _extent(kernel, stride, dilation, (out[0], out[1])))
+    views = _views(xp, kernel, stride, dilation, (out[0], out[1]))
+    count = len(views)
+    dtype = np.uint8 if count <= 256 else np.int32
+    # first match: arg = ne_0 * (1 + ne_1 * (1 + ... ne_{K-2})), ne_k = (view_k != max)
+    arg: np.ndarray | None = None
+    for v in reversed(views[:-1]):
+        ne = np.not_equal(v, best)
+        ne_int = ne.view(np.uint8) if dtype == np.uint8 else ne.astype(dtype)
+        if arg is None:
+            arg = ne_int
+        else:
+            arg += 1
+            arg *= ne_int
+    if arg is None:
+        arg = np.zeros(best.shape, dtype=dtype)
+    if best.size and best.min() == -np.inf:
+        # all-(-inf) windows: PyTorch keeps the window's first in-bounds cell
+        stuck = best == -np.inf
+        first = _first_inside(x.shape[2:], kernel, stride, padding, dilation, (out[0], out[1]))
+        arg[stuck] = np.broadcast_to(first.astype(dtype), arg.shape)[stuck]
+    nan = np.isnan(best)
+    if nan.any():
+        for k, v in enumerate(views):
+            arg[nan & np.isnan(v)] = k
+    return arg
+
+
+def _first_inside(
+    size: tuple[int, ...], kernel: Pair, stride: Pair, padding: Pair, dilation: Pair, out: Pair
+) -> np.ndarray:
+    """(OH, OW): the offset of each window's first cell inside the input, taking the first
+    in-bounds kernel row and column (offset 0 when a window has none)."""
+    firsts = []
+    for n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out):
+        pos = np.arange(o).reshape(-1, 1) * s - p + np.arange(k).reshape(1, -1) * d
+        inside = (pos >= 0) & (pos < n)
+        firsts.append(np.where(inside.any(axis=1), inside.argmax(axis=1), 0))
+    return firsts[0].reshape(-1, 1) * kernel[1] + firsts[1].reshape(1, -1)
+
+
+def plane_indices(
+    arg: np.ndarray, input_size: Pair, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair
+) -> np.ndarray:
+    """PyTorch's ``return_indices``: flat int64 indices into each unpadded H * W plane."""
+    oh, ow = arg.shape[2:]
+    ki, kj = np.divmod(arg.astype(np.int64), kernel[1])
+    rows = np.arange(oh).reshape(oh, 1) * stride[0] - padding[0] + ki * dilation[0]
+    cols = np.arange(ow).reshape(1, ow) * stride[1] - padding[1] + kj * dilation[1]
+    return rows * input_size[1] + cols
+
+
+def max_pool2d_scatter(
+    g: np.ndarray,
+    arg: np.ndarray,
+    input_size: Pair,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+) -> np.ndarray:
+    """Each window's gradient sent to its winning input cell (summed where windows share
+    a cell); cells in the padding are dropped. (N, C, OH, OW) -> (N, C, H, W)."""
+    out = (g.shape[2], g.shape[3])
+    disjoint = _disjoint(kernel, stride, dilation)
+    buf = _scatter_buffer(g, input_size, (kernel, stride, padding, dilation))
+    if g.size:
+        for k, view in enumerate(_views(buf, kernel, stride, dilation, out)):
+            hit = arg == k
+            if disjoint:
+                np.multiply(g, hit, out=view)
+            else:
+                view += g * hit
+    return _crop(buf, input_size, padding)
+
+
+def max_pool2d_gather(
+    x: np.ndarray,
+    arg: np.ndarray,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+) -> np.ndarray:
+    """The input cell each window's offset points at (0 in the padding): the adjoint of
+    :func:`max_pool2d_scatter`. (N, C, H, W) -> (N, C, OH, OW)."""
+    out = (arg.shape[2], arg.shape[3])
+    xp = _padded(x, 0.0, padding, _extent(kernel, stride, dilation, out))
+    result = np.zeros(arg.shape, dtype=x.dtype)
+    for k, view in enumerate(_views(xp, kernel, stride, dilation, out)):
+        np.copyto(result, view, where=arg == k)
+    return result
+
+
+# ---------------------------------------------------------------------- average pooling
+def avg_divisor(
+    input_size: Pair,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    out: Pair,
+    count_include_pad: bool,
+    divisor_override: int | None,
+    dtype: np.dtype[Any],
+) -> np.ndarray:
+    """The reciprocal of each window's divisor, (OH, OW) (or (1, 1) when constant).
+
+    PyTorch's rule: the window clipped to the padded input when ``count_include_pad``,
+    else to the input itself; ``divisor_override`` replaces both.
+    """
+    if divisor_override is not None:
+        return np.full((1, 1), 1.0 / divisor_override, dtype=dtype)
+    counts = []
+    for n, k, s, p, o in zip(input_size, kernel, stride, padding, out):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        counts.append(end - start)
+    size = counts[0].reshape(-1, 1) * counts[1].reshape(1, -1)
+    if np.all(size == size.flat[0]):
+        size = size[:1, :1]
+    return (1.0 / size).astype(dtype)
+
+
+def avg_pool2d_forward(
+    x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, out: Pair, scale: np.ndarray
+) -> np.ndarray:
+    """Window sums times ``scale`` (the reciprocal divisors)."""
+    xp = _padded(x, 0.0, padding, _extent(kernel, stride, (1, 1), out))
+    views = _views(xp, kernel, stride, (1, 1), out)
+    if len(views) == 1:
+        return views[0] * scale
+    total = views[0] + views[1]
+    for v in views[2:]:
+        total += v
+    total *= scale
+    return total
+
+
+def avg_pool2d_input_grad(
+    g: np.ndarray,
+    input_size: Pair,
+    kernel: Pair,
+    stride: Pair,
+    padding: Pair,
+    scale: np.ndarray,
+) -> np.ndarray:
+    """The adjoint of :func:`avg_pool2d_forward`: each window's scaled gradient spread
+    over its cells. (N, C, OH, OW) -> (N, C, H, W)."""
+    out = (g.shape[2], g.shape[3])
+    disjoint = _disjoint(kernel, stride, (1, 1))
+    buf = _scatter_buffer(g, input_size, (kernel, stride, padding, (1, 1)))
+    if g.size:
+        gs = g * scale
+        for view in _views(buf, kernel, stride, (1, 1), out):
+            if disjoint:
+                view[...] = gs
+            else:
+                view += gs
+    return _crop(buf, input_size, padding)
