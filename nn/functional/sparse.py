@@ -3,9 +3,11 @@
 The gradient of ``embedding`` is a scatter-add of the incoming rows into a table of the
 weight's shape (rows of repeated indices add up; ``padding_idx`` receives nothing). It is
 its own primitive, ``embedding_dense_backward``, whose VJP is a gather again, so every order
-of derivative works. The scatter-add avoids ``np.add.at``: a one-hot matrix product for
-small vocabularies, else a stable sort of the indices and ``np.add.reduceat`` over equal runs
-(both several times faster; see ``benchmarks/nn_losses.py``).
+of derivative works. The scatter-add avoids ``np.add.at``: a stable sort of the indices and
+``np.add.reduceat`` over runs of equal indices (about 3x faster for 4096 x 256 rows; see
+``benchmarks/nn_losses.py``). A one-hot matrix product is faster still for tiny vocabularies
+on an idle machine, but OpenBLAS threads slow it down a hundredfold when the cores are
+shared, so it is not used.
 """
 
 from __future__ import annotations
@@ -19,9 +21,6 @@ from autograd_np.ops.elementwise import multiply
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = ["embedding", "one_hot"]
-
-# Vocabularies up to this size accumulate by a one-hot matrix product (cost V * n * D).
-_ONE_HOT_MAX_ROWS = 128
 
 
 def _indices(op: str, x: TensorLike) -> np.ndarray:
@@ -95,10 +94,6 @@ def _scatter_rows(
         keep = flat != padding_idx
         if not keep.all():
             flat, g2 = flat[keep], g2[keep]
-    if num_rows <= _ONE_HOT_MAX_ROWS:
-        select = np.zeros((num_rows, flat.size), dtype=g.dtype)
-        select[flat, np.arange(flat.size)] = 1
-        return select @ g2
     out = np.zeros((num_rows, g2.shape[1]), dtype=g.dtype)
     if flat.size == 0:
         return out

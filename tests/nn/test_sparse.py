@@ -8,7 +8,6 @@ import pytest
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np.nn.functional.sparse import _ONE_HOT_MAX_ROWS
 
 
 def test_one_hot_values_and_dtype():
@@ -42,7 +41,7 @@ def _embedding_grad(idx, v, d, padding_idx=None):
     return gw.data, expected
 
 
-@pytest.mark.parametrize("v", [5, _ONE_HOT_MAX_ROWS + 50])  # one-hot product, sort path
+@pytest.mark.parametrize("v", [5, 300])
 def test_embedding_repeated_indices_add_up(v):
     idx = np.array([[1, 3, 1], [4, 1, 0]])
     got, expected = _embedding_grad(idx, v, 3)
@@ -50,7 +49,7 @@ def test_embedding_repeated_indices_add_up(v):
     assert got[1].tolist() == pytest.approx(expected[1].tolist())  # three contributions
 
 
-@pytest.mark.parametrize("v", [5, _ONE_HOT_MAX_ROWS + 50])
+@pytest.mark.parametrize("v", [5, 300])
 def test_embedding_padding_idx_gets_no_gradient(v):
     idx = np.array([0, 2, 2, 4, 0])
     got, expected = _embedding_grad(idx, v, 2, padding_idx=2)
