@@ -2,9 +2,12 @@
 ``gather``, ``take_along_axis``, ``index_select``, the scatter-adds that are their VJPs, and
 ``concatenate``/``stack``/``split``/``chunk`` (PyTorch groups these together).
 
-Gradients of repeated indices add up. The scatter-adds turn every index into a flat
-position in the output and add with ``np.add.at`` on the flattened output: numpy's fast path
-for one-dimensional ``add.at`` is several times quicker than ``add.at`` with a tuple key.
+Gradients of repeated indices add up. The scatter-adds turn the indices into flat positions
+in the output and add with ``np.add.at`` on the flattened output: numpy's fast path for
+one-dimensional ``add.at`` is about ten times quicker than ``add.at`` with a tuple key (0.7
+against 8 ms for a (512, 1000) gather or index_select in float32). Keys whose flat
+positions are not cheap to compute (advanced indices split by slices, mixed with masks...)
+fall back to ``add.at`` with the key.
 """
 
 from __future__ import annotations
@@ -121,22 +124,13 @@ def _adjacent_linear_index(shape: tuple[int, ...], key: Any) -> np.ndarray | Non
         mid = mid * n + np.where(a < 0, a + n, a)  # row-major position within shape[i:j]
     lead = int(np.prod(shape[:i]))
     tail = int(np.prod(shape[j:]))
-    block = int(np.prod(shape[i:]))
-    # (lead, B, tail) positions, B the broadcast shape of the index arrays
-    lin = (
-        np.arange(lead, dtype=np.intp).reshape(-1, 1, 1) * block
-        + mid.reshape(1, -1, 1) * tail
-        + np.arange(tail, dtype=np.intp).reshape(1, 1, -1)
-    )
+    # (B, 1) * tail + (tail,) -> (B * tail,), B the broadcast shape of the index arrays;
+    # then (lead, 1) * block + (B * tail,) -> (lead, B * tail): the long axis innermost
+    lin = (mid.reshape(-1, 1) * tail + np.arange(tail, dtype=np.intp)).reshape(-1)
+    if lead > 1:
+        block = int(np.prod(shape[i:]))
+        lin = np.arange(lead, dtype=np.intp).reshape(-1, 1) * block + lin
     return lin.reshape(shape[:i] + mid.shape + shape[j:])
-
-
-def _linear_index(shape: tuple[int, ...], key: Any) -> np.ndarray:
-    """The flat position, in an array of ``shape``, of each element of ``arr[key]``."""
-    lin = _adjacent_linear_index(shape, key)
-    if lin is None:  # any other key: index the positions themselves
-        lin = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)[key]
-    return lin
 
 
 def _scatter_flat(values: np.ndarray, lin: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -209,11 +203,15 @@ def _scatter_ref(g: np.ndarray, key: Any, shape: tuple[int, ...]) -> np.ndarray:
 @primitive("index_add_into_zeros", spec=specs.index_add_into_zeros_spec, ref=_scatter_ref, saves=())
 def _index_add_into_zeros(g: np.ndarray, *, key: Any, shape: tuple[int, ...]) -> np.ndarray:
     """Zeros of ``shape`` with ``g`` added at ``key`` (repeated indices accumulate)."""
-    if _is_basic(key):
-        out = np.zeros(shape, dtype=g.dtype)
+    lin = None if _is_basic(key) else _adjacent_linear_index(shape, key)
+    if lin is not None:
+        return _scatter_flat(g, lin, shape)
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(key):  # no element is selected twice: assignment is enough
         out[key] = g
-        return out
-    return _scatter_flat(g, _linear_index(shape, key), shape)
+    else:  # other advanced keys (split by slices, with masks, None or Ellipsis)
+        np.add.at(out, key, g)
+    return out
 
 
 @_index_add_into_zeros.defvjp
@@ -328,7 +326,7 @@ def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     >>> import autograd_np as ag
     >>> ag.gather(ag.tensor([[1.0, 2.0], [3.0, 4.0]]), 1, [[0, 0], [1, 0]])
     tensor([[1., 1.],
-           [4., 3.]])
+            [4., 3.]])
     """
     t = _tensor(x)
     idx = _index_array("gather", index)

@@ -345,6 +345,6 @@ def einsum(subscripts: str, *operands: TensorLike | Sequence[TensorLike]) -> Ten
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    ts = [_tensor(o) for o in operands]  # type: ignore[arg-type]
+    ts = [_tensor(o) for o in operands]
     terms, out = _parse_einsum(subscripts, [t.shape for t in ts])
     return _einsum(*ts, subscripts=",".join(terms) + "->" + out)
