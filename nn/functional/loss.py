@@ -149,13 +149,17 @@ def l1_loss(input: TensorLike, target: TensorLike, *, reduction: str = "mean") -
     return _reduce(abs(subtract(x, t)), reduction)
 
 
-def _smooth_l1_ref(x: np.ndarray, t: np.ndarray, reduction: str = "mean", beta: float = 1.0):
+def _smooth_l1_ref(
+    x: np.ndarray, t: np.ndarray, reduction: str = "mean", beta: float = 1.0
+) -> np.ndarray:
     d = np.abs(x - t)
     loss = d - 0.5 * beta if beta == 0 else np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
     return _reduce_ref(loss, reduction)
 
 
-def _huber_ref(x: np.ndarray, t: np.ndarray, reduction: str = "mean", delta: float = 1.0):
+def _huber_ref(
+    x: np.ndarray, t: np.ndarray, reduction: str = "mean", delta: float = 1.0
+) -> np.ndarray:
     d = np.abs(x - t)
     return _reduce_ref(np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
 
@@ -381,7 +385,9 @@ def _kl_spec(s: Sampler) -> Sample:
     )
 
 
-def _kl_ref(x: np.ndarray, t: np.ndarray, reduction: str = "mean", log_target: bool = False):
+def _kl_ref(
+    x: np.ndarray, t: np.ndarray, reduction: str = "mean", log_target: bool = False
+) -> np.ndarray:
     if log_target:
         loss = np.exp(t) * (t - x)
     else:
