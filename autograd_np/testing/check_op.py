@@ -70,9 +70,16 @@ def check_sample(info: OpInfo, sample: Sample, *, seed: int = 0) -> None:
     def call(*args: Any) -> Any:
         return info.fn(*args, **sample.kwargs)
 
-    # forward against the numpy reference, in float64
+    # forward against the numpy reference, in float64; the op must not change its inputs
+    args64 = _cast(sample.args, np.float64)
+    before = [a.data.copy() if isinstance(a, Tensor) else None for a in args64]
     with no_grad():
-        result = _as_tuple(call(*_cast(sample.args, np.float64)))
+        result = _as_tuple(call(*args64))
+    for k, (arg, values) in enumerate(zip(args64, before)):
+        if values is not None:
+            assert np.array_equal(arg.data, values, equal_nan=True), (
+                f"{where}: input {k} was modified in place"
+            )
     if info.ref is not None:
         expected = _as_tuple(info.ref(*sample.args, **sample.kwargs))
         assert len(expected) == len(result), (
