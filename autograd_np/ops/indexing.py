@@ -40,7 +40,7 @@ def _tensor(x: TensorLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _axis(op: str, axis: Any, ndim: int, what: str = "dim") -> int:
+def _axis(op: str, axis: Any, ndim: int, what: str = "axis") -> int:
     """One axis as a non-negative int; the error names the op."""
     try:
         a = operator.index(axis)
@@ -335,7 +335,7 @@ def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
             f"gather: index must have as many dimensions as the input (at least one); got "
             f"index of shape {idx.shape} for input of shape {t.shape}"
         )
-    d = _axis("gather", dim, t.ndim)
+    d = _axis("gather", dim, t.ndim, "dim")
     for a in range(t.ndim):
         if a != d and idx.shape[a] > t.shape[a]:
             raise ValueError(
@@ -431,7 +431,7 @@ def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
         raise ValueError(f"index_select: index must be 0-d or 1-D, got shape {idx.shape}")
     if t.ndim == 0:
         raise ValueError("index_select: the input must have at least one dimension")
-    d = _axis("index_select", dim, t.ndim)
+    d = _axis("index_select", dim, t.ndim, "dim")
     _check_range("index_select", idx, t.shape[d], d, 0)
     key = (slice(None),) * d + (idx.reshape(-1),)
     return _getitem(t, key=key)

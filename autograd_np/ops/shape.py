@@ -14,14 +14,16 @@ import numpy as np
 
 from autograd_np.function import composite, primitive
 from autograd_np.ops import _specs as specs
-from autograd_np.ops.indexing import (  # split and chunk: Tensor methods find them here
+from autograd_np.ops.indexing import (
     _axes,
     _axis,
     _either,
     _getitem,
     _ints,
     _tensor,
+    chunk,  # noqa: F401 (Tensor.chunk calls shape.chunk)
     index_select,
+    split,  # noqa: F401 (Tensor.split calls shape.split)
 )
 from autograd_np.tensor import Tensor, TensorLike
 
