@@ -279,7 +279,7 @@ def load(f: PathLike | IO[bytes]) -> Any:
     """
     source = repr(os.fspath(f)) if not hasattr(f, "read") else "the file object"
     try:
-        archive = np.load(f, allow_pickle=False)  # type: ignore[arg-type]
+        archive = np.load(f, allow_pickle=False)
     except ValueError as e:
         raise ValueError(
             f"load: {source} is not an archive written by autograd_np.save (numpy says: {e})"

@@ -158,7 +158,7 @@ def _flops(module: Module, inp: Tensor | None, out: Tensor | None) -> int:
     ):
         dims = 1 if isinstance(module, (pooling.MaxPool1d, pooling.AvgPool1d)) else 2
         k = module.kernel_size
-        window = _numel(k) if isinstance(k, (tuple, list)) else int(k) ** dims
+        window = int(k) ** dims if isinstance(k, int) else _numel(k)
         return window * n_out
     if isinstance(module, pooling.AdaptiveAvgPool2d):
         return n_in
@@ -251,7 +251,7 @@ def summary(
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary: model must be a Module, got {type(model).__name__}")
-    sizes = list(input_size)
+    sizes: list[Any] = list(input_size)
     if sizes and all(isinstance(s, (int, np.integer)) for s in sizes):
         shapes: list[Shape] = [tuple(int(s) for s in sizes)]
     elif sizes and all(isinstance(s, (tuple, list)) for s in sizes):

@@ -93,10 +93,10 @@ class _ConvNd(Module):
             if self.padding == "same":
                 total = self.dilation[i] * (self.kernel_size[i] - 1)
                 pads += [total // 2, total - total // 2]
-            elif self.padding == "valid":
+            elif isinstance(self.padding, tuple):
+                pads += [self.padding[i], self.padding[i]]
+            else:  # "valid"
                 pads += [0, 0]
-            else:
-                pads += [self.padding[i], self.padding[i]]  # type: ignore[index]
         self._reversed_padding_repeated_twice = tuple(pads)
         if self.transposed:
             shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
@@ -361,12 +361,13 @@ class ConvTranspose2d(_ConvNd):
             raise ValueError(
                 f"ConvTranspose2d: output_size must have {k} or {k + 2} elements (got {len(size)})"
             )
+        assert isinstance(self.padding, tuple)  # transposed convolutions take no strings
         pads: list[int] = []
         for d in range(k):
             in_d = input.shape[input.ndim - k + d]
             min_size = (
                 (in_d - 1) * self.stride[d]
-                - 2 * self.padding[d]  # type: ignore[operator]
+                - 2 * self.padding[d]
                 + self.dilation[d] * (self.kernel_size[d] - 1)
                 + 1
             )

@@ -66,7 +66,7 @@ class RemovableHandle:
         self.remove()
 
 
-class _HookDict(OrderedDict):  # type: ignore[type-arg]
+class _HookDict(OrderedDict[int, Any]):
     """An OrderedDict that can be weak-referenced (plain dicts cannot)."""
 
 
@@ -74,7 +74,7 @@ def _check_name(owner: Module, kind: str, name: Any, existing: Mapping[str, Any]
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
     if name == "":
-        raise KeyError(f'{kind} name cannot be an empty string')
+        raise KeyError(f"{kind} name cannot be an empty string")
     if "." in name:
         raise KeyError(f'{kind} name cannot contain ".", got {name!r}')
     if hasattr(owner, name) and name not in existing:

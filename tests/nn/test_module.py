@@ -116,7 +116,7 @@ def test_named_parameters_prefixes_and_order() -> None:
         "model.first.scale",
     ]
     assert [n for n, _ in net.named_parameters(recurse=False)] == ["last"]
-    assert [p for p in net.parameters()][1] is net.first.scale
+    assert list(net.parameters())[1] is net.first.scale
     assert [n for n, _ in net.named_buffers()] == [
         "first.count",
         "first.cache",
@@ -131,11 +131,18 @@ def test_named_parameters_prefixes_and_order() -> None:
 
 def test_named_modules_children() -> None:
     net = Net()
-    assert [n for n, _ in net.named_modules()] == ["", "first", "body", "body.0", "body.1", "body.2"]
+    assert [n for n, _ in net.named_modules()] == [
+        "",
+        "first",
+        "body",
+        "body.0",
+        "body.1",
+        "body.2",
+    ]
     assert [n for n, _ in net.named_modules(prefix="m")][:2] == ["m", "m.first"]
     assert [n for n, _ in net.named_children()] == ["first", "body"]
     assert list(net.children()) == [net.first, net.body]
-    assert list(net.modules())[0] is net
+    assert next(net.modules()) is net
     assert net.get_submodule("body.2") is net.body[2]
     assert net.get_submodule("") is net
     with pytest.raises(AttributeError, match="no submodule `3`"):
@@ -204,7 +211,7 @@ def test_register_errors() -> None:
         m.register_buffer("x", ag.zeros(1))
     with pytest.raises(TypeError, match="Tensor or None required"):
         m.register_buffer("y", np.zeros(1))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="nn.Parameter or None required"):
+    with pytest.raises(TypeError, match=r"nn\.Parameter or None required"):
         m.register_parameter("z", ag.zeros(1))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="is not a Module subclass"):
         m.add_module("q", 3)  # type: ignore[arg-type]
@@ -233,7 +240,9 @@ def test_getattr_delattr_dir() -> None:
 
 
 def test_forward_missing() -> None:
-    with pytest.raises(NotImplementedError, match=r'Module \[Module\] is missing the required "forward"'):
+    with pytest.raises(
+        NotImplementedError, match=r'Module \[Module\] is missing the required "forward"'
+    ):
         nn.Module()(1)
 
 
@@ -469,7 +478,7 @@ def test_module_list() -> None:
     ml.insert(0, nn.Identity())
     assert isinstance(ml[0], nn.Identity) and ml[1] is layers[0]
     del ml[0]
-    assert ml[0] is layers[0] and list(ml._modules)[0] == "0"
+    assert ml[0] is layers[0] and next(iter(ml._modules)) == "0"
     ml[0] = nn.ELU()
     assert isinstance(ml[0], nn.ELU)
     assert isinstance(ml.pop(), nn.Sigmoid)
