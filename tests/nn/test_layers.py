@@ -488,3 +488,30 @@ def test_small_cnn_learns() -> None:
     model.eval()
     accuracy = (model(x).data.argmax(1) == labels).mean()
     assert accuracy > 0.9
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_preserved_end_to_end(dtype: Any) -> None:
+    rng = np.random.default_rng(0)
+    model = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1, dtype=dtype, generator=rng),
+        nn.BatchNorm2d(4, dtype=dtype),
+        nn.LeakyReLU(),
+        nn.ConvTranspose2d(4, 4, 2, stride=2, dtype=dtype, generator=rng),
+        nn.GroupNorm(2, 4, dtype=dtype),
+        nn.AvgPool2d(2),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.LayerNorm(36, dtype=dtype),
+        nn.Dropout(0.2, generator=rng),
+        nn.Linear(36, 3, dtype=dtype, generator=rng),
+        nn.LogSoftmax(dim=1),
+    )
+    x = ag.randn(2, 2, 6, 6, generator=1, dtype=dtype)
+    out = model(x)
+    assert out.dtype == dtype
+    loss = nn.NLLLoss()(out, ag.tensor([0, 2]))
+    assert loss.dtype == dtype
+    loss.backward()
+    assert all(p.grad is not None and p.grad.dtype == dtype for p in model.parameters())
+    assert model[1].running_mean.dtype == dtype

@@ -401,6 +401,18 @@ def test_layers_take_dtype() -> None:
         nn.Linear(2, 3, device="cuda")
 
 
+def test_deepcopy_model() -> None:
+    model = nn.Sequential(nn.Linear(3, 4, generator=0), nn.BatchNorm1d(4))
+    model(ag.randn(5, 3, generator=1))
+    clone = copy.deepcopy(model)
+    assert type(clone[0].weight) is Parameter and clone[0].weight is not model[0].weight
+    for (k, a), b in zip(model.state_dict().items(), clone.state_dict().values()):
+        assert np.array_equal(a.data, b.data) and a.data is not b.data, k
+    with ag.no_grad():
+        clone[0].weight.zero_()
+    assert model[0].weight.data.any()
+
+
 # ---------------------------------------------------------------------- repr
 def test_repr_nested_and_extra_repr() -> None:
     model = nn.Sequential(
