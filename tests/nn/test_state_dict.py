@@ -4,6 +4,7 @@ from numpy arrays with PyTorch's names (and reproducing PyTorch's outputs), erro
 from __future__ import annotations
 
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -132,10 +133,13 @@ def _inputs() -> tuple[ag.Tensor, ag.Tensor]:
     return img, ag.tensor([[1, 0, 3], [4, 2, 0]])
 
 
-def test_load_numpy_state_dict_with_pytorch_names_reproduces_pytorch() -> None:
+def test_load_numpy_state_dict_with_pytorch_names_reproduces_pytorch(tmp_path: Path) -> None:
     net = Net()
     assert [(k, v.shape) for k, v in net.state_dict().items()] == NET_KEYS
-    result = net.load_state_dict(_torch_style_arrays())
+    # As exported from PyTorch: np.savez(path, **{k: v.numpy() for k, v in sd.items()}).
+    np.savez(tmp_path / "torch_weights.npz", **_torch_style_arrays())
+    with np.load(tmp_path / "torch_weights.npz") as exported:
+        result = net.load_state_dict(dict(exported))
     assert result.missing_keys == [] and result.unexpected_keys == []
     assert repr(result) == "<All keys matched successfully>"
     img, idx = _inputs()
