@@ -193,20 +193,12 @@ class Optimizer:
             return closure()
 
     def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, np.ndarray]]:
-        """The (parameter, gradient array) pairs of ``group`` whose gradient is set."""
+        """The (parameter, gradient array) pairs of ``group`` whose gradient is set (the
+        engine guarantees a gradient has its tensor's shape and dtype)."""
         for p in group["params"]:
             g = p.grad
-            if g is None:
-                continue
-            grad = g.data
-            if grad.shape != p.data.shape:
-                raise RuntimeError(
-                    f"{type(self).__name__}.step: a gradient has shape {grad.shape} but its "
-                    f"parameter has shape {p.data.shape}"
-                )
-            if grad.dtype != p.data.dtype:
-                grad = grad.astype(p.data.dtype)
-            yield p, grad
+            if g is not None:
+                yield p, g.data
 
     def _buffer(self, like: np.ndarray) -> np.ndarray:
         """A scratch array shaped like ``like``, reused across parameters and steps."""

@@ -93,8 +93,9 @@ def clip_grads_with_norm_(
         return
     total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = np.minimum(float(max_norm) / (total + 1e-6), 1.0)
-    for p in params:
-        _scale_grad(p, coef)
+    with np.errstate(invalid="ignore"):  # inf * 0 -> nan: the documented non-finite case
+        for p in params:
+            _scale_grad(p, coef)
 
 
 def _scale_grad(p: Tensor, coef: np.ndarray) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-import autograd_np as ag
+from autograd_np.ops.indexing import concatenate
 from autograd_np.tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
@@ -28,7 +28,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     params = list(parameters)
     if not params:
         raise ValueError("parameters_to_vector: got no parameters")
-    return ag.cat([p.reshape(-1) for p in params])
+    return concatenate([p.reshape(-1) for p in params])
 
 
 def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
