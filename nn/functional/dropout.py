@@ -143,7 +143,7 @@ def dropout1d(
     return _apply(x, _channel_shape(x.shape), p, generator)
 
 
-@composite("nn.functional.dropout2d", spec=_spec(3, 4), ref=_ref(_channel_shape))
+@composite("nn.functional.dropout2d", spec=_spec(4, 4), ref=_ref(_channel_shape))
 def dropout2d(
     input: TensorLike,
     p: float = 0.5,
