@@ -8,66 +8,21 @@ a backward.
 
 from __future__ import annotations
 
-import itertools
-import weakref
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
 
 from autograd_np._dtypes import DTypeLike, is_floating
-from autograd_np.grad_mode import no_grad
+from autograd_np.nn.modules._hooks import RemovableHandle, _HookDict
+from autograd_np.nn.modules._state import _IncompatibleKeys, load_into
 from autograd_np.nn.parameter import Parameter
 from autograd_np.tensor import Tensor
 
 __all__ = ["Module", "RemovableHandle"]
 
 M = TypeVar("M", bound="Module")
-
-_IncompatibleKeysBase = namedtuple("_IncompatibleKeysBase", ["missing_keys", "unexpected_keys"])
-
-
-class _IncompatibleKeys(_IncompatibleKeysBase):
-    """``(missing_keys, unexpected_keys)``, returned by ``load_state_dict``."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
-
-
-class RemovableHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook.
-
-    Also a context manager that removes the hook on exit.
-    """
-
-    _next_id = itertools.count()
-
-    def __init__(self, hooks: dict[int, Any]) -> None:
-        self.id = next(RemovableHandle._next_id)
-        self._hooks_ref = weakref.ref(hooks)
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        hooks = self._hooks_ref()
-        if hooks is not None:
-            hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
-
-
-class _HookDict(OrderedDict[int, Any]):
-    """An OrderedDict that can be weak-referenced (plain dicts cannot)."""
 
 
 def _check_name(owner: Module, kind: str, name: Any, existing: Mapping[str, Any]) -> None:
@@ -547,10 +502,6 @@ class Module:
                 )
         return destination  # type: ignore[return-value]
 
-    def _state_entries(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """Every ``(key, tensor)`` that ``state_dict`` would produce, undetached."""
-        yield from self.state_dict(prefix=prefix, keep_vars=True).items()
-
     def load_state_dict(
         self, state_dict: Mapping[str, Any], strict: bool = True
     ) -> _IncompatibleKeys:
@@ -575,49 +526,7 @@ class Module:
             Naming every missing key, every unexpected key (when ``strict``) and every
             shape mismatch (always), in one message. Nothing is copied when it raises.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(
-                f"Expected state_dict to be dict-like, got {type(state_dict).__name__}."
-            )
-        expected = OrderedDict(self._state_entries())
-        missing = [k for k in expected if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in expected]
-        errors: list[str] = []
-        if strict and missing:
-            errors.append(
-                "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". "
-            )
-        if strict and unexpected:
-            errors.append(
-                "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". "
-            )
-        updates: list[tuple[Tensor, np.ndarray]] = []
-        for key, target in expected.items():
-            if key not in state_dict:
-                continue
-            value = state_dict[key]
-            src = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if src.dtype.kind not in "biuf":
-                errors.append(
-                    f"value for {key} has unsupported dtype {src.dtype}; expected a numeric "
-                    "Tensor or array."
-                )
-            elif src.shape != target.shape:
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {src.shape} from "
-                    f"checkpoint, the shape in current model is {target.shape}."
-                )
-            else:
-                updates.append((target, src))
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(errors)
-            )
-        with no_grad():
-            for target, src in updates:
-                target.copy_(src)
-        return _IncompatibleKeys(missing, unexpected)
+        return load_into(self, state_dict, strict)
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:
