@@ -103,7 +103,7 @@ def dropout(
     >>> import autograd_np as ag
     >>> import autograd_np.nn.functional as F
     >>> F.dropout(ag.ones(4), p=0.5, generator=0).tolist()
-    [2.0, 2.0, 0.0, 2.0]
+    [2.0, 2.0, 2.0, 0.0]
     """
     p = _check_p("dropout", p)
     x = input if isinstance(input, Tensor) else Tensor(input)
