@@ -243,6 +243,11 @@ def binary_cross_entropy(
     weight : Tensor, optional
         Broadcast against the elementwise loss.
     reduction : {'mean', 'sum', 'none'}, default 'mean'
+
+    Notes
+    -----
+    Gradients are those of the clamped forward: at ``input`` exactly 0 or 1 they are finite
+    (PyTorch's own backward gives 0 for the input and inf for the target there).
     """
     _check_reduction("binary_cross_entropy", reduction)
     x, t = _tensor(input), _tensor(target)

@@ -315,3 +315,9 @@ def test_no_warnings_for_matching_shapes():
         warnings.simplefilter("error")
         F.mse_loss(_t(A), _t(B))
         F.cross_entropy(_t(X), T)
+
+
+def test_class_index_losses_are_single_fused_nodes():
+    x = _t(X, requires_grad=True)
+    assert F.cross_entropy(x, T, reduction="none").grad_fn.name() == "CrossEntropyBackward"
+    assert F.nll_loss(x, T, reduction="none").grad_fn.name() == "NllLossBackward"

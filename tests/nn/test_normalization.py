@@ -181,3 +181,8 @@ def test_layer_and_group_norm_errors():
         F.group_norm(_t(np.ones((2, 4, 3))), 3)
     with pytest.raises(ValueError, match=r"group_norm: bias must have shape"):
         F.group_norm(_t(np.ones((2, 4, 3))), 2, None, _t([1.0]))
+
+
+def test_training_batch_norm_is_one_fused_node():
+    x = _t(np.ones((3, 2, 2)), requires_grad=True)
+    assert F.batch_norm(x, None, None, training=True).grad_fn.name() == "BatchNormBackward"
