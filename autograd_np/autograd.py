@@ -74,27 +74,31 @@ def _root_grad(t: Tensor, g: TensorLike | None, what: str) -> Tensor:
 
 
 def _topological_order(roots: list[Node]) -> list[Node]:
-    """The nodes reachable from ``roots``, each after every node that feeds it a gradient."""
-    deps: dict[Node, int] = {}
-    stack = list(dict.fromkeys(roots))
-    seen = set(stack)
+    """The nodes reachable from ``roots``, each after every node that feeds it a gradient
+    (Kahn's algorithm: count each node's consumers, then emit a node once all are done)."""
+    starts = list(dict.fromkeys(roots))
+    is_root = set(starts)
+    consumers: dict[Node, int] = {}
+    stack = list(starts)
     while stack:
-        node = stack.pop()
-        for child in node.edges:
+        for child in stack.pop().edges:
             if type(child) is Node:
-                deps[child] = deps.get(child, 0) + 1
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
+                if child in consumers:
+                    consumers[child] += 1
+                else:
+                    consumers[child] = 1
+                    if child not in is_root:  # roots are already on the stack
+                        stack.append(child)
     order: list[Node] = []
-    ready = [n for n in dict.fromkeys(roots) if n not in deps]
+    ready = [n for n in starts if n not in consumers]
     while ready:
         node = ready.pop()
         order.append(node)
         for child in node.edges:
             if type(child) is Node:
-                deps[child] -= 1
-                if deps[child] == 0:
+                left = consumers[child] - 1
+                consumers[child] = left
+                if not left:
                     ready.append(child)
     return order
 
@@ -251,8 +255,9 @@ def _run(
                     owner = node.retained()
                     if owner is not None:
                         owner.grad = _accumulate(owner.grad, g, False, create_graph)
-                for target in target_nodes.get(node, ()):
-                    captured[id(target)] = (g, False)
+                if target_nodes:
+                    for target in target_nodes.get(node, ()):
+                        captured[id(target)] = (g, False)
             if g is not None and (run_vjp is None or node in run_vjp):
                 if node.released:
                     raise RuntimeError(

@@ -178,7 +178,7 @@ class Node:
         The op that was called.
     inputs : tuple of Tensor or None
         The inputs, whose values the VJP reads (None once a backward has freed them).
-    edges : tuple
+    edges : list
         Where the gradient of each input goes, fixed when the op is recorded: the input's
         node, the input itself for a leaf that requires grad, or None for a constant. Later
         in-place changes or ``detach_()`` of an input do not rewire a recorded graph.
@@ -207,14 +207,16 @@ class Node:
         self.inputs: tuple[Tensor, ...] | None = inputs
         self.kwargs = kwargs
         self.out_data: np.ndarray | None = out
-        self.edges: tuple[Edge, ...] = tuple(
-            [
-                t._node if t._node is not None else t if t._leaf_requires_grad else None
-                for t in inputs
-            ]
-        )
-        # the in-place version of every input now; the VJP's saved inputs must still match
-        self.versions = tuple([t._version_box.value for t in inputs])
+        # One pass over the inputs: where each gradient goes, and the in-place version of
+        # each input now (the inputs the VJP reads must still be at it in backward).
+        edges: list[Edge] = []
+        versions: list[int] = []
+        for t in inputs:
+            node = t._node
+            edges.append(node if node is not None else t if t._leaf_requires_grad else None)
+            versions.append(t._version_box.value)
+        self.edges = edges
+        self.versions = versions
         self.out_box: Any = None  # version counter of the output, when the VJP reads it
         self.out_version = 0
         self.released = False
@@ -258,7 +260,7 @@ class Node:
             )
         inputs = self.inputs
         assert inputs is not None
-        for i in range(len(inputs)) if self.op.saves is None else self.op.saves:
+        for i in self.op.saved_indices(len(inputs)):
             t = inputs[i]
             if t._version_box.value != self.versions[i]:
                 raise RuntimeError(
@@ -287,12 +289,11 @@ def _constant(value: Any, like: np.dtype[Any] | None) -> Tensor:
     tensor arguments, so ``x * 2.0`` and ``x * np.sqrt(2.0)`` keep x's float32. Arrays and
     lists follow :func:`~autograd_np._dtypes.to_array`.
     """
-    if isinstance(value, (float, int, np.floating, np.integer)) and not isinstance(
-        value, (bool, np.bool_)
-    ):
+    kind = type(value)
+    if kind is float or kind is int or isinstance(value, (np.floating, np.integer)):
         if like is not None:
             return Tensor._make(np.asarray(value, dtype=like))
-        if type(value) is float:
+        if kind is float:
             return Tensor._make(np.asarray(value, dtype=DEFAULT_FLOAT))
     return Tensor._make(to_array(value))
 
@@ -362,6 +363,10 @@ class Primitive:
         self.__doc__ = forward.__doc__
         self.__module__ = forward.__module__
         self.__wrapped__ = forward
+
+    def saved_indices(self, n_inputs: int) -> Sequence[int]:
+        """The indices of the inputs whose values the VJP reads."""
+        return range(n_inputs) if self.saves is None else self.saves
 
     def defvjp(self, vjp: VJPFn) -> VJPFn:
         """Declare the VJP: ``vjp(g, out, *inputs, **options) -> gradients``."""
