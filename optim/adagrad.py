@@ -10,6 +10,7 @@ import numpy as np
 from autograd_np import grad_mode
 from autograd_np.optim.adam import effective_grad
 from autograd_np.optim.optimizer import Optimizer, ParamsT, check_nonnegative
+from autograd_np.tensor import Tensor
 
 __all__ = ["Adagrad", "adagrad_step"]
 
@@ -114,7 +115,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 self._init_state(p, group)
 
-    def _init_state(self, p: Any, group: dict[str, Any]) -> None:
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> None:
         state = self.state[p]
         state["step"] = 0
         state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))

@@ -10,21 +10,16 @@ import numpy as np
 from autograd_np import grad_mode
 from autograd_np.optim.optimizer import Optimizer, ParamsT, check_beta, check_nonnegative
 
-__all__ = ["Adam", "adam_step", "lerp_"]
+__all__ = ["Adam", "adam_step"]
 
 
 def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> None:
-    """``start += weight * (end - start)`` in place, rounded as ``torch.lerp`` rounds.
-
-    ``work`` is a scratch array shaped like ``start``.
-    """
+    """``start += weight * (end - start)`` in place: the running average
+    ``(1 - weight) * start + weight * end`` in two passes. ``work`` is a scratch array shaped
+    like ``start``."""
     np.subtract(end, start, out=work)
-    if abs(weight) < 0.5:
-        work *= weight
-        start += work
-    else:  # end - (end - start) * (1 - weight)
-        work *= 1.0 - weight
-        np.subtract(end, work, out=start)
+    work *= weight
+    start += work
 
 
 def effective_grad(
