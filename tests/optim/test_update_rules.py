@@ -196,7 +196,7 @@ SGD_CASES = [
 ADAM_CASES = [
     {"lr": 0.01},
     {"lr": 0.01, "betas": (0.8, 0.9)},
-    {"lr": 0.01, "betas": (0.3, 0.6)},  # beta1 < 0.5: the other branch of lerp
+    {"lr": 0.01, "betas": (0.3, 0.6)},
     {"lr": 0.01, "amsgrad": True},
     {"lr": 0.01, "weight_decay": 0.1},
     {"lr": 0.01, "maximize": True},
@@ -206,7 +206,7 @@ ADAM_CASES = [
 RMSPROP_CASES = [
     {"lr": 0.01},
     {"lr": 0.01, "alpha": 0.9},
-    {"lr": 0.01, "alpha": 0.3},  # 1 - alpha > 0.5: the other branch of lerp when centered
+    {"lr": 0.01, "alpha": 0.3},
     {"lr": 0.01, "alpha": 0.3, "centered": True},
     {"lr": 0.01, "centered": True},
     {"lr": 0.01, "momentum": 0.9},
