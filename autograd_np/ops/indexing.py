@@ -518,7 +518,7 @@ def concatenate(
                 f"concatenate: tensors must have the same shape except along axis {a}, but "
                 f"tensor 0 has shape {first.shape} and tensor {i} has shape {t.shape}"
             )
-    return ts[0] if len(ts) == 1 else _concatenate(*ts, axis=a)
+    return _concatenate(*ts, axis=a)
 
 
 cat = concatenate
