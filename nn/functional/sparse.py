@@ -3,11 +3,11 @@
 The gradient of ``embedding`` is a scatter-add of the incoming rows into a table of the
 weight's shape (rows of repeated indices add up; ``padding_idx`` receives nothing). It is
 its own primitive, ``embedding_dense_backward``, whose VJP is a gather again, so every order
-of derivative works. The scatter-add avoids ``np.add.at``: a stable sort of the indices and
-``np.add.reduceat`` over runs of equal indices (about 3x faster for 4096 x 256 rows; see
-``benchmarks/nn_losses.py``). A one-hot matrix product is faster still for tiny vocabularies
-on an idle machine, but OpenBLAS threads slow it down a hundredfold when the cores are
-shared, so it is not used.
+of derivative works. The scatter-add avoids ``np.add.at``: a stable sort of the indices, then
+one fancy-indexed add per position within short runs of equal indices and ``np.add.reduceat``
+over long runs (see ``benchmarks/nn_losses.py``). A one-hot matrix product would be faster
+for tiny vocabularies on an idle machine, but OpenBLAS threads slow it down a hundredfold
+when the cores are shared, so it is not used.
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
 
 
 # ---------------------------------------------------------------------- embedding
+# Runs of one index longer than this are summed by np.add.reduceat (few, long segments);
+# shorter runs by one fancy-indexed add per position in the run (no segment overhead).
+_LONG_RUN = 8
+
+
 def _scatter_rows(
     g: np.ndarray, indices: np.ndarray, num_rows: int, padding_idx: int | None
 ) -> np.ndarray:
@@ -99,8 +104,20 @@ def _scatter_rows(
         return out
     order = np.argsort(flat, kind="stable")
     rows = flat[order]
+    gs = g2[order]  # rows grouped into runs of equal index
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    out[rows[starts]] = np.add.reduceat(g2[order], starts, axis=0)
+    lengths = np.diff(np.r_[starts, rows.size])
+    short = lengths <= _LONG_RUN
+    short_starts, short_lengths = starts[short], lengths[short]
+    for k in range(int(short_lengths.max()) if short_lengths.size else 0):
+        pos = short_starts[short_lengths > k] + k  # the k-th element of each run: unique rows
+        out[rows[pos]] += gs[pos]
+    if not short.all():
+        long_starts = starts[~short]
+        bounds = np.stack([long_starts, long_starts + lengths[~short]], axis=1).reshape(-1)
+        if bounds[-1] == rows.size:  # reduceat runs the last segment to the end by itself
+            bounds = bounds[:-1]
+        out[rows[long_starts]] = np.add.reduceat(gs, bounds, axis=0)[::2]
     return out
 
 

@@ -62,16 +62,22 @@ def test_embedding_padding_idx_gets_no_gradient(v):
     np.testing.assert_array_equal(F.embedding(np.array([2]), w, padding_idx=2).data, [[4.0, 5.0]])
 
 
-def test_embedding_large_random_case_matches_add_at():
+def test_embedding_long_and_short_runs_match_add_at():
     rng = np.random.default_rng(1)
     idx = rng.integers(0, 1000, (64, 20))
+    idx[:, :10] = 3  # one long run (summed by reduceat) beside many short ones
+    idx[:5, 10] = 999  # a run of 5 at the last row of the table
     w = ag.Tensor(rng.standard_normal((1000, 8)).astype(np.float32), requires_grad=True)
     g = rng.standard_normal((64, 20, 8)).astype(np.float32)
     (gw,) = ag.grad(F.embedding(idx, w), [w], grad_outputs=ag.Tensor(g))
     expected = np.zeros((1000, 8), dtype=np.float32)
     np.add.at(expected, idx, g)
     assert gw.dtype == np.float32
-    np.testing.assert_allclose(gw.data, expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gw.data, expected, rtol=1e-5, atol=1e-4)
+    ends = np.r_[np.full(20, 5), np.zeros(3, dtype=np.int64)]  # the long run sorts last
+    (g_last,) = ag.grad(F.embedding(ends, w).sum(), [w])
+    np.testing.assert_allclose(g_last.data[[0, 5]], [[3.0] * 8, [20.0] * 8])
+    assert np.abs(g_last.data).sum() == 23 * 8
 
 
 def test_embedding_second_order():
