@@ -59,8 +59,9 @@ class Tensor:
     Parameters
     ----------
     data : array_like
-        numpy arrays and numpy scalars keep their dtype and are not copied; Python floats
-        (and lists of them) become float32, Python ints int64.
+        numpy arrays and numpy scalars keep their dtype and are not copied (a Tensor's
+        values are shared, with its in-place version counter, but not its graph); Python
+        floats (and lists of them) become float32, Python ints int64.
     dtype : numpy dtype, optional
         Convert to this dtype.
     requires_grad : bool, default False
@@ -70,8 +71,10 @@ class Tensor:
     Attributes
     ----------
     data : np.ndarray
-        The values. Changing them in place behind the engine's back is not tracked; use the
-        in-place methods (``add_``, ``mul_``, ``copy_``...) under ``no_grad`` instead.
+        The values. Changing them in place through numpy (``t.data[...] = ...``) or
+        assigning a new array bypasses the version counter, so a pending backward cannot
+        detect it; use the in-place methods (``add_``, ``mul_``, ``copy_``...), under
+        ``no_grad`` for tensors that require grad, as optimizers do.
     grad : Tensor or None
         The accumulated gradient, set by ``backward`` on leaves (and on tensors that called
         ``retain_grad``). It never shares memory with another tensor, so changing it in place
@@ -118,12 +121,17 @@ class Tensor:
     def __init__(
         self, data: Any, *, dtype: DTypeLike | None = None, requires_grad: _bool = False
     ) -> None:
-        if isinstance(data, Tensor):
-            data = data.data
+        source = data if isinstance(data, Tensor) else None
+        if source is not None:
+            data = source.data
         self.data = to_array(data, dtype)
         self._grad = None
         self._node = None
-        self._version_box = _Version()
+        # sharing another tensor's values means sharing its in-place version counter
+        if source is not None and self.data is source.data:
+            self._version_box = source._version_box
+        else:
+            self._version_box = _Version()
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
         self._retains_grad = False
         self._leaf_requires_grad = False

@@ -255,3 +255,15 @@ def test_changes_after_backward_are_fine():
         w.add_(1)
     (w * w).sum().backward()
     assert w.grad.tolist() == [2.0 + 4.0, 4.0 + 6.0]
+
+
+def test_a_tensor_made_from_another_shares_its_version_counter():
+    x = _x((1.0, 2.0))
+    loss = (x * x).sum()
+    alias = ag.Tensor(x)  # shares the values (not the graph)
+    assert alias.data is x.data and not alias.requires_grad
+    alias.add_(1)
+    assert x.tolist() == [2.0, 3.0]
+    with pytest.raises(RuntimeError, match="input 0 of multiply .* at version 1"):
+        loss.backward()
+    assert ag.Tensor(x, dtype=np.float64)._version_box is not x._version_box  # a copy
