@@ -15,11 +15,19 @@ __all__ = ["Adam", "adam_step"]
 
 def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> None:
     """``start += weight * (end - start)`` in place: the running average
-    ``(1 - weight) * start + weight * end`` in two passes. ``work`` is a scratch array shaped
-    like ``start``."""
+    ``(1 - weight) * start + weight * end``. ``work`` is a scratch array shaped like ``start``.
+
+    As ``torch.lerp``, it computes ``end - (1 - weight) * (end - start)`` when
+    ``weight >= 0.5``, so that ``weight == 1`` gives ``end`` exactly (beta1 = 0 in Adam,
+    alpha = 0 in centered RMSprop).
+    """
     np.subtract(end, start, out=work)
-    work *= weight
-    start += work
+    if abs(weight) < 0.5:
+        work *= weight
+        start += work
+    else:
+        work *= 1.0 - weight
+        np.subtract(end, work, out=start)
 
 
 def effective_grad(

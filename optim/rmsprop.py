@@ -111,6 +111,11 @@ class RMSprop(Optimizer):
     -----
     State per parameter: ``step`` (int), ``square_avg``, and ``momentum_buffer`` (momentum
     > 0) and ``grad_avg`` (centered).
+
+    As in PyTorch, the centered variance estimate ``v - a**2`` tends to 0 when a gradient
+    stays constant, and rounding can then take it below 0: the update becomes NaN (with
+    numpy's "invalid value encountered in sqrt" warning). The variance is not clamped, so
+    that every finite result equals PyTorch's.
     """
 
     _state_keys: ClassVar[frozenset[str]] = frozenset(
