@@ -246,6 +246,8 @@ def _group_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- kernels
+# Each kernel makes one large GEMM per group: many small BLAS calls (a batched matmul over
+# the batch) are far slower with a multithreaded BLAS, worst on a busy machine.
 def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -255,16 +257,12 @@ def conv2d_forward(
     groups: int,
 ) -> np.ndarray:
     """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW)."""
-    n, c, h, wd = x.shape
+    n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     oh, ow = conv2d_output_size((h, wd), (kh, kw), stride, padding, dilation)
     dtype = np.result_type(x, w)
     if oh <= 0 or ow <= 0 or n == 0:
         return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype)
-    if (kh, kw) == (1, 1) and stride == (1, 1) and padding == (0, 0, 0, 0) and groups == 1:
-        # 1x1: a batched GEMM straight into NCHW, (O, C) @ (N, C, H*W)
-        y = np.matmul(w.reshape(o, c), x.reshape(n, c, h * wd))
-        return y.reshape(n, o, oh, ow)
     cols = _im2col(_pad_cnhw(x, padding), (kh, kw), stride, dilation, (oh, ow), groups)
     wm = w.reshape(groups, o // groups, cg * kh * kw)
     y = _group_matmul(wm, cols)  # (G, O/G, C/G*KH*KW) @ (G, C/G*KH*KW, N*OH*OW)
@@ -293,14 +291,13 @@ def conv2d_input_grad(
     dtype = np.result_type(g, w)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((n, c, h, wd), dtype=dtype)
-    if (kh, kw) == (1, 1) and stride == (1, 1) and padding == (0, 0, 0, 0) and groups == 1:
-        # 1x1: (C, O) @ (N, O, H*W) straight into NCHW
-        gx = np.matmul(w.reshape(o, c).T, g.reshape(n, o, oh * ow))
-        return gx.reshape(n, c, h, wd)
     wm = w.reshape(groups, o // groups, cg * kh * kw)
     gm = _grad_matrix(g, groups)
-    cols = _group_matmul(wm.transpose(0, 2, 1), gm)  # (G, C/G*KH*KW, O/G) @ (G, O/G, N*OH*OW)
+    cols = _group_matmul(wm.transpose(0, 2, 1), gm)  # (G, C/G*KH*KW, N*OH*OW)
     cols = cols.reshape(c, kh, kw, n, oh, ow)
+    if (kh, kw, oh, ow) == (1, 1, h, wd) and stride == (1, 1) and padding == (0, 0, 0, 0):
+        # (C, N, H, W) -> (N, C, H, W): a 1x1 convolution needs no col2im
+        return np.ascontiguousarray(cols[:, 0, 0].transpose(1, 0, 2, 3))
     hp, wp = h + pt + pb, wd + pl + pr
     # the buffer also holds the rows a negative trailing pad cut off (they get zeros)
     buf = np.zeros((c, n, max(hp, pt + h), max(wp, pl + wd)), dtype=dtype)
@@ -323,19 +320,15 @@ def conv2d_weight_grad(
     groups: int,
 ) -> np.ndarray:
     """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW)."""
-    n, c, h, wd = x.shape
+    n, c = x.shape[:2]
     _, o, oh, ow = g.shape
     kh, kw = kernel_size
     cg = c // groups
     dtype = np.result_type(x, g)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((o, cg, kh, kw), dtype=dtype)
-    if (kh, kw) == (1, 1) and stride == (1, 1) and padding == (0, 0, 0, 0) and groups == 1:
-        # 1x1: sum over the batch of (O, H*W) @ (H*W, C), as one GEMM over N*H*W
-        gm = _grad_matrix(g, 1)[0]  # (O, N*H*W)
-        xm = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(c, n * h * wd)
-        return (gm @ xm.T).reshape(o, c, 1, 1)
     cols = _im2col(_pad_cnhw(x, padding), (kh, kw), stride, dilation, (oh, ow), groups)
     gm = _grad_matrix(g, groups)
-    gw = _group_matmul(gm, cols.transpose(0, 2, 1))  # (G, O/G, N*OH*OW) @ (G, N*OH*OW, C/G*KH*KW)
-    return gw.reshape(o, cg, kh, kw)
+    # (G, C/G*KH*KW, N*OH*OW) @ (G, N*OH*OW, O/G), then (G, K, O/G) -> (G, O/G, K)
+    gw = _group_matmul(cols, gm.transpose(0, 2, 1)).transpose(0, 2, 1)
+    return np.ascontiguousarray(gw).reshape(o, cg, kh, kw)
