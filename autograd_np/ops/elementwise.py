@@ -146,7 +146,18 @@ def _add_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tens
 
 @primitive(spec=binary(), ref=np.subtract, saves=())
 def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x - y``, elementwise with broadcasting (see :func:`add`)."""
+    """``x - y``, elementwise with broadcasting (see :func:`add`).
+
+    Parameters
+    ----------
+    x, y : Tensor or number
+        Operands, broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
+    """
     return np.subtract(x, y, dtype=_promote(x, y))
 
 
@@ -157,7 +168,18 @@ def _subtract_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor,
 
 @primitive(spec=binary(), ref=np.multiply)
 def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x * y``, elementwise with broadcasting (see :func:`add`)."""
+    """``x * y``, elementwise with broadcasting (see :func:`add`).
+
+    Parameters
+    ----------
+    x, y : Tensor or number
+        Operands, broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
+    """
     return np.multiply(x, y, dtype=_promote(x, y))
 
 
@@ -176,6 +198,16 @@ def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``x / y``, elementwise with broadcasting (true division).
 
     Integer operands give float32, as in PyTorch; see :func:`add` for the rest.
+
+    Parameters
+    ----------
+    x, y : Tensor or number
+        Dividend and divisor, broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape; floating.
     """
     dtype = _promote(x, y)
     if dtype is None:
@@ -195,7 +227,18 @@ def _divide_vjp(
 
 @primitive(spec=unary(), ref=np.negative, saves=())
 def negative(x: np.ndarray) -> np.ndarray:
-    """``-x``, elementwise."""
+    """``-x``, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.negative(x)
 
 
@@ -263,6 +306,10 @@ def _pow_scalar(x: np.ndarray, *, exponent: int | float) -> np.ndarray:
         return np.sqrt(x)
     if exponent == -1 and is_floating(x.dtype):
         return np.reciprocal(x)
+    if is_floating(x.dtype) and float(exponent).is_integer():
+        # libm's pow is ~40x slower for negative bases: take |x|^p and put the sign back
+        out = np.power(np.abs(x), exponent)
+        return np.copysign(out, x) if int(exponent) % 2 else out
     return np.power(x, exponent)
 
 
@@ -353,7 +400,18 @@ def power(x: TensorLike, y: TensorLike) -> Tensor:
 
 @primitive(spec=unary(), ref=np.square)
 def square(x: np.ndarray) -> np.ndarray:
-    """``x ** 2``, elementwise."""
+    """``x ** 2``, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.square(x)
 
 
@@ -364,7 +422,18 @@ def _square_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.3, high=2.0), ref=np.reciprocal, saves=(), saves_output=True)
 def reciprocal(x: np.ndarray) -> np.ndarray:
-    """``1 / x``, elementwise (integer tensors give float32)."""
+    """``1 / x``, elementwise (integer tensors give float32).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.reciprocal(_floating(x))
 
 
@@ -374,10 +443,20 @@ def _reciprocal_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 
 # ---------------------------------------------------------------------- transcendental
-# Each takes a Tensor ``x`` (integer tensors become float32) and returns a tensor of its shape.
 @primitive(spec=unary(), ref=np.exp, saves=(), saves_output=True)
 def exp(x: np.ndarray) -> np.ndarray:
-    """``e ** x``, elementwise."""
+    """``e ** x``, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.exp(_floating(x))
 
 
@@ -388,7 +467,18 @@ def _exp_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(), ref=np.expm1, saves=(), saves_output=True)
 def expm1(x: np.ndarray) -> np.ndarray:
-    """``e ** x - 1``, accurate for small ``x``."""
+    """``e ** x - 1``, accurate for small ``x``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.expm1(_floating(x))
 
 
@@ -399,7 +489,18 @@ def _expm1_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.log)
 def log(x: np.ndarray) -> np.ndarray:
-    """The natural logarithm, elementwise (``-inf`` at 0, ``nan`` below)."""
+    """The natural logarithm, elementwise (``-inf`` at 0, ``nan`` below).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.log(_floating(x))
 
 
@@ -410,7 +511,18 @@ def _log_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.log2)
 def log2(x: np.ndarray) -> np.ndarray:
-    """The base-2 logarithm, elementwise."""
+    """The base-2 logarithm, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.log2(_floating(x))
 
 
@@ -421,7 +533,18 @@ def _log2_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.log10)
 def log10(x: np.ndarray) -> np.ndarray:
-    """The base-10 logarithm, elementwise."""
+    """The base-10 logarithm, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.log10(_floating(x))
 
 
@@ -432,7 +555,18 @@ def _log10_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-0.7, high=3.0), ref=np.log1p)
 def log1p(x: np.ndarray) -> np.ndarray:
-    """``log(1 + x)``, accurate for small ``x``."""
+    """``log(1 + x)``, accurate for small ``x``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.log1p(_floating(x))
 
 
@@ -443,7 +577,18 @@ def _log1p_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.sqrt, saves=(), saves_output=True)
 def sqrt(x: np.ndarray) -> np.ndarray:
-    """The non-negative square root, elementwise (``nan`` below 0)."""
+    """The non-negative square root, elementwise (``nan`` below 0).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.sqrt(_floating(x))
 
 
@@ -454,7 +599,18 @@ def _sqrt_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-3.0, high=3.0), ref=np.sin)
 def sin(x: np.ndarray) -> np.ndarray:
-    """The sine, elementwise (radians)."""
+    """The sine, elementwise (radians).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.sin(_floating(x))
 
 
@@ -465,7 +621,18 @@ def _sin_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-3.0, high=3.0), ref=np.cos)
 def cos(x: np.ndarray) -> np.ndarray:
-    """The cosine, elementwise (radians)."""
+    """The cosine, elementwise (radians).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.cos(_floating(x))
 
 
@@ -476,7 +643,18 @@ def _cos_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-3.0, high=3.0), ref=np.tanh, saves=(), saves_output=True)
 def tanh(x: np.ndarray) -> np.ndarray:
-    """The hyperbolic tangent, elementwise."""
+    """The hyperbolic tangent, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     return np.tanh(_floating(x))
 
 
@@ -491,7 +669,18 @@ def _sigmoid_ref(x: np.ndarray) -> np.ndarray:
 
 @primitive(spec=unary(low=-6.0, high=6.0), ref=_sigmoid_ref, saves=(), saves_output=True)
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function ``1 / (1 + e ** -x)``, elementwise, without overflow."""
+    """The logistic function ``1 / (1 + e ** -x)``, elementwise, without overflow.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape.
+    """
     x = _floating(x)
     # exp of a non-positive number never overflows: use e^x / (1 + e^x) for x < 0.
     z = np.exp(-np.abs(x))
@@ -506,7 +695,18 @@ def _sigmoid_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 # ---------------------------------------------------------------------- piecewise
 @primitive(spec=unary(avoid=(0.0,)), ref=np.abs)
 def abs(x: np.ndarray) -> np.ndarray:
-    """``|x|``, elementwise. The gradient at 0 is 0 (as in PyTorch)."""
+    """``|x|``, elementwise. The gradient at 0 is 0 (as in PyTorch).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.abs(x)
 
 
@@ -520,7 +720,18 @@ absolute = abs
 
 @primitive(spec=unary(avoid=(0.0,)), ref=lambda x: np.maximum(x, 0))
 def relu(x: np.ndarray) -> np.ndarray:
-    """``max(x, 0)``, elementwise. The gradient at 0 is 0."""
+    """``max(x, 0)``, elementwise. The gradient at 0 is 0.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.maximum(x, 0)
 
 
@@ -530,28 +741,72 @@ def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 
 # Rounding and sign: piecewise constant, declared non-differentiable (outputs never require
-# grad). Each takes a Tensor and returns a tensor of its shape and dtype.
+# grad; PyTorch instead records them with a zero gradient).
 @primitive(spec=unary(), ref=np.sign, differentiable=False)
 def sign(x: np.ndarray) -> np.ndarray:
-    """-1, 0 or 1 by the sign of ``x``."""
+    """-1, 0 or 1 by the sign of ``x``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.sign(x)
 
 
 @primitive(spec=unary(), ref=np.floor, differentiable=False)
 def floor(x: np.ndarray) -> np.ndarray:
-    """The largest integer ``<= x``, elementwise."""
+    """The largest integer ``<= x``, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.floor(x) if is_floating(x.dtype) else x.copy()
 
 
 @primitive(spec=unary(), ref=np.ceil, differentiable=False)
 def ceil(x: np.ndarray) -> np.ndarray:
-    """The smallest integer ``>= x``, elementwise."""
+    """The smallest integer ``>= x``, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.ceil(x) if is_floating(x.dtype) else x.copy()
 
 
 @primitive(spec=unary(), ref=np.trunc, differentiable=False)
 def trunc(x: np.ndarray) -> np.ndarray:
-    """``x`` rounded toward zero, elementwise."""
+    """``x`` rounded toward zero, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.trunc(x) if is_floating(x.dtype) else x.copy()
 
 
@@ -561,7 +816,20 @@ def trunc(x: np.ndarray) -> np.ndarray:
     differentiable=False,
 )
 def round(x: np.ndarray, *, decimals: int = 0) -> np.ndarray:
-    """``x`` rounded to ``decimals`` decimals, halves to even (as numpy and PyTorch)."""
+    """``x`` rounded to ``decimals`` decimals, halves to even (as numpy and PyTorch).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    decimals : int, default 0
+        Decimal places to keep (negative: round to tens, hundreds...).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return np.round(x, decimals)
 
 
@@ -685,6 +953,16 @@ def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The elementwise maximum, with broadcasting (NaN propagates).
 
     Where ``x == y`` each input gets half the gradient (as in PyTorch).
+
+    Parameters
+    ----------
+    x, y : Tensor or number
+        Operands, broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
     """
     return np.maximum(x, y, dtype=_promote(x, y))
 
@@ -703,6 +981,16 @@ def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The elementwise minimum, with broadcasting (NaN propagates).
 
     Where ``x == y`` each input gets half the gradient (as in PyTorch).
+
+    Parameters
+    ----------
+    x, y : Tensor or number
+        Operands, broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
     """
     return np.minimum(x, y, dtype=_promote(x, y))
 
@@ -771,7 +1059,18 @@ def where(condition: TensorLike, x: TensorLike, y: TensorLike) -> Tensor:
 # ---------------------------------------------------------------------- copies and dtypes
 @primitive(spec=unary(), ref=np.copy, saves=())
 def clone(x: np.ndarray) -> np.ndarray:
-    """A copy of ``x``; the gradient flows back unchanged."""
+    """A copy of ``x``; the gradient flows back unchanged.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
     return x.copy()
 
 

@@ -160,8 +160,25 @@ def mean(
     keepdim: bool | None = None,
     dtype: Any = None,
 ) -> Tensor:
-    """Arithmetic mean over the given axes (see :func:`sum` for the arguments); NaN over
-    an empty axis. Integer tensors give float32."""
+    """Arithmetic mean over the given axes; NaN over
+    an empty axis. Integer tensors give float32.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors give float32).
+    axis : int or tuple of int, optional
+        Axes to reduce (``dim`` in PyTorch); None reduces all.
+    keepdims : bool, default False
+        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
+    dtype : numpy dtype, optional
+        Convert to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
+    """
     t, axes, keepdims = _args("mean", x, axis, keepdims, dim, keepdim)
     if dtype is not None:
         t = ew.astype(t, dtype)
@@ -215,7 +232,7 @@ def prod(
     keepdim: bool | None = None,
     dtype: Any = None,
 ) -> Tensor:
-    """Product of the elements over the given axes (see :func:`sum` for the arguments).
+    """Product of the elements over the given axes.
 
     The gradient of each element is the product of the others in its slice, computed
     without division: exact when the inputs contain one zero or several, and twice (or
@@ -228,6 +245,22 @@ def prod(
     >>> ag.prod(x).backward()
     >>> x.grad
     tensor([0., 6., 0.])
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int or tuple of int, optional
+        Axes to reduce (``dim`` in PyTorch); None reduces all.
+    keepdims : bool, default False
+        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
+    dtype : numpy dtype, optional
+        Convert to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
     t, axes, keepdims = _args("prod", x, axis, keepdims, dim, keepdim)
     if dtype is not None:
@@ -326,6 +359,22 @@ def std(
     """Standard deviation, ``sqrt(var(x))`` (see :func:`var` for the arguments).
 
     Where the result is 0 (a constant slice) the gradient is 0, as in PyTorch.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int or tuple of int, optional
+        Axes to reduce (``dim`` in PyTorch); None reduces all.
+    keepdims : bool, default False
+        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
+    correction, ddof, unbiased
+        As in :func:`var` (default: correction 1).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
     return _sqrt_zero_grad(
         _variance("std", x, axis, keepdims, dim, keepdim, correction, ddof, unbiased)
@@ -400,10 +449,24 @@ def amax(
     dim: Axis = None,
     keepdim: bool | None = None,
 ) -> Tensor:
-    """Maximum over the given axes (see :func:`sum` for the arguments); NaN propagates.
+    """Maximum over the given axes; NaN propagates.
 
     Ties: the gradient is split evenly among the elements equal to the maximum, as in
     ``torch.amax``: ``amax([1, 3, 3])`` sends ``[0, 0.5, 0.5]``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int or tuple of int, optional
+        Axes to reduce (``dim`` in PyTorch); None reduces all.
+    keepdims : bool, default False
+        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
     t, axes, keepdims = _args("amax", x, axis, keepdims, dim, keepdim)
     _check_nonempty("amax", t, axes)
@@ -419,7 +482,22 @@ def amin(
     dim: Axis = None,
     keepdim: bool | None = None,
 ) -> Tensor:
-    """Minimum over the given axes; ties split the gradient evenly (see :func:`amax`)."""
+    """Minimum over the given axes; ties split the gradient evenly (see :func:`amax`).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int or tuple of int, optional
+        Axes to reduce (``dim`` in PyTorch); None reduces all.
+    keepdims : bool, default False
+        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
+    """
     t, axes, keepdims = _args("amin", x, axis, keepdims, dim, keepdim)
     _check_nonempty("amin", t, axes)
     return _amin(t, axis=axes, keepdims=keepdims)
@@ -573,7 +651,22 @@ def min(
     dim: int | None = None,
     keepdim: bool | None = None,
 ) -> Any:
-    """The minimum: of all elements, or along one dim with the indices (see :func:`max`)."""
+    """The minimum: of all elements, or along one dim with the indices (see :func:`max`).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int or Tensor, optional
+        None: the minimum of all elements; an int (``dim``): ``(values, indices)`` along it;
+        a Tensor: the elementwise :func:`minimum`. Gradients as in :func:`max`.
+    keepdims : bool, default False
+        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
+
+    Returns
+    -------
+    Tensor or ValuesIndices
+    """
     if isinstance(axis, (Tensor, np.ndarray)):
         return ew.minimum(x, axis)
     t = _tensor(x)
@@ -625,6 +718,20 @@ def argmax(
 
     The first occurrence wins ties. Not differentiable: the result never requires grad.
     ``keepdims`` keeps the reduced axis (all axes, as length 1, when ``axis`` is None).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int, optional
+        The axis to search along (``dim`` in PyTorch); None searches the flattened tensor.
+    keepdims : bool, default False
+        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        int64 indices, ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
     """
     return _arg("argmax", _argmax, x, axis, keepdims, dim, keepdim)
 
@@ -638,7 +745,22 @@ def argmin(
     dim: int | None = None,
     keepdim: bool | None = None,
 ) -> Tensor:
-    """Index of the minimum along ``axis``, int64; see :func:`argmax`."""
+    """Index of the minimum along ``axis``, int64; see :func:`argmax`.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int, optional
+        The axis to search along (``dim`` in PyTorch); None searches the flattened tensor.
+    keepdims : bool, default False
+        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        int64 indices, ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
+    """
     return _arg("argmin", _argmin, x, axis, keepdims, dim, keepdim)
 
 
@@ -694,6 +816,20 @@ def logsumexp(
     do not overflow; ``-inf`` entries contribute nothing and a slice of only ``-inf``
     gives ``-inf``. The gradient is the softmax of the slice (0 for a slice of only
     ``-inf``, where PyTorch gives NaN).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (integer tensors become float32).
+    axis : int or tuple of int, optional
+        Axes to reduce (``dim`` in PyTorch); None reduces all.
+    keepdims : bool, default False
+        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
     t, axes, keepdims = _args("logsumexp", x, axis, keepdims, dim, keepdim)
     return _logsumexp(_float_tensor(t), axis=axes, keepdims=keepdims)
@@ -1041,5 +1177,19 @@ def cumprod(
     """Cumulative products along ``axis`` (see :func:`cumsum` for the arguments).
 
     The gradient is computed without division, so it is exact with zeros in ``x``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    axis : int, optional
+        The axis to accumulate along (``dim`` in PyTorch); None flattens first.
+    dtype : numpy dtype, optional
+        Convert to this dtype first.
+
+    Returns
+    -------
+    Tensor
+        ``x``'s shape (1-d when ``axis`` is None).
     """
     return _cumulative("cumprod", _cumprod_axis, x, axis, dim, dtype)
