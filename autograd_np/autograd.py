@@ -136,7 +136,7 @@ def _fit(gx: Any, x: Tensor, node: Node, index: int) -> Tensor:
 
 def _forward_trace(node: Node) -> str:
     if node.trace:
-        return "The forward call was:\n" + "".join(node.trace[-4:])
+        return "The forward call was:\n" + "".join(node.trace[-8:])
     return "(forward trace not recorded)\n"
 
 
