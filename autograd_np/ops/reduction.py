@@ -104,7 +104,7 @@ def _sum_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdi
     # d sum(x) = broadcast of the gradient over the summed axes
     from autograd_np.ops.shape import broadcast_to
 
-    return broadcast_to(_kept(g, x.shape, normalize_axes("sum", axis, x.ndim), keepdims), x.shape)
+    return broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape)
 
 
 @_sum.expose
@@ -238,14 +238,6 @@ def prod(
     without division: exact when the inputs contain one zero or several, and twice (or
     more) differentiable there too.
 
-    Examples
-    --------
-    >>> import autograd_np as ag
-    >>> x = ag.tensor([2.0, 0.0, 3.0], requires_grad=True)
-    >>> ag.prod(x).backward()
-    >>> x.grad
-    tensor([0., 6., 0.])
-
     Parameters
     ----------
     x : Tensor
@@ -261,6 +253,14 @@ def prod(
     -------
     Tensor
         ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> x = ag.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    >>> ag.prod(x).backward()
+    >>> x.grad
+    tensor([0., 6., 0.])
     """
     t, axes, keepdims = _args("prod", x, axis, keepdims, dim, keepdim)
     if dtype is not None:
@@ -511,70 +511,6 @@ def _check_nonempty(op: str, t: Tensor, axes: tuple[int, ...]) -> None:
         )
 
 
-def _select_spec(s: Sampler) -> Sample:
-    shape = s.shape(min_dims=1, max_dims=3)
-    axis = s.integers(0, len(shape) - 1)
-    index = s.int_array(kept_shape(shape, (axis,)), 0, shape[axis] - 1)
-    return Sample((s.array(shape),), {"index": index, "axis": axis, "keepdims": s.boolean()})
-
-
-def _select_ref(x: np.ndarray, index: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
-    out = np.take_along_axis(x, index, axis=axis)
-    return out if keepdims else np.squeeze(out, axis)
-
-
-@primitive("select_along_axis", spec=_select_spec, ref=_select_ref, saves=())
-def _select_along(x: np.ndarray, *, index: np.ndarray, axis: int, keepdims: bool) -> np.ndarray:
-    """One element per slice along ``axis``, at ``index`` (length 1 along ``axis``)."""
-    return _select_ref(x, index, axis, keepdims)
-
-
-@_select_along.defvjp
-def _select_along_vjp(
-    g: Tensor, out: Tensor, x: Tensor, *, index: np.ndarray, axis: int, keepdims: bool
-) -> Tensor:
-    # the gradient goes back to the selected element of each slice
-    return _scatter_along(g, index=index, axis=axis, keepdims=keepdims, shape=x.shape)
-
-
-def _scatter_spec(s: Sampler) -> Sample:
-    sample = _select_spec(s)
-    (x,) = sample.args
-    kw = sample.kwargs
-    g = _select_ref(x, kw["index"], kw["axis"], kw["keepdims"])
-    return Sample((g,), {**kw, "shape": x.shape})
-
-
-def _scatter_ref(
-    g: np.ndarray, index: np.ndarray, axis: int, keepdims: bool, shape: tuple[int, ...]
-) -> np.ndarray:
-    out = np.zeros(shape, dtype=g.dtype)
-    np.put_along_axis(out, index, g if keepdims else np.expand_dims(g, axis), axis=axis)
-    return out
-
-
-@primitive("scatter_along_axis", spec=_scatter_spec, ref=_scatter_ref, saves=())
-def _scatter_along(
-    g: np.ndarray, *, index: np.ndarray, axis: int, keepdims: bool, shape: tuple[int, ...]
-) -> np.ndarray:
-    """Zeros of ``shape`` with ``g`` put at ``index`` along ``axis`` (no collisions)."""
-    return _scatter_ref(g, index, axis, keepdims, shape)
-
-
-@_scatter_along.defvjp
-def _scatter_along_vjp(
-    gg: Tensor,
-    out: Tensor,
-    g: Tensor,
-    *,
-    index: np.ndarray,
-    axis: int,
-    keepdims: bool,
-    shape: tuple[int, ...],
-) -> Tensor:
-    return _select_along(gg, index=index, axis=axis, keepdims=keepdims)  # adjoint: a gather
-
-
 def _along_dim(op: str, t: Tensor, axis: Any, keepdims: bool, arg: Any) -> ValuesIndices:
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise TypeError(
@@ -585,9 +521,21 @@ def _along_dim(op: str, t: Tensor, axis: Any, keepdims: bool, arg: Any) -> Value
     if t.ndim == 0:
         return ValuesIndices(ew.clone(t), Tensor._make(np.zeros((), dtype=np.int64)))
     _check_nonempty(op, t, (ax,))
+    from autograd_np.ops.indexing import gather
+
     index = arg(t.data, axis=ax, keepdims=True).astype(np.int64)
-    values = _select_along(t, index=index, axis=ax, keepdims=keepdims)
-    return ValuesIndices(values, Tensor._make(index if keepdims else np.squeeze(index, ax)))
+    values = gather(t, ax, index)  # its VJP sends the gradient to the index only
+    if not keepdims:
+        values = _kept_inverse(values, ax)
+        index = np.squeeze(index, ax)
+    return ValuesIndices(values, Tensor._make(index))
+
+
+def _kept_inverse(t: Tensor, axis: int) -> Tensor:
+    """``t`` without its length-1 ``axis``."""
+    from autograd_np.ops.shape import _reshape
+
+    return _reshape(t, shape=t.shape[:axis] + t.shape[axis + 1 :])
 
 
 def _max_ref(fn: Any, arg: Any) -> Any:
@@ -809,8 +757,7 @@ def logsumexp(
     dim: Axis = None,
     keepdim: bool | None = None,
 ) -> Tensor:
-    """``log(sum(ew.exp(x)))`` over the given axes, computed stably (see :func:`sum` for the
-    arguments).
+    """``log(sum(exp(x)))`` over the given axes, computed stably.
 
     The maximum of each slice is subtracted before exponentiating, so large inputs (1e4)
     do not overflow; ``-inf`` entries contribute nothing and a slice of only ``-inf``
@@ -861,7 +808,7 @@ def _pnorm(x: np.ndarray, *, p: float, axis: tuple[int, ...], keepdims: bool) ->
 def _pnorm_vjp(
     g: Tensor, out: Tensor, x: Tensor, *, p: float, axis: tuple[int, ...], keepdims: bool
 ) -> Tensor:
-    # d ||x||_p = ew.sign(x) (|x| / ||x||_p)^(p-1) dx; 0 where x == 0 (PyTorch's subgradient)
+    # d ||x||_p = sign(x) (|x| / ||x||_p)^(p-1) dx; 0 where x == 0 (PyTorch's subgradient)
     size = ew.abs(x)
     total = _kept(out, x.shape, axis, keepdims)
     ratio = ew.divide(
