@@ -91,9 +91,12 @@ def _pad_spec(s: Sampler) -> Sample:
     for d in range(n_padded):
         n = shape[-1 - d]
         before, after = s.integers(-1, 2), s.integers(-1, 2)
-        if mode == "reflect":  # smaller than the (cropped) dimension
+        if mode != "constant":
+            if before < 0 and after < 0:  # keep the output non-empty
+                after = 0
             kept = n - max(-before, 0) - max(-after, 0)
-            before, after = min(before, kept - 1), min(after, kept - 1)
+            top = kept if mode == "circular" else n - 1 if mode == "reflect" else 2
+            before, after = min(before, top), min(after, top)
         widths += [before, after]
     kwargs: dict[str, Any] = {"mode": mode}
     if mode == "constant" and s.boolean():
