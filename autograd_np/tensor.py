@@ -9,6 +9,7 @@ import numpy as np
 
 from autograd_np import grad_mode
 from autograd_np._dtypes import DTypeLike, is_floating, to_array
+from autograd_np._tensor_methods import TensorMethods, _bind_ops
 
 if TYPE_CHECKING:
     from autograd_np.function import Node
@@ -22,7 +23,6 @@ _float = float
 _bool = bool
 
 TensorLike = Union["Tensor", np.ndarray, float, int, bool, Sequence[Any]]
-Axis = int | Sequence[int] | None
 
 
 class _Version:
@@ -53,7 +53,7 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """An n-dimensional array that records the operations applied to it.
 
     Parameters
@@ -117,6 +117,7 @@ class Tensor:
     data: np.ndarray
     _grad: Tensor | None
     _node: Node | None
+    _version_box: _Version
 
     def __init__(
         self, data: Any, *, dtype: DTypeLike | None = None, requires_grad: _bool = False
@@ -204,16 +205,6 @@ class Tensor:
     def dtype(self) -> np.dtype[Any]:
         """The numpy dtype of the values."""
         return self.data.dtype
-
-    @property
-    def T(self) -> Tensor:
-        """The tensor with all axes reversed (``x.T`` as in numpy)."""
-        return _shape.transpose(self)
-
-    @property
-    def mT(self) -> Tensor:
-        """The tensor with its last two axes swapped (a batch of matrices transposed)."""
-        return _shape.swapaxes(self, -1, -2)
 
     @property
     def _version(self) -> _int:
@@ -628,274 +619,8 @@ class Tensor:
             raise type(e)(f"__setitem__: {e} (tensor of shape {self.data.shape})") from e
         self._version_box.value += 1
 
-    # ------------------------------------------------------------------ operators
-    def __add__(self, other: TensorLike) -> Tensor:
-        return _elementwise.add(self, other)
 
-    def __radd__(self, other: TensorLike) -> Tensor:
-        return _elementwise.add(other, self)
-
-    def __sub__(self, other: TensorLike) -> Tensor:
-        return _elementwise.subtract(self, other)
-
-    def __rsub__(self, other: TensorLike) -> Tensor:
-        return _elementwise.subtract(other, self)
-
-    def __mul__(self, other: TensorLike) -> Tensor:
-        return _elementwise.multiply(self, other)
-
-    def __rmul__(self, other: TensorLike) -> Tensor:
-        return _elementwise.multiply(other, self)
-
-    def __truediv__(self, other: TensorLike) -> Tensor:
-        return _elementwise.divide(self, other)
-
-    def __rtruediv__(self, other: TensorLike) -> Tensor:
-        return _elementwise.divide(other, self)
-
-    def __pow__(self, other: TensorLike) -> Tensor:
-        return _elementwise.power(self, other)
-
-    def __rpow__(self, other: TensorLike) -> Tensor:
-        return _elementwise.power(other, self)
-
-    def __matmul__(self, other: TensorLike) -> Tensor:
-        return _linalg.matmul(self, other)
-
-    def __rmatmul__(self, other: TensorLike) -> Tensor:
-        return _linalg.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return _elementwise.negative(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return _elementwise.abs(self)
-
-    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
-        if not _comparable(other):
-            return NotImplemented
-        return _elementwise.equal(self, other)
-
-    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
-        if not _comparable(other):
-            return NotImplemented
-        return _elementwise.not_equal(self, other)
-
-    def __lt__(self, other: TensorLike) -> Tensor:
-        return _elementwise.less(self, other)
-
-    def __le__(self, other: TensorLike) -> Tensor:
-        return _elementwise.less_equal(self, other)
-
-    def __gt__(self, other: TensorLike) -> Tensor:
-        return _elementwise.greater(self, other)
-
-    def __ge__(self, other: TensorLike) -> Tensor:
-        return _elementwise.greater_equal(self, other)
-
-    def __invert__(self) -> Tensor:
-        return _elementwise.logical_not(self)
-
-    def __and__(self, other: TensorLike) -> Tensor:
-        return _elementwise.logical_and(self, other)
-
-    def __or__(self, other: TensorLike) -> Tensor:
-        return _elementwise.logical_or(self, other)
-
-    def __getitem__(self, key: Any) -> Tensor:
-        return _indexing.getitem(self, key)
-
-    # ------------------------------------------------------- methods (numpy and PyTorch names)
-    # Each delegates to the function of the same name in autograd_np.ops; see there for docs.
-    def exp(self) -> Tensor:
-        return _elementwise.exp(self)
-
-    def log(self) -> Tensor:
-        return _elementwise.log(self)
-
-    def log1p(self) -> Tensor:
-        return _elementwise.log1p(self)
-
-    def expm1(self) -> Tensor:
-        return _elementwise.expm1(self)
-
-    def sqrt(self) -> Tensor:
-        return _elementwise.sqrt(self)
-
-    def sin(self) -> Tensor:
-        return _elementwise.sin(self)
-
-    def cos(self) -> Tensor:
-        return _elementwise.cos(self)
-
-    def tanh(self) -> Tensor:
-        return _elementwise.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return _elementwise.sigmoid(self)
-
-    def abs(self) -> Tensor:
-        return _elementwise.abs(self)
-
-    def sign(self) -> Tensor:
-        return _elementwise.sign(self)
-
-    def square(self) -> Tensor:
-        return _elementwise.square(self)
-
-    def reciprocal(self) -> Tensor:
-        return _elementwise.reciprocal(self)
-
-    def pow(self, exponent: TensorLike) -> Tensor:
-        return _elementwise.power(self, exponent)
-
-    def clip(self, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
-        return _elementwise.clip(self, min, max)
-
-    clamp = clip
-
-    def maximum(self, other: TensorLike) -> Tensor:
-        return _elementwise.maximum(self, other)
-
-    def minimum(self, other: TensorLike) -> Tensor:
-        return _elementwise.minimum(self, other)
-
-    def relu(self) -> Tensor:
-        return _elementwise.relu(self)
-
-    def sum(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.sum(self, axis, keepdims, **kw)
-
-    def mean(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.mean(self, axis, keepdims, **kw)
-
-    def prod(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.prod(self, axis, keepdims, **kw)
-
-    def var(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.var(self, axis, keepdims, **kw)
-
-    def std(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.std(self, axis, keepdims, **kw)
-
-    def max(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Any:
-        return _reduction.max(self, axis, keepdims, **kw)
-
-    def min(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Any:
-        return _reduction.min(self, axis, keepdims, **kw)
-
-    def amax(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.amax(self, axis, keepdims, **kw)
-
-    def amin(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.amin(self, axis, keepdims, **kw)
-
-    def argmax(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.argmax(self, axis, keepdims, **kw)
-
-    def argmin(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.argmin(self, axis, keepdims, **kw)
-
-    def logsumexp(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.logsumexp(self, axis, keepdims, **kw)
-
-    def cumsum(self, axis: _int | None = None, **kw: Any) -> Tensor:
-        return _reduction.cumsum(self, axis, **kw)
-
-    def norm(
-        self, ord: Any = None, axis: Axis = None, keepdims: _bool = False, **kw: Any
-    ) -> Tensor:
-        return _reduction.norm(self, ord, axis, keepdims, **kw)
-
-    def all(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
-        ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor._make(np.asarray(np.all(self.data, axis=ax, keepdims=keepdims)))
-
-    def any(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
-        ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor._make(np.asarray(np.any(self.data, axis=ax, keepdims=keepdims)))
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return _shape.reshape(self, _shape_args(shape))
-
-    def view(self, *shape: Any) -> Tensor:
-        return _shape.reshape(self, _shape_args(shape))
-
-    def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
-        return _shape.flatten(self, start_dim, end_dim)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """``x.transpose(d0, d1)`` swaps two dims (PyTorch); ``x.transpose()`` reverses all
-        and ``x.transpose((2, 0, 1))`` permutes (numpy)."""
-        if len(axes) == 2 and all(isinstance(a, (_int, np.integer)) for a in axes):
-            return _shape.swapaxes(self, axes[0], axes[1])
-        return _shape.transpose(self, _shape_args(axes) if axes else None)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return _shape.permute(self, _shape_args(dims))
-
-    def swapaxes(self, axis1: _int, axis2: _int) -> Tensor:
-        return _shape.swapaxes(self, axis1, axis2)
-
-    def squeeze(self, axis: Axis = None, **kw: Any) -> Tensor:
-        return _shape.squeeze(self, axis, **kw)
-
-    def unsqueeze(self, dim: _int) -> Tensor:
-        return _shape.unsqueeze(self, dim)
-
-    def expand(self, *sizes: Any) -> Tensor:
-        return _shape.expand(self, *_shape_args(sizes))
-
-    def broadcast_to(self, shape: Sequence[_int]) -> Tensor:
-        return _shape.broadcast_to(self, shape)
-
-    def repeat(self, *repeats: Any) -> Tensor:
-        return _shape.tile(self, _shape_args(repeats))
-
-    def tile(self, reps: Sequence[_int]) -> Tensor:
-        return _shape.tile(self, reps)
-
-    def flip(self, axis: Axis = None, **kw: Any) -> Tensor:
-        return _shape.flip(self, axis, **kw)
-
-    def split(self, split_size_or_sections: Any, dim: _int = 0) -> list[Tensor]:
-        return _shape.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks: _int, dim: _int = 0) -> list[Tensor]:
-        return _shape.chunk(self, chunks, dim)
-
-    def gather(self, dim: _int, index: TensorLike) -> Tensor:
-        return _indexing.gather(self, dim, index)
-
-    def index_select(self, dim: _int, index: TensorLike) -> Tensor:
-        return _indexing.index_select(self, dim, index)
-
-    def matmul(self, other: TensorLike) -> Tensor:
-        return _linalg.matmul(self, other)
-
-    def dot(self, other: TensorLike) -> Tensor:
-        return _linalg.dot(self, other)
-
-
-def _comparable(other: object) -> bool:
-    """Whether ``==`` with ``other`` compares values (else Python falls back to identity,
-    so ``x == None`` is False and ``x in [None, x]`` works)."""
-    return isinstance(other, (Tensor, np.ndarray, np.generic, int, float, bool, list, tuple))
-
-
-def _shape_args(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept both ``f(2, 3)`` and ``f((2, 3))``."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return tuple(args)
-
-
-# The op modules import Tensor, so they are bound after the class exists.
+# The op modules import Tensor, so they are loaded after the class exists.
 from autograd_np.ops import elementwise as _elementwise  # noqa: E402
-from autograd_np.ops import indexing as _indexing  # noqa: E402
-from autograd_np.ops import linalg as _linalg  # noqa: E402
-from autograd_np.ops import reduction as _reduction  # noqa: E402
-from autograd_np.ops import shape as _shape  # noqa: E402
+
+_bind_ops()
