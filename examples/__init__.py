@@ -1,0 +1,1 @@
+"""Training examples: ``python -m examples.mnist`` and ``python -m examples.cifar10``."""
