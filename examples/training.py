@@ -29,7 +29,6 @@ import autograd_np.nn.functional as F
 from autograd_np import optim
 from autograd_np.data import DataLoader, Subset
 from autograd_np.optim import lr_scheduler
-
 from examples import reporting
 
 CHECKPOINT = "checkpoint.npz"
@@ -390,7 +389,7 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 def _clock(seconds: float) -> str:
-    m, s = divmod(int(math.floor(seconds)), 60)
+    m, s = divmod(math.floor(seconds), 60)
     h, m = divmod(m, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
