@@ -3,7 +3,9 @@
 The shapes are those of a small CIFAR-sized CNN at batch 128, in float32. When PyTorch is
 importable the same ops run in the same process with the same number of threads as
 numpy's BLAS, and the table shows the ratio ours / torch (lower is better; 1.0 is parity).
-Each figure is the median of ``--repeats`` timings after one warm-up call.
+Each figure is the median of ``--repeats`` timings after one warm-up round; the two
+libraries alternate within each repeat (with a short pause at each switch, see
+:func:`measure`), so changes of load on a shared machine hit both alike.
 
 Run::
 
@@ -121,22 +123,19 @@ def _cases(batch: int, rng: np.random.Generator) -> list[Case]:
     return cases
 
 
-def _median_ms(fn: Callable[[], None], repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
-            t0 = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - t0)
-        finally:
-            gc.enable()
-    return statistics.median(times) * 1e3
+def _time_ms(fn: Callable[[], None]) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t0) * 1e3
+    finally:
+        gc.enable()
 
 
-def _measure_ours(case: Case, repeats: int) -> tuple[float, float]:
+def _ours(case: Case) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The forward (no grad) and forward+backward calls of autograd_np."""
     leaves = {k: ag.tensor(v.copy(), requires_grad=k in case.grads) for k, v in case.arrays.items()}
     with ag.no_grad():
         out_shape = case.ours(leaves).shape
@@ -151,10 +150,11 @@ def _measure_ours(case: Case, repeats: int) -> tuple[float, float]:
             leaves[k].grad = None
         case.ours(leaves).backward(g)
 
-    return _median_ms(forward, repeats), _median_ms(forward_backward, repeats)
+    return forward, forward_backward
 
 
-def _measure_torch(case: Case, repeats: int) -> tuple[float, float]:
+def _theirs(case: Case) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The same two calls in PyTorch."""
     assert torch is not None
     leaves = {
         k: torch.tensor(v.copy(), requires_grad=k in case.grads) for k, v in case.arrays.items()
@@ -172,7 +172,31 @@ def _measure_torch(case: Case, repeats: int) -> tuple[float, float]:
             leaves[k].grad = None
         case.theirs(leaves).backward(g)
 
-    return _median_ms(forward, repeats), _median_ms(forward_backward, repeats)
+    return forward, forward_backward
+
+
+def measure(case: Case, repeats: int, with_torch: bool, pause: float = 0.2) -> list[float]:
+    """Median milliseconds: [fwd, f+b] for autograd_np, then for torch when asked.
+
+    The libraries alternate within each repeat, so a change of load on the machine affects
+    both alike; each call runs once as a warm-up first. Before switching library the
+    process sleeps ``pause`` seconds: the threads of OpenBLAS and of PyTorch's OpenMP pool
+    spin for a while after their work, and would otherwise slow the other library down.
+    """
+    groups = [list(_ours(case))]
+    if with_torch:
+        groups.append(list(_theirs(case)))
+    times: list[list[float]] = [[] for group in groups for _ in group]
+    for r in range(repeats + 1):
+        k = 0
+        for group in groups:
+            time.sleep(pause)
+            for fn in group:
+                t = _time_ms(fn)
+                if r:  # the first round is the warm-up
+                    times[k].append(t)
+                k += 1
+    return [statistics.median(t) for t in times]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -197,10 +221,11 @@ def main(argv: list[str] | None = None) -> None:
     for case in _cases(args.batch, np.random.default_rng(0)):
         if args.only not in case.name:
             continue
-        fwd, fb = _measure_ours(case, args.repeats)
+        result = measure(case, args.repeats, torch is not None)
+        fwd, fb = result[:2]
         line = f"{case.name:<34} {fwd:8.1f} {fb:8.1f}"
         if torch is not None:
-            t_fwd, t_fb = _measure_torch(case, args.repeats)
+            t_fwd, t_fb = result[2:]
             line += f" {t_fwd:9.1f} {t_fb:9.1f} {fwd / t_fwd:6.2f} {fb / t_fb:6.2f}"
         print(line, flush=True)
 

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 __all__ = [
+    "ColumnCache",
     "conv2d_forward",
     "conv2d_input_grad",
     "conv2d_options",
@@ -201,6 +202,25 @@ def transpose_options(
     return (size[0], size[1]), opts
 
 
+class ColumnCache:
+    """Holds the im2col matrix of one forward convolution until its weight gradient is
+    computed: the forward builds it anyway, and building it again costs as much as a GEMM.
+    The convolution's node keeps the cache, so it lives as long as the graph."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self) -> None:
+        self.cols: np.ndarray | None = None
+
+    def take(self) -> np.ndarray | None:
+        """The cached matrix, emptying the cache (its memory goes with the last user)."""
+        cols, self.cols = self.cols, None
+        return cols
+
+    def __repr__(self) -> str:
+        return "ColumnCache(empty)" if self.cols is None else f"ColumnCache{self.cols.shape}"
+
+
 # ---------------------------------------------------------------------- helpers
 def _pad_cnhw(x: np.ndarray, padding: Quad) -> np.ndarray:
     """Zero-pad (N, C, H, W) into a new (C, N, Hp, Wp) array (negative trailing pads crop)."""
@@ -255,8 +275,12 @@ def conv2d_forward(
     padding: Quad,
     dilation: Pair,
     groups: int,
+    cache: ColumnCache | None = None,
 ) -> np.ndarray:
-    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW)."""
+    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW).
+
+    With a ``cache``, the im2col matrix is kept there for :func:`conv2d_weight_grad`.
+    """
     n, _, h, wd = x.shape
     o, cg, kh, kw = w.shape
     oh, ow = conv2d_output_size((h, wd), (kh, kw), stride, padding, dilation)
@@ -264,6 +288,8 @@ def conv2d_forward(
     if oh <= 0 or ow <= 0 or n == 0:
         return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype)
     cols = _im2col(_pad_cnhw(x, padding), (kh, kw), stride, dilation, (oh, ow), groups)
+    if cache is not None:
+        cache.cols = cols
     wm = w.reshape(groups, o // groups, cg * kh * kw)
     y = _group_matmul(wm, cols)  # (G, O/G, C/G*KH*KW) @ (G, C/G*KH*KW, N*OH*OW)
     # (O, N, OH, OW) -> (N, O, OH, OW)
@@ -291,6 +317,17 @@ def conv2d_input_grad(
     dtype = np.result_type(g, w)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((n, c, h, wd), dtype=dtype)
+    span_h, span_w = dh * (kh - 1), dw * (kw - 1)
+    if stride == (1, 1) and (kh, kw) != (1, 1) and span_h >= pt and span_w >= pl and o <= 2 * c:
+        # stride 1: a forward convolution of g by the flipped, transposed kernel, padded so
+        # every input cell sees each output cell that saw it. Its im2col copies O*KH*KW rows
+        # where col2im adds C*KH*KW: measured faster unless O > 2C (a first layer, say).
+        og = o // groups
+        # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW), flipped -> (C, O/G, KH, KW)
+        w_t = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+        w_t = np.ascontiguousarray(w_t).reshape(c, og, kh, kw)
+        pads = (span_h - pt, span_h - pb, span_w - pl, span_w - pr)
+        return conv2d_forward(g, w_t, (1, 1), pads, dilation, groups)
     wm = w.reshape(groups, o // groups, cg * kh * kw)
     gm = _grad_matrix(g, groups)
     cols = _group_matmul(wm.transpose(0, 2, 1), gm)  # (G, C/G*KH*KW, N*OH*OW)
@@ -318,8 +355,12 @@ def conv2d_weight_grad(
     padding: Quad,
     dilation: Pair,
     groups: int,
+    cache: ColumnCache | None = None,
 ) -> np.ndarray:
-    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW)."""
+    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW).
+
+    Uses (and empties) the im2col matrix of a ``cache`` filled by the forward, if any.
+    """
     n, c = x.shape[:2]
     _, o, oh, ow = g.shape
     kh, kw = kernel_size
@@ -327,7 +368,9 @@ def conv2d_weight_grad(
     dtype = np.result_type(x, g)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((o, cg, kh, kw), dtype=dtype)
-    cols = _im2col(_pad_cnhw(x, padding), (kh, kw), stride, dilation, (oh, ow), groups)
+    cols = None if cache is None else cache.take()
+    if cols is None or cols.shape != (groups, cg * kh * kw, n * oh * ow) or cols.dtype != x.dtype:
+        cols = _im2col(_pad_cnhw(x, padding), (kh, kw), stride, dilation, (oh, ow), groups)
     gm = _grad_matrix(g, groups)
     # (G, C/G*KH*KW, N*OH*OW) @ (G, N*OH*OW, O/G), then (G, K, O/G) -> (G, O/G, K)
     gw = _group_matmul(cols, gm.transpose(0, 2, 1)).transpose(0, 2, 1)
