@@ -30,6 +30,7 @@ __all__ = [
     "conv2d_output_size",
     "conv2d_weight_grad",
     "ntuple",
+    "pair",
     "transpose_options",
 ]
 
@@ -61,6 +62,11 @@ def ntuple(value: Any, n: int, name: str, op: str, *, minimum: int) -> tuple[int
         bound = "positive" if minimum == 1 else f"at least {minimum}"
         raise ValueError(f"{op}: {name} must be {bound}, got {value!r}")
     return values
+
+
+def pair(values: tuple[int, ...]) -> Pair:
+    """The first two entries of a shape or option tuple, as a pair of ints."""
+    return int(values[0]), int(values[1])
 
 
 def conv2d_output_size(

@@ -83,7 +83,7 @@ def _conv2d_input_grad(
     groups: int,
 ) -> np.ndarray:
     """``J_x^T g`` of ``conv2d``: the transposed convolution of ``g`` by ``w``."""
-    return cu.conv2d_input_grad(g, w, tuple(input_size), stride, padding, dilation, groups)
+    return cu.conv2d_input_grad(g, w, cu.pair(input_size), stride, padding, dilation, groups)
 
 
 @_conv2d_input_grad.defvjp
@@ -122,7 +122,9 @@ def _conv2d_weight_grad(
 ) -> np.ndarray:
     """``J_w^T g`` of ``conv2d``: the weight gradient (from the forward's columns when
     ``cache`` holds them)."""
-    return cu.conv2d_weight_grad(x, g, tuple(kernel_size), stride, padding, dilation, groups, cache)
+    return cu.conv2d_weight_grad(
+        x, g, cu.pair(kernel_size), stride, padding, dilation, groups, cache
+    )
 
 
 @_conv2d_weight_grad.defvjp

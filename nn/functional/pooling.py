@@ -24,6 +24,7 @@ import numpy as np
 from autograd_np.function import composite, primitive
 from autograd_np.nn.functional import _pool_specs as specs
 from autograd_np.nn.functional import _pool_utils as pu
+from autograd_np.nn.functional._conv_utils import pair
 from autograd_np.ops.linalg import matmul
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
@@ -96,7 +97,7 @@ def _max_pool2d_scatter(
 ) -> np.ndarray:
     """Each window's value added at the input cell its kernel offset ``indices`` picks."""
     return pu.max_pool2d_scatter(
-        g, indices, tuple(input_size), kernel_size, stride, padding, dilation
+        g, indices, pair(input_size), kernel_size, stride, padding, dilation
     )
 
 
@@ -193,7 +194,7 @@ def _max_pool(
         return reshape(out, shape)
     k, s, p, d = geo["kernel_size"], geo["stride"], geo["padding"], geo["dilation"]
     arg = pu.max_pool2d_argmax(xb.data, out.data, k, s, p, d)
-    indices = pu.plane_indices(arg, xb.shape[2:], k, s, p, d)
+    indices = pu.plane_indices(arg, pair(xb.shape[2:]), k, s, p, d)
     return reshape(out, shape), Tensor(indices.reshape(shape))
 
 
@@ -345,7 +346,7 @@ def _avg_pool2d_input_grad(
     divisor_override: int | None,
 ) -> np.ndarray:
     """The adjoint of ``avg_pool2d``: each window's gradient / divisor spread over it."""
-    size = (int(input_size[0]), int(input_size[1]))
+    size = pair(input_size)
     scale = _avg_scale(
         size, kernel_size, stride, padding, (g.shape[2], g.shape[3]), count_include_pad,
         divisor_override, g.dtype,
