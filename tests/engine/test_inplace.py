@@ -264,6 +264,6 @@ def test_a_tensor_made_from_another_shares_its_version_counter():
     assert alias.data is x.data and not alias.requires_grad
     alias.add_(1)
     assert x.tolist() == [2.0, 3.0]
-    with pytest.raises(RuntimeError, match="input 0 of multiply .* at version 1"):
+    with pytest.raises(RuntimeError, match=r"input 0 of multiply .* at version 1"):
         loss.backward()
     assert ag.Tensor(x, dtype=np.float64)._version_box is not x._version_box  # a copy
