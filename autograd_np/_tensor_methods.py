@@ -25,11 +25,7 @@ Axis = int | Sequence[int] | None
 _T = TypeVar("_T", bound="TensorMethods")
 
 # Bound by _bind_ops() when autograd_np.tensor has finished loading.
-_elementwise: Any = None
-_indexing: Any = None
-_linalg: Any = None
-_reduction: Any = None
-_shape: Any = None
+_ops: Any = None
 _Tensor: Any = None
 
 
@@ -44,194 +40,194 @@ class TensorMethods:
     @property
     def T(self) -> Tensor:
         """The tensor with all axes reversed (``x.T`` as in numpy)."""
-        return _shape.transpose(self)
+        return _ops.transpose(self)
 
     @property
     def mT(self) -> Tensor:
         """The tensor with its last two axes swapped (a batch of matrices transposed)."""
-        return _shape.swapaxes(self, -1, -2)
+        return _ops.swapaxes(self, -1, -2)
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: TensorLike) -> Tensor:
-        return _elementwise.add(self, other)
+        return _ops.add(self, other)
 
     def __radd__(self, other: TensorLike) -> Tensor:
-        return _elementwise.add(other, self)
+        return _ops.add(other, self)
 
     def __sub__(self, other: TensorLike) -> Tensor:
-        return _elementwise.subtract(self, other)
+        return _ops.subtract(self, other)
 
     def __rsub__(self, other: TensorLike) -> Tensor:
-        return _elementwise.subtract(other, self)
+        return _ops.subtract(other, self)
 
     def __mul__(self, other: TensorLike) -> Tensor:
-        return _elementwise.multiply(self, other)
+        return _ops.multiply(self, other)
 
     def __rmul__(self, other: TensorLike) -> Tensor:
-        return _elementwise.multiply(other, self)
+        return _ops.multiply(other, self)
 
     def __truediv__(self, other: TensorLike) -> Tensor:
-        return _elementwise.divide(self, other)
+        return _ops.divide(self, other)
 
     def __rtruediv__(self, other: TensorLike) -> Tensor:
-        return _elementwise.divide(other, self)
+        return _ops.divide(other, self)
 
     def __pow__(self, other: TensorLike) -> Tensor:
-        return _elementwise.power(self, other)
+        return _ops.power(self, other)
 
     def __rpow__(self, other: TensorLike) -> Tensor:
-        return _elementwise.power(other, self)
+        return _ops.power(other, self)
 
     def __matmul__(self, other: TensorLike) -> Tensor:
-        return _linalg.matmul(self, other)
+        return _ops.matmul(self, other)
 
     def __rmatmul__(self, other: TensorLike) -> Tensor:
-        return _linalg.matmul(other, self)
+        return _ops.matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return _elementwise.negative(self)
+        return _ops.negative(self)
 
     def __pos__(self: _T) -> _T:
         return self
 
     def __abs__(self) -> Tensor:
-        return _elementwise.abs(self)
+        return _ops.abs(self)
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         if not _comparable(other):
             return NotImplemented
-        return _elementwise.equal(self, other)
+        return _ops.equal(self, other)
 
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         if not _comparable(other):
             return NotImplemented
-        return _elementwise.not_equal(self, other)
+        return _ops.not_equal(self, other)
 
     def __lt__(self, other: TensorLike) -> Tensor:
-        return _elementwise.less(self, other)
+        return _ops.less(self, other)
 
     def __le__(self, other: TensorLike) -> Tensor:
-        return _elementwise.less_equal(self, other)
+        return _ops.less_equal(self, other)
 
     def __gt__(self, other: TensorLike) -> Tensor:
-        return _elementwise.greater(self, other)
+        return _ops.greater(self, other)
 
     def __ge__(self, other: TensorLike) -> Tensor:
-        return _elementwise.greater_equal(self, other)
+        return _ops.greater_equal(self, other)
 
     def __invert__(self) -> Tensor:
-        return _elementwise.logical_not(self)
+        return _ops.logical_not(self)
 
     def __and__(self, other: TensorLike) -> Tensor:
-        return _elementwise.logical_and(self, other)
+        return _ops.logical_and(self, other)
 
     def __or__(self, other: TensorLike) -> Tensor:
-        return _elementwise.logical_or(self, other)
+        return _ops.logical_or(self, other)
 
     def __getitem__(self, key: Any) -> Tensor:
-        return _indexing.getitem(self, key)
+        return _ops.getitem(self, key)
 
     # ------------------------------------------------------- methods (numpy and PyTorch names)
     # Each delegates to the function of the same name in autograd_np.ops; see there for docs.
     def exp(self) -> Tensor:
-        return _elementwise.exp(self)
+        return _ops.exp(self)
 
     def log(self) -> Tensor:
-        return _elementwise.log(self)
+        return _ops.log(self)
 
     def log1p(self) -> Tensor:
-        return _elementwise.log1p(self)
+        return _ops.log1p(self)
 
     def expm1(self) -> Tensor:
-        return _elementwise.expm1(self)
+        return _ops.expm1(self)
 
     def sqrt(self) -> Tensor:
-        return _elementwise.sqrt(self)
+        return _ops.sqrt(self)
 
     def sin(self) -> Tensor:
-        return _elementwise.sin(self)
+        return _ops.sin(self)
 
     def cos(self) -> Tensor:
-        return _elementwise.cos(self)
+        return _ops.cos(self)
 
     def tanh(self) -> Tensor:
-        return _elementwise.tanh(self)
+        return _ops.tanh(self)
 
     def sigmoid(self) -> Tensor:
-        return _elementwise.sigmoid(self)
+        return _ops.sigmoid(self)
 
     def abs(self) -> Tensor:
-        return _elementwise.abs(self)
+        return _ops.abs(self)
 
     def sign(self) -> Tensor:
-        return _elementwise.sign(self)
+        return _ops.sign(self)
 
     def square(self) -> Tensor:
-        return _elementwise.square(self)
+        return _ops.square(self)
 
     def reciprocal(self) -> Tensor:
-        return _elementwise.reciprocal(self)
+        return _ops.reciprocal(self)
 
     def pow(self, exponent: TensorLike) -> Tensor:
-        return _elementwise.power(self, exponent)
+        return _ops.power(self, exponent)
 
     def clip(self, min: TensorLike | None = None, max: TensorLike | None = None) -> Tensor:
-        return _elementwise.clip(self, min, max)
+        return _ops.clip(self, min, max)
 
     clamp = clip
 
     def maximum(self, other: TensorLike) -> Tensor:
-        return _elementwise.maximum(self, other)
+        return _ops.maximum(self, other)
 
     def minimum(self, other: TensorLike) -> Tensor:
-        return _elementwise.minimum(self, other)
+        return _ops.minimum(self, other)
 
     def relu(self) -> Tensor:
-        return _elementwise.relu(self)
+        return _ops.relu(self)
 
     def sum(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.sum(self, axis, keepdims, **kw)
+        return _ops.sum(self, axis, keepdims, **kw)
 
     def mean(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.mean(self, axis, keepdims, **kw)
+        return _ops.mean(self, axis, keepdims, **kw)
 
     def prod(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.prod(self, axis, keepdims, **kw)
+        return _ops.prod(self, axis, keepdims, **kw)
 
     def var(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.var(self, axis, keepdims, **kw)
+        return _ops.var(self, axis, keepdims, **kw)
 
     def std(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.std(self, axis, keepdims, **kw)
+        return _ops.std(self, axis, keepdims, **kw)
 
     def max(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Any:
-        return _reduction.max(self, axis, keepdims, **kw)
+        return _ops.max(self, axis, keepdims, **kw)
 
     def min(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Any:
-        return _reduction.min(self, axis, keepdims, **kw)
+        return _ops.min(self, axis, keepdims, **kw)
 
     def amax(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.amax(self, axis, keepdims, **kw)
+        return _ops.amax(self, axis, keepdims, **kw)
 
     def amin(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.amin(self, axis, keepdims, **kw)
+        return _ops.amin(self, axis, keepdims, **kw)
 
     def argmax(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.argmax(self, axis, keepdims, **kw)
+        return _ops.argmax(self, axis, keepdims, **kw)
 
     def argmin(self, axis: _int | None = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.argmin(self, axis, keepdims, **kw)
+        return _ops.argmin(self, axis, keepdims, **kw)
 
     def logsumexp(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
-        return _reduction.logsumexp(self, axis, keepdims, **kw)
+        return _ops.logsumexp(self, axis, keepdims, **kw)
 
     def cumsum(self, axis: _int | None = None, **kw: Any) -> Tensor:
-        return _reduction.cumsum(self, axis, **kw)
+        return _ops.cumsum(self, axis, **kw)
 
     def norm(
         self, ord: Any = None, axis: Axis = None, keepdims: _bool = False, **kw: Any
     ) -> Tensor:
-        return _reduction.norm(self, ord, axis, keepdims, **kw)
+        return _ops.norm(self, ord, axis, keepdims, **kw)
 
     def all(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
         ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
@@ -242,65 +238,65 @@ class TensorMethods:
         return Tensor._make(np.asarray(np.any(self.data, axis=ax, keepdims=keepdims)))
 
     def reshape(self, *shape: Any) -> Tensor:
-        return _shape.reshape(self, _shape_args(shape))
+        return _ops.reshape(self, _shape_args(shape))
 
     def view(self, *shape: Any) -> Tensor:
-        return _shape.reshape(self, _shape_args(shape))
+        return _ops.reshape(self, _shape_args(shape))
 
     def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
-        return _shape.flatten(self, start_dim, end_dim)
+        return _ops.flatten(self, start_dim, end_dim)
 
     def transpose(self, *axes: Any) -> Tensor:
         """``x.transpose(d0, d1)`` swaps two dims (PyTorch); ``x.transpose()`` reverses all
         and ``x.transpose((2, 0, 1))`` permutes (numpy)."""
         if len(axes) == 2 and all(isinstance(a, (_int, np.integer)) for a in axes):
-            return _shape.swapaxes(self, axes[0], axes[1])
-        return _shape.transpose(self, _shape_args(axes) if axes else None)
+            return _ops.swapaxes(self, axes[0], axes[1])
+        return _ops.transpose(self, _shape_args(axes) if axes else None)
 
     def permute(self, *dims: Any) -> Tensor:
-        return _shape.permute(self, _shape_args(dims))
+        return _ops.permute(self, _shape_args(dims))
 
     def swapaxes(self, axis1: _int, axis2: _int) -> Tensor:
-        return _shape.swapaxes(self, axis1, axis2)
+        return _ops.swapaxes(self, axis1, axis2)
 
     def squeeze(self, axis: Axis = None, **kw: Any) -> Tensor:
-        return _shape.squeeze(self, axis, **kw)
+        return _ops.squeeze(self, axis, **kw)
 
     def unsqueeze(self, dim: _int) -> Tensor:
-        return _shape.unsqueeze(self, dim)
+        return _ops.unsqueeze(self, dim)
 
     def expand(self, *sizes: Any) -> Tensor:
-        return _shape.expand(self, *_shape_args(sizes))
+        return _ops.expand(self, *_shape_args(sizes))
 
     def broadcast_to(self, shape: Sequence[_int]) -> Tensor:
-        return _shape.broadcast_to(self, shape)
+        return _ops.broadcast_to(self, shape)
 
     def repeat(self, *repeats: Any) -> Tensor:
-        return _shape.tile(self, _shape_args(repeats))
+        return _ops.tile(self, _shape_args(repeats))
 
     def tile(self, reps: Sequence[_int]) -> Tensor:
-        return _shape.tile(self, reps)
+        return _ops.tile(self, reps)
 
     def flip(self, axis: Axis = None, **kw: Any) -> Tensor:
-        return _shape.flip(self, axis, **kw)
+        return _ops.flip(self, axis, **kw)
 
     def split(self, split_size_or_sections: Any, dim: _int = 0) -> list[Tensor]:
-        return _shape.split(self, split_size_or_sections, dim)
+        return _ops.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks: _int, dim: _int = 0) -> list[Tensor]:
-        return _shape.chunk(self, chunks, dim)
+        return _ops.chunk(self, chunks, dim)
 
     def gather(self, dim: _int, index: TensorLike) -> Tensor:
-        return _indexing.gather(self, dim, index)
+        return _ops.gather(self, dim, index)
 
     def index_select(self, dim: _int, index: TensorLike) -> Tensor:
-        return _indexing.index_select(self, dim, index)
+        return _ops.index_select(self, dim, index)
 
     def matmul(self, other: TensorLike) -> Tensor:
-        return _linalg.matmul(self, other)
+        return _ops.matmul(self, other)
 
     def dot(self, other: TensorLike) -> Tensor:
-        return _linalg.dot(self, other)
+        return _ops.dot(self, other)
 
 
 def _comparable(other: object) -> bool:
@@ -317,16 +313,9 @@ def _shape_args(args: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def _bind_ops() -> None:
-    """Bind the op modules and the Tensor class used by the methods above."""
-    global _elementwise, _indexing, _linalg, _reduction, _shape, _Tensor
-    from autograd_np.ops import elementwise, indexing, linalg, reduction, shape
+    """Bind the ops package and the Tensor class used by the methods above."""
+    global _ops, _Tensor
+    from autograd_np import ops
     from autograd_np.tensor import Tensor
 
-    _elementwise, _indexing, _linalg, _reduction, _shape = (
-        elementwise,
-        indexing,
-        linalg,
-        reduction,
-        shape,
-    )
-    _Tensor = Tensor
+    _ops, _Tensor = ops, Tensor

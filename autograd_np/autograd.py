@@ -445,7 +445,7 @@ def grad(
     return tuple(result)
 
 
-from autograd_np.ops.elementwise import astype as _astype  # noqa: E402
-from autograd_np.ops.elementwise import clone as _clone  # noqa: E402
+from autograd_np.ops.conversion import astype as _astype  # noqa: E402
+from autograd_np.ops.conversion import clone as _clone  # noqa: E402
 from autograd_np.ops.reduction import _sum  # noqa: E402
 from autograd_np.ops.shape import _reshape  # noqa: E402

@@ -340,7 +340,7 @@ class Tensor(TensorMethods):
 
     def clone(self) -> Tensor:
         """A copy of the values that stays in the graph (gradient flows back unchanged)."""
-        return _elementwise.clone(self)
+        return _ops.clone(self)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep it)."""
@@ -408,7 +408,7 @@ class Tensor(TensorMethods):
     # ------------------------------------------------------------------ dtype
     def astype(self, dtype: DTypeLike) -> Tensor:
         """Convert to ``dtype``; differentiable between floating dtypes."""
-        return _elementwise.astype(self, dtype)
+        return _ops.astype(self, dtype)
 
     def to(self, dtype: DTypeLike) -> Tensor:
         """Convert to ``dtype`` (the CPU is the only device)."""
@@ -537,7 +537,7 @@ class Tensor(TensorMethods):
                     f"{name}: a result of dtype {result.data.dtype} cannot be stored in place "
                     f"into a tensor of dtype {self.data.dtype}"
                 )
-            result = _elementwise.astype(result, self.data.dtype)
+            result = _ops.astype(result, self.data.dtype)
         self._write(name, result, casting="same_kind")
         node = result._node
         assert node is not None
@@ -565,21 +565,21 @@ class Tensor(TensorMethods):
 
     def add_(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
         """``self += alpha * other`` in place."""
-        o = other if alpha == 1.0 else _elementwise.multiply(other, alpha)
-        return self._arith_inplace("add_", _elementwise.add, o, reads_self=False)
+        o = other if alpha == 1.0 else _ops.multiply(other, alpha)
+        return self._arith_inplace("add_", _ops.add, o, reads_self=False)
 
     def sub_(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
         """``self -= alpha * other`` in place."""
-        o = other if alpha == 1.0 else _elementwise.multiply(other, alpha)
-        return self._arith_inplace("sub_", _elementwise.subtract, o, reads_self=False)
+        o = other if alpha == 1.0 else _ops.multiply(other, alpha)
+        return self._arith_inplace("sub_", _ops.subtract, o, reads_self=False)
 
     def mul_(self, other: TensorLike) -> Tensor:
         """``self *= other`` in place."""
-        return self._arith_inplace("mul_", _elementwise.multiply, other, reads_self=True)
+        return self._arith_inplace("mul_", _ops.multiply, other, reads_self=True)
 
     def div_(self, other: TensorLike) -> Tensor:
         """``self /= other`` in place."""
-        return self._arith_inplace("div_", _elementwise.divide, other, reads_self=True)
+        return self._arith_inplace("div_", _ops.divide, other, reads_self=True)
 
     def clamp_(self, min: _float | None = None, max: _float | None = None) -> Tensor:
         """Clip the values to ``[min, max]`` in place (either bound may be None)."""
@@ -589,16 +589,16 @@ class Tensor(TensorMethods):
         return self._write("clamp_", np.clip(self.data, min, max), casting="same_kind")
 
     def __iadd__(self, other: TensorLike) -> Tensor:
-        return self._arith_inplace("+=", _elementwise.add, other, reads_self=False)
+        return self._arith_inplace("+=", _ops.add, other, reads_self=False)
 
     def __isub__(self, other: TensorLike) -> Tensor:
-        return self._arith_inplace("-=", _elementwise.subtract, other, reads_self=False)
+        return self._arith_inplace("-=", _ops.subtract, other, reads_self=False)
 
     def __imul__(self, other: TensorLike) -> Tensor:
-        return self._arith_inplace("*=", _elementwise.multiply, other, reads_self=True)
+        return self._arith_inplace("*=", _ops.multiply, other, reads_self=True)
 
     def __itruediv__(self, other: TensorLike) -> Tensor:
-        return self._arith_inplace("/=", _elementwise.divide, other, reads_self=True)
+        return self._arith_inplace("/=", _ops.divide, other, reads_self=True)
 
     def __setitem__(self, key: Any, value: TensorLike) -> None:
         """``x[key] = value`` in place (not recorded: refused on tensors in the graph while
@@ -621,6 +621,6 @@ class Tensor(TensorMethods):
 
 
 # The op modules import Tensor, so they are loaded after the class exists.
-from autograd_np.ops import elementwise as _elementwise  # noqa: E402
+from autograd_np import ops as _ops  # noqa: E402
 
 _bind_ops()

@@ -1,14 +1,32 @@
 """The differentiable ops, by family. Everything here is re-exported from ``autograd_np``."""
 
-from autograd_np.ops.elementwise import *  # noqa: F403
-from autograd_np.ops.elementwise import __all__ as _elementwise_all
+from autograd_np.ops.arithmetic import *  # noqa: F403
+from autograd_np.ops.arithmetic import __all__ as _arithmetic_all
+from autograd_np.ops.comparison import *  # noqa: F403
+from autograd_np.ops.comparison import __all__ as _comparison_all
+from autograd_np.ops.conversion import *  # noqa: F403
+from autograd_np.ops.conversion import __all__ as _conversion_all
 from autograd_np.ops.indexing import *  # noqa: F403
 from autograd_np.ops.indexing import __all__ as _indexing_all
 from autograd_np.ops.linalg import *  # noqa: F403
 from autograd_np.ops.linalg import __all__ as _linalg_all
+from autograd_np.ops.piecewise import *  # noqa: F403
+from autograd_np.ops.piecewise import __all__ as _piecewise_all
 from autograd_np.ops.reduction import *  # noqa: F403
 from autograd_np.ops.reduction import __all__ as _reduction_all
 from autograd_np.ops.shape import *  # noqa: F403
 from autograd_np.ops.shape import __all__ as _shape_all
+from autograd_np.ops.transcendental import *  # noqa: F403
+from autograd_np.ops.transcendental import __all__ as _transcendental_all
 
-__all__ = [*_elementwise_all, *_indexing_all, *_linalg_all, *_reduction_all, *_shape_all]
+__all__ = [
+    *_arithmetic_all,
+    *_comparison_all,
+    *_conversion_all,
+    *_indexing_all,
+    *_linalg_all,
+    *_piecewise_all,
+    *_reduction_all,
+    *_shape_all,
+    *_transcendental_all,
+]

@@ -16,6 +16,7 @@ import numpy as np
 
 from autograd_np.function import composite, primitive
 from autograd_np.ops import _specs as specs
+from autograd_np.ops.arithmetic import multiply
 from autograd_np.ops.indexing import _index_add_into_zeros, _tensor
 from autograd_np.ops.shape import _reshape, broadcast_to, reshape, swapaxes, transpose
 from autograd_np.tensor import Tensor, TensorLike
@@ -100,8 +101,6 @@ def dot(a: TensorLike, b: TensorLike) -> Tensor:
     >>> ag.dot(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
     tensor(11.)
     """
-    from autograd_np.ops.elementwise import multiply
-
     ta, tb = _tensor(a), _tensor(b)
     if ta.ndim == 0 or tb.ndim == 0:
         return multiply(ta, tb)
@@ -127,8 +126,6 @@ def outer(a: TensorLike, b: TensorLike) -> Tensor:
     b : any, N elements
     out : (M, N)
     """
-    from autograd_np.ops.elementwise import multiply
-
     ta, tb = _tensor(a), _tensor(b)
     return multiply(reshape(ta, (ta.data.size, 1)), reshape(tb, (1, tb.data.size)))
 

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_np.function import Sample, Sampler, composite, primitive
-from autograd_np.ops import elementwise as ew
 from autograd_np.ops._axes import (
     Axis,
     count,
@@ -27,6 +26,11 @@ from autograd_np.ops._axes import (
     resolve_axis,
 )
 from autograd_np.ops._specs import along_axis, reduction, unary
+from autograd_np.ops.arithmetic import divide, multiply, power, square, subtract
+from autograd_np.ops.comparison import not_equal
+from autograd_np.ops.conversion import astype, clone
+from autograd_np.ops.piecewise import _mask, _where, abs, maximum, minimum, sign
+from autograd_np.ops.transcendental import exp
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = [
@@ -71,7 +75,7 @@ def _args(
 
 def _float_tensor(t: Tensor) -> Tensor:
     """Integer and bool tensors become float32 (float-valued reductions, as in PyTorch)."""
-    return t if t.dtype.kind == "f" else ew.astype(t, np.float32)
+    return t if t.dtype.kind == "f" else astype(t, np.float32)
 
 
 def _kept(t: Tensor, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Tensor:
@@ -143,7 +147,7 @@ def sum(
     """
     t, axes, keepdims = _args("sum", x, axis, keepdims, dim, keepdim)
     if dtype is not None:
-        t = ew.astype(t, dtype)
+        t = astype(t, dtype)
     return _sum(t, axis=axes, keepdims=keepdims)
 
 
@@ -181,9 +185,9 @@ def mean(
     """
     t, axes, keepdims = _args("mean", x, axis, keepdims, dim, keepdim)
     if dtype is not None:
-        t = ew.astype(t, dtype)
+        t = astype(t, dtype)
     n = count(t.shape, axes)
-    return ew.multiply(_sum(t, axis=axes, keepdims=keepdims), 1.0 / n if n else math.nan)
+    return multiply(_sum(t, axis=axes, keepdims=keepdims), 1.0 / n if n else math.nan)
 
 
 @primitive(
@@ -200,7 +204,7 @@ def _prod_vjp(
     g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool
 ) -> Tensor:
     # d prod(x) / dx_i = prod_{k != i} x_k, built from prefix and suffix products
-    return ew.multiply(_kept(g, x.shape, axis, keepdims), _prod_others(x, axis))
+    return multiply(_kept(g, x.shape, axis, keepdims), _prod_others(x, axis))
 
 
 def _prod_others(x: Tensor, axes: tuple[int, ...]) -> Tensor:
@@ -215,10 +219,10 @@ def _prod_others(x: Tensor, axes: tuple[int, ...]) -> Tensor:
     *rest, last = axes
     before = _shift(_cumprod_axis(x, axis=last, reverse=False), axis=last, offset=1, fill=1.0)
     after = _shift(_cumprod_axis(x, axis=last, reverse=True), axis=last, offset=-1, fill=1.0)
-    others = ew.multiply(before, after)
+    others = multiply(before, after)
     if rest:
         slices = _prod(x, axis=(last,), keepdims=True)
-        others = ew.multiply(others, _prod_others(slices, tuple(rest)))
+        others = multiply(others, _prod_others(slices, tuple(rest)))
     return others
 
 
@@ -264,7 +268,7 @@ def prod(
     """
     t, axes, keepdims = _args("prod", x, axis, keepdims, dim, keepdim)
     if dtype is not None:
-        t = ew.astype(t, dtype)
+        t = astype(t, dtype)
     return _prod(t, axis=axes, keepdims=keepdims)
 
 
@@ -336,9 +340,9 @@ def _variance(
     t, axes, keepdims = _args(op, x, axis, keepdims, dim, keepdim)
     t = _float_tensor(t)
     dof = count(t.shape, axes) - _correction(op, correction, ddof, unbiased)
-    centred = ew.subtract(t, mean(t, axes, keepdims=True))
-    total = _sum(ew.square(centred), axis=axes, keepdims=keepdims)
-    return ew.multiply(total, 1.0 / dof if dof > 0 else math.inf)
+    centred = subtract(t, mean(t, axes, keepdims=True))
+    total = _sum(square(centred), axis=axes, keepdims=keepdims)
+    return multiply(total, 1.0 / dof if dof > 0 else math.inf)
 
 
 @composite(
@@ -393,8 +397,8 @@ def _sqrt_zero_grad(x: np.ndarray) -> np.ndarray:
 def _sqrt_zero_grad_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d sqrt(x) = dx / (2 sqrt x) where x > 0, else 0
     positive = out.data > 0
-    denom = ew._where(Tensor._make(~positive), 1.0, ew.multiply(out, 2.0))
-    return ew.multiply(ew.divide(g, denom), ew._mask(positive, g.dtype))
+    denom = _where(Tensor._make(~positive), 1.0, multiply(out, 2.0))
+    return multiply(divide(g, denom), _mask(positive, g.dtype))
 
 
 # ---------------------------------------------------------------------- extremes
@@ -407,7 +411,7 @@ def _extreme_vjp(
     if np.isnan(top).any():  # NaN is the max of a slice holding one; NaNs share the gradient
         hit |= np.isnan(x.data) & np.isnan(top)
     share = hit / np.sum(hit, axis=axis, keepdims=True)
-    return ew.multiply(_kept(g, x.shape, axis, keepdims), Tensor._make(share.astype(g.dtype)))
+    return multiply(_kept(g, x.shape, axis, keepdims), Tensor._make(share.astype(g.dtype)))
 
 
 def _extreme_ref(fn: Any) -> Any:
@@ -519,7 +523,7 @@ def _along_dim(op: str, t: Tensor, axis: Any, keepdims: bool, arg: Any) -> Value
         )
     ax = normalize_axis(op, axis, t.ndim)
     if t.ndim == 0:
-        return ValuesIndices(ew.clone(t), Tensor._make(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(clone(t), Tensor._make(np.zeros((), dtype=np.int64)))
     _check_nonempty(op, t, (ax,))
     from autograd_np.ops.indexing import gather
 
@@ -582,7 +586,7 @@ def max(
     ValuesIndices(values=tensor([5., 4.]), indices=tensor([1, 0]))
     """
     if isinstance(axis, (Tensor, np.ndarray)):
-        return ew.maximum(x, axis)
+        return maximum(x, axis)
     t = _tensor(x)
     axis, keepdims = resolve_axis("max", axis, dim, keepdims, keepdim)
     if axis is None:
@@ -616,7 +620,7 @@ def min(
     Tensor or ValuesIndices
     """
     if isinstance(axis, (Tensor, np.ndarray)):
-        return ew.minimum(x, axis)
+        return minimum(x, axis)
     t = _tensor(x)
     axis, keepdims = resolve_axis("min", axis, dim, keepdims, keepdim)
     if axis is None:
@@ -734,12 +738,12 @@ def _logsumexp_vjp(
     # d logsumexp(x) = softmax(x) dx, as exp(x - m) / sum(exp(x - m)) for a constant m (the
     # max): exact whatever m, and accurate in float32 where exp(x - logsumexp) is not
     top = _finite_max(x.data, axis)
-    e = ew.exp(ew.subtract(x, Tensor._make(top)))
+    e = exp(subtract(x, Tensor._make(top)))
     total = _sum(e, axis=axis, keepdims=True)
     if not total.data.all():  # a slice of only -inf: weights 0 (a NaN-free subgradient)
-        total = ew._where(Tensor._make(total.data == 0), 1.0, total)
-    weights = ew.divide(e, total)
-    return ew.multiply(_kept(g, x.shape, axis, keepdims), weights)
+        total = _where(Tensor._make(total.data == 0), 1.0, total)
+    weights = divide(e, total)
+    return multiply(_kept(g, x.shape, axis, keepdims), weights)
 
 
 def _finite_max(x: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
@@ -809,14 +813,14 @@ def _pnorm_vjp(
     g: Tensor, out: Tensor, x: Tensor, *, p: float, axis: tuple[int, ...], keepdims: bool
 ) -> Tensor:
     # d ||x||_p = sign(x) (|x| / ||x||_p)^(p-1) dx; 0 where x == 0 (PyTorch's subgradient)
-    size = ew.abs(x)
+    size = abs(x)
     total = _kept(out, x.shape, axis, keepdims)
-    ratio = ew.divide(
-        ew._where(Tensor._make(size.data == 0), 1.0, size),
-        ew._where(Tensor._make(total.data == 0), 1.0, total),
+    ratio = divide(
+        _where(Tensor._make(size.data == 0), 1.0, size),
+        _where(Tensor._make(total.data == 0), 1.0, total),
     )
-    local = ew.multiply(ew.sign(x), ew.power(ratio, p - 1.0))
-    return ew.multiply(_kept(g, x.shape, axis, keepdims), local)
+    local = multiply(sign(x), power(ratio, p - 1.0))
+    return multiply(_kept(g, x.shape, axis, keepdims), local)
 
 
 def _norm_options(s: Sampler, shape: tuple[int, ...], axis: Any) -> dict[str, Any]:
@@ -888,15 +892,15 @@ def norm(
         )
     ord = float(ord)
     if ord == 2.0:
-        return _sqrt_zero_grad(_sum(ew.square(t), axis=axes, keepdims=keepdims))
+        return _sqrt_zero_grad(_sum(square(t), axis=axes, keepdims=keepdims))
     if ord == 1.0:
-        return _sum(ew.abs(t), axis=axes, keepdims=keepdims)
+        return _sum(abs(t), axis=axes, keepdims=keepdims)
     if ord in (math.inf, -math.inf):
         _check_nonempty("norm", t, axes)
         extreme = _amax if ord > 0 else _amin
-        return extreme(ew.abs(t), axis=axes, keepdims=keepdims)
+        return extreme(abs(t), axis=axes, keepdims=keepdims)
     if ord == 0.0:
-        return _sum(ew.astype(ew.not_equal(t, 0.0), t.dtype), axis=axes, keepdims=keepdims)
+        return _sum(astype(not_equal(t, 0.0), t.dtype), axis=axes, keepdims=keepdims)
     if ord > 0:
         return _pnorm(t, p=ord, axis=axes, keepdims=keepdims)
     raise ValueError(f"norm: ord must be >= 0, inf or -inf for vector norms, got {ord}")
@@ -955,9 +959,9 @@ def _cumprod_axis_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int, reverse: 
     # gx_j = (prod_{k<j} x_k) * t_j with t_j = g_j + x_{j+1} t_{j+1}; mirrored when reverse
     if not reverse:
         before = _shift(out, axis=axis, offset=1, fill=1.0)
-        return ew.multiply(before, _scan(x, g, axis=axis, reverse=True))
+        return multiply(before, _scan(x, g, axis=axis, reverse=True))
     after = _shift(out, axis=axis, offset=-1, fill=1.0)
-    return ew.multiply(
+    return multiply(
         after, _scan(_shift(x, axis=axis, offset=1, fill=0.0), g, axis=axis, reverse=False)
     )
 
@@ -1022,9 +1026,9 @@ def _scan_vjp(
     ga = None
     if a.requires_grad:
         if reverse:
-            ga = ew.multiply(_shift(lam, axis=axis, offset=1, fill=0.0), out)
+            ga = multiply(_shift(lam, axis=axis, offset=1, fill=0.0), out)
         else:
-            ga = ew.multiply(lam, _shift(out, axis=axis, offset=1, fill=0.0))
+            ga = multiply(lam, _shift(out, axis=axis, offset=1, fill=0.0))
     return ga, lam
 
 
@@ -1073,7 +1077,7 @@ def _cumulative(op: str, prim: Any, x: TensorLike, axis: Any, dim: Any, dtype: A
 
     t = _tensor(x)
     if dtype is not None:
-        t = ew.astype(t, dtype)
+        t = astype(t, dtype)
     axis, _ = resolve_axis(op, axis, dim, False, None)
     if axis is None:
         t = _reshape(t, shape=(-1,)) if t.ndim != 1 else t  # numpy: None flattens

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd_np.ops.elementwise import add, divide, maximum
+from autograd_np.ops.arithmetic import add, divide
 from autograd_np.ops.indexing import getitem
 from autograd_np.ops.linalg import matmul
+from autograd_np.ops.piecewise import maximum
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor
 

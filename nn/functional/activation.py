@@ -16,20 +16,10 @@ import numpy as np
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import normalize_axis
 from autograd_np.ops._specs import unary
-from autograd_np.ops.elementwise import (
-    add,
-    clip,
-    exp,
-    multiply,
-    negative,
-    relu,
-    sigmoid,
-    square,
-    subtract,
-    tanh,
-    where,
-)
+from autograd_np.ops.arithmetic import add, multiply, negative, square, subtract
+from autograd_np.ops.piecewise import clip, relu, where
 from autograd_np.ops.reduction import sum as _sum
+from autograd_np.ops.transcendental import exp, sigmoid, tanh
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = [
@@ -50,11 +40,6 @@ __all__ = [
 
 def _tensor(x: TensorLike) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _mask(condition: np.ndarray, dtype: np.dtype[Any]) -> Tensor:
-    """A constant 0/1 tensor of ``dtype``."""
-    return Tensor._make(condition.astype(dtype))
 
 
 # ---------------------------------------------------------------------- erf

@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd_np.creation import as_generator
 from autograd_np.function import Sample, Sampler, composite
-from autograd_np.ops.elementwise import multiply
+from autograd_np.ops.arithmetic import multiply
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = ["dropout", "dropout1d", "dropout2d"]

@@ -40,20 +40,12 @@ from autograd_np.nn.functional.activation import (
     softmax,
     softplus,
 )
-from autograd_np.ops.elementwise import (
-    abs,
-    add,
-    exp,
-    log,
-    multiply,
-    negative,
-    square,
-    subtract,
-    where,
-)
+from autograd_np.ops.arithmetic import add, multiply, negative, square, subtract
+from autograd_np.ops.piecewise import abs, where
 from autograd_np.ops.reduction import mean as _mean
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.shape import reshape
+from autograd_np.ops.transcendental import exp, log
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = [

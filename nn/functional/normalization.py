@@ -21,7 +21,7 @@ import numpy as np
 
 from autograd_np import grad_mode
 from autograd_np.function import Sample, Sampler, composite, primitive
-from autograd_np.ops.elementwise import add, multiply, reciprocal, sqrt, square, subtract
+from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
 from autograd_np.ops.reduction import mean as _mean
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.shape import reshape

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np.function import Sample, Sampler, composite, primitive
-from autograd_np.ops.elementwise import multiply
+from autograd_np.ops.arithmetic import multiply
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = ["embedding", "one_hot"]

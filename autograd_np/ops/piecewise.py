@@ -1,0 +1,401 @@
+"""Piecewise functions and selection, elementwise: ``abs``, ``relu``, ``sign``, rounding,
+``clip``, ``maximum``/``minimum`` and ``where``.
+
+At a kink the gradient follows PyTorch: 0 for ``abs`` and ``relu`` at 0, bounds inclusive
+for ``clip``, ties split in half for ``maximum``/``minimum``. Rounding and ``sign`` are
+piecewise constant and declared non-differentiable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_np._dtypes import DEFAULT_FLOAT, is_floating
+from autograd_np.function import Sample, Sampler, composite, primitive
+from autograd_np.ops._specs import unary
+from autograd_np.ops.arithmetic import _promote, _promoted, _Scalar, multiply
+from autograd_np.ops.comparison import greater, less
+from autograd_np.tensor import Tensor, TensorLike
+
+__all__ = [
+    "abs",
+    "absolute",
+    "ceil",
+    "clamp",
+    "clip",
+    "floor",
+    "maximum",
+    "minimum",
+    "relu",
+    "round",
+    "sign",
+    "trunc",
+    "where",
+]
+
+
+def _mask(condition: np.ndarray, dtype: np.dtype[Any]) -> Tensor:
+    """A constant 0/1 tensor of ``dtype`` (multiplying by it keeps the gradient's dtype)."""
+    return Tensor._make(condition.astype(dtype))
+
+
+@primitive(spec=unary(avoid=(0.0,)), ref=np.abs)
+def abs(x: np.ndarray) -> np.ndarray:
+    """``|x|``, elementwise. The gradient at 0 is 0 (as in PyTorch).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
+    return np.abs(x)
+
+
+@abs.defvjp
+def _abs_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
+    return multiply(g, sign(x))  # d|x| = sign(x) dx
+
+
+absolute = abs
+
+
+@primitive(spec=unary(avoid=(0.0,)), ref=lambda x: np.maximum(x, 0))
+def relu(x: np.ndarray) -> np.ndarray:
+    """``max(x, 0)``, elementwise. The gradient at 0 is 0.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
+    return np.maximum(x, 0)
+
+
+@relu.defvjp
+def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
+    return multiply(g, _mask(x.data > 0, g.dtype))  # d relu = [x > 0] dx
+
+
+# Rounding and sign: piecewise constant, declared non-differentiable (outputs never require
+# grad; PyTorch instead records them with a zero gradient).
+@primitive(spec=unary(), ref=np.sign, differentiable=False)
+def sign(x: np.ndarray) -> np.ndarray:
+    """-1, 0 or 1 by the sign of ``x``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
+    return np.sign(x)
+
+
+@primitive(spec=unary(), ref=np.floor, differentiable=False)
+def floor(x: np.ndarray) -> np.ndarray:
+    """The largest integer ``<= x``, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
+    return np.floor(x) if is_floating(x.dtype) else x.copy()
+
+
+@primitive(spec=unary(), ref=np.ceil, differentiable=False)
+def ceil(x: np.ndarray) -> np.ndarray:
+    """The smallest integer ``>= x``, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
+    return np.ceil(x) if is_floating(x.dtype) else x.copy()
+
+
+@primitive(spec=unary(), ref=np.trunc, differentiable=False)
+def trunc(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded toward zero, elementwise.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
+    return np.trunc(x) if is_floating(x.dtype) else x.copy()
+
+
+@primitive(
+    spec=unary(decimals=0),
+    ref=lambda x, decimals: np.round(x, decimals),
+    differentiable=False,
+)
+def round(x: np.ndarray, *, decimals: int = 0) -> np.ndarray:
+    """``x`` rounded to ``decimals`` decimals, halves to even (as numpy and PyTorch).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    decimals : int, default 0
+        Decimal places to keep (negative: round to tens, hundreds...).
+
+    Returns
+    -------
+    Tensor
+        Of ``x``'s shape and dtype.
+    """
+    return np.round(x, decimals)
+
+
+def _clip_spec(s: Sampler) -> Sample:
+    x = s.array(s.shape(), low=-2.0, high=2.0, avoid=(-0.5, 0.7))
+    kind = s.choice(["both", "min", "max"])
+    return Sample(
+        (x,),
+        {"a_min": None if kind == "max" else -0.5, "a_max": None if kind == "min" else 0.7},
+    )
+
+
+@primitive(
+    "clip_scalar",
+    spec=_clip_spec,
+    ref=lambda x, a_min, a_max: np.clip(x, a_min, a_max),
+)
+def _clip_scalar(
+    x: np.ndarray, *, a_min: int | float | None, a_max: int | float | None
+) -> np.ndarray:
+    """Clip to constant bounds (float bounds make an integer tensor float32)."""
+    if not is_floating(x.dtype) and (isinstance(a_min, float) or isinstance(a_max, float)):
+        x = x.astype(DEFAULT_FLOAT)
+    return np.clip(x, a_min, a_max)
+
+
+@_clip_scalar.defvjp
+def _clip_scalar_vjp(
+    g: Tensor, out: Tensor, x: Tensor, *, a_min: float | None, a_max: float | None
+) -> Tensor:
+    # d clip = [a_min <= x <= a_max] dx (bounds inclusive, as in PyTorch)
+    inside = np.ones(x.shape, dtype=bool)
+    if a_min is not None:
+        inside &= x.data >= a_min
+    if a_max is not None:
+        inside &= x.data <= a_max
+    return multiply(g, _mask(inside, g.dtype))
+
+
+def _clip_tensor_spec(s: Sampler) -> Sample:
+    sx, slo, shi = s.broadcastable_shapes(3)
+    # bounds in [-1.5, -0.2] and [0.2, 1.5] on a grid of step 0.2; x on the grid shifted by
+    # 0.1, so x is never within 0.1 of a bound and finite differences see no kink
+    x = np.round(s.array(sx) / 0.2) * 0.2 + 0.1
+    lo = np.round(s.array(slo, low=-1.5, high=-0.2) / 0.2) * 0.2
+    hi = np.round(s.array(shi, low=0.2, high=1.5) / 0.2) * 0.2
+    return Sample((x, lo, hi))
+
+
+def _clip_ref(x: np.ndarray, a_min: Any = None, a_max: Any = None) -> np.ndarray:
+    return np.clip(x, a_min, a_max)
+
+
+def _number(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+@composite("clip", spec=_clip_tensor_spec, ref=_clip_ref, atol=1e-5)
+def clip(
+    x: TensorLike,
+    a_min: TensorLike | None = None,
+    a_max: TensorLike | None = None,
+    *,
+    min: TensorLike | None = None,
+    max: TensorLike | None = None,
+) -> Tensor:
+    """Limit the values of ``x`` to ``[a_min, a_max]`` (either bound may be None).
+
+    The gradient with respect to ``x`` is 1 where ``a_min <= x <= a_max`` (bounds
+    inclusive) and 0 elsewhere; tensor bounds receive the gradient where they clip. When
+    ``a_min > a_max`` every value becomes ``a_max``, as in numpy and PyTorch.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    a_min, a_max : number or Tensor, optional
+        Lower and upper bound, broadcast against ``x``; ``min`` and ``max`` are PyTorch's
+        keyword spellings.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
+    """
+    if min is not None:
+        if a_min is not None:
+            raise TypeError("clip: got both a_min and min; pass one")
+        a_min = min
+    if max is not None:
+        if a_max is not None:
+            raise TypeError("clip: got both a_max and max; pass one")
+        a_max = max
+    if a_min is None and a_max is None:
+        raise ValueError("clip: at least one of a_min and a_max must be given")
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    scalar = (*_Scalar, type(None))
+    if isinstance(a_min, scalar) and isinstance(a_max, scalar):
+        return _clip_scalar(t, a_min=_number(a_min), a_max=_number(a_max))
+    if a_min is not None:
+        t = where(less(t, a_min), a_min, t)
+    if a_max is not None:
+        t = where(greater(t, a_max), a_max, t)
+    return t
+
+
+clamp = clip
+
+
+def _tie_spec(s: Sampler) -> Sample:
+    sx, sy = s.broadcastable_shapes(2)
+    # x on a grid of step 0.2 and y on the same grid shifted by 0.1: every pair is at least
+    # 0.1 apart, so finite differences never straddle the kink x == y.
+    x = np.asarray(np.round(s.array(sx) / 0.2) * 0.2)
+    y = np.asarray(np.round(s.array(sy) / 0.2) * 0.2 + 0.1)
+    return Sample((x, y))
+
+
+@primitive(spec=_tie_spec, ref=np.maximum)
+def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The elementwise maximum, with broadcasting (NaN propagates).
+
+    Where ``x == y`` each input gets half the gradient (as in PyTorch).
+
+    Parameters
+    ----------
+    x, y : Tensor or number
+        Operands, broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
+    """
+    return np.maximum(x, y, dtype=_promote(x, y))
+
+
+@maximum.defvjp
+def _maximum_vjp(
+    g: Tensor, out: Tensor, x: Tensor, y: Tensor
+) -> tuple[Tensor | None, Tensor | None]:
+    # d max(x, y) = [x > y] dx + [x < y] dy, ties split in half
+    wx = (x.data > y.data) + 0.5 * (x.data == y.data)
+    return _split(g, wx.astype(g.dtype), x, y)
+
+
+@primitive(spec=_tie_spec, ref=np.minimum)
+def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The elementwise minimum, with broadcasting (NaN propagates).
+
+    Where ``x == y`` each input gets half the gradient (as in PyTorch).
+
+    Parameters
+    ----------
+    x, y : Tensor or number
+        Operands, broadcast together.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape.
+    """
+    return np.minimum(x, y, dtype=_promote(x, y))
+
+
+@minimum.defvjp
+def _minimum_vjp(
+    g: Tensor, out: Tensor, x: Tensor, y: Tensor
+) -> tuple[Tensor | None, Tensor | None]:
+    # d min(x, y) = [x < y] dx + [x > y] dy, ties split in half
+    wx = (x.data < y.data) + 0.5 * (x.data == y.data)
+    return _split(g, wx.astype(g.dtype), x, y)
+
+
+def _split(g: Tensor, wx: np.ndarray, x: Tensor, y: Tensor) -> tuple[Tensor | None, Tensor | None]:
+    gx = multiply(g, Tensor._make(wx)) if x.requires_grad else None
+    gy = multiply(g, Tensor._make(1 - wx)) if y.requires_grad else None
+    return gx, gy
+
+
+def _where_spec(s: Sampler) -> Sample:
+    sc, sx, sy = s.broadcastable_shapes(3)
+    return Sample((s.int_array(sc, 0, 1).astype(bool), s.array(sx), s.array(sy)))
+
+
+@primitive("where", spec=_where_spec, ref=np.where, saves=(0,))
+def _where(condition: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.where(condition, *_promoted(x, y))
+
+
+@_where.defvjp
+def _where_vjp(
+    g: Tensor, out: Tensor, condition: Tensor, x: Tensor, y: Tensor
+) -> tuple[None, Tensor | None, Tensor | None]:
+    # d where(c, x, y) = [c] dx + [not c] dy
+    zero = Tensor._make(np.zeros((), dtype=g.dtype))
+    gx = _where(condition, g, zero) if x.requires_grad else None
+    gy = _where(condition, zero, g) if y.requires_grad else None
+    return None, gx, gy
+
+
+@_where.expose
+def where(condition: TensorLike, x: TensorLike, y: TensorLike) -> Tensor:
+    """Elements of ``x`` where ``condition`` is true, else of ``y`` (broadcast together).
+
+    Parameters
+    ----------
+    condition : bool Tensor or array
+        Not differentiated (other dtypes are tested for nonzero).
+    x, y : Tensor or number
+        The values to choose from; each receives the gradient where it is chosen. A
+        Python number takes the other branch's dtype (``where(c, x, 0.0)`` keeps float32).
+
+    Returns
+    -------
+    Tensor
+        Of the shape of the three arguments broadcast together.
+    """
+    if isinstance(condition, Tensor):
+        condition = condition.data
+    return _where(np.asarray(condition, dtype=bool), x, y)
