@@ -6,6 +6,10 @@ from autograd_np.ops.comparison import *  # noqa: F403
 from autograd_np.ops.comparison import __all__ as _comparison_all
 from autograd_np.ops.conversion import *  # noqa: F403
 from autograd_np.ops.conversion import __all__ as _conversion_all
+from autograd_np.ops.cumulative import *  # noqa: F403
+from autograd_np.ops.cumulative import __all__ as _cumulative_all
+from autograd_np.ops.extrema import *  # noqa: F403
+from autograd_np.ops.extrema import __all__ as _extrema_all
 from autograd_np.ops.indexing import *  # noqa: F403
 from autograd_np.ops.indexing import __all__ as _indexing_all
 from autograd_np.ops.linalg import *  # noqa: F403
@@ -23,6 +27,8 @@ __all__ = [
     *_arithmetic_all,
     *_comparison_all,
     *_conversion_all,
+    *_cumulative_all,
+    *_extrema_all,
     *_indexing_all,
     *_linalg_all,
     *_piecewise_all,

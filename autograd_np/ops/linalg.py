@@ -18,6 +18,7 @@ from autograd_np.function import composite, primitive
 from autograd_np.ops import _specs as specs
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.ops.indexing import _index_add_into_zeros, _tensor
+from autograd_np.ops.reduction import sum as sum_
 from autograd_np.ops.shape import _reshape, broadcast_to, reshape, swapaxes, transpose
 from autograd_np.tensor import Tensor, TensorLike
 
@@ -266,8 +267,6 @@ def _einsum_operand_grad(
 ) -> Tensor:
     """d/d operands[k] of an einsum: the einsum of ``g`` with the other operands, widened
     to the letters only operand ``k`` has and put on its diagonals."""
-    from autograd_np.ops.reduction import sum as sum_
-
     x, term = operands[k], terms[k]
     letters = list(dict.fromkeys(term))  # distinct, in order of first appearance
     size = {c: x.shape[term.index(c)] for c in letters}

@@ -1,95 +1,37 @@
-"""Reductions and scans with numpy's ``axis``/``keepdims`` (PyTorch's ``dim``/``keepdim``
-also work): sum, mean, prod, var, std, amax/amin, max/min, argmax/argmin, logsumexp, norm,
-cumsum, cumprod.
+"""Reductions with numpy's ``axis``/``keepdims`` (PyTorch's ``dim``/``keepdim`` also work):
+sum, mean, prod, var, std, logsumexp, norm. The extremes are in
+:mod:`~autograd_np.ops.extrema`, the scans in :mod:`~autograd_np.ops.cumulative`.
 
-Gradients at ties: ``amax``/``amin`` and ``max``/``min`` without a dim split the gradient
-evenly among the tied elements; ``max``/``min`` along a dim send it only to the returned
-index (both as in PyTorch). ``prod`` never divides, so its gradient is exact (to every
-order) when inputs contain zeros.
+``prod`` never divides, so its gradient is exact (to every order) when inputs contain zeros.
 """
 
 from __future__ import annotations
 
-import builtins
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from autograd_np.function import Sample, Sampler, composite, primitive
-from autograd_np.ops._axes import (
-    Axis,
-    count,
-    kept_shape,
-    normalize_axes,
-    normalize_axis,
-    resolve_axis,
+from autograd_np.function import Sampler, composite, primitive
+from autograd_np.ops._axes import Axis, count, kept_shape, normalize_axes
+from autograd_np.ops._reduce_utils import (
+    check_nonempty,
+    float_tensor,
+    kept,
+    reduction_args,
 )
-from autograd_np.ops._specs import along_axis, reduction, unary
+from autograd_np.ops._specs import reduction, unary
 from autograd_np.ops.arithmetic import divide, multiply, power, square, subtract
 from autograd_np.ops.comparison import not_equal
-from autograd_np.ops.conversion import astype, clone
-from autograd_np.ops.piecewise import _mask, _where, abs, maximum, minimum, sign
+from autograd_np.ops.conversion import astype
+from autograd_np.ops.cumulative import _cumprod_axis, _shift
+from autograd_np.ops.extrema import _amax, _amin
+from autograd_np.ops.piecewise import _mask, _where, abs, sign
+from autograd_np.ops.shape import broadcast_to
 from autograd_np.ops.transcendental import exp
 from autograd_np.tensor import Tensor, TensorLike
 
-__all__ = [
-    "ValuesIndices",
-    "amax",
-    "amin",
-    "argmax",
-    "argmin",
-    "cumprod",
-    "cumsum",
-    "logsumexp",
-    "max",
-    "mean",
-    "min",
-    "norm",
-    "prod",
-    "std",
-    "sum",
-    "var",
-]
-
-
-class ValuesIndices(NamedTuple):
-    """What :func:`max` and :func:`min` along a dim return (``torch.return_types.max``)."""
-
-    values: Tensor
-    indices: Tensor
-
-
-def _tensor(x: TensorLike) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _args(
-    op: str, x: TensorLike, axis: Axis, keepdims: bool, dim: Axis, keepdim: bool | None
-) -> tuple[Tensor, tuple[int, ...], bool]:
-    """The input as a Tensor, the reduced axes (sorted, non-negative) and ``keepdims``."""
-    t = _tensor(x)
-    axis, keepdims = resolve_axis(op, axis, dim, keepdims, keepdim)
-    return t, normalize_axes(op, axis, t.ndim), keepdims
-
-
-def _float_tensor(t: Tensor) -> Tensor:
-    """Integer and bool tensors become float32 (float-valued reductions, as in PyTorch)."""
-    return t if t.dtype.kind == "f" else astype(t, np.float32)
-
-
-def _kept(t: Tensor, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> Tensor:
-    """A reduction's result ``t`` with its reduced axes back as length 1, so it broadcasts
-    against the input of ``shape``."""
-    from autograd_np.ops.shape import _reshape
-
-    return t if keepdims else _reshape(t, shape=kept_shape(shape, axes))
-
-
-def _kept_data(
-    a: np.ndarray, shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool
-) -> np.ndarray:
-    return a if keepdims else a.reshape(kept_shape(shape, axes))
+__all__ = ["logsumexp", "mean", "norm", "prod", "std", "sum", "var"]
 
 
 # ---------------------------------------------------------------------- sum, mean, prod
@@ -106,9 +48,7 @@ def _sum(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
 @_sum.defvjp
 def _sum_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool) -> Tensor:
     # d sum(x) = broadcast of the gradient over the summed axes
-    from autograd_np.ops.shape import broadcast_to
-
-    return broadcast_to(_kept(g, x.shape, axis, keepdims), x.shape)
+    return broadcast_to(kept(g, x.shape, axis, keepdims), x.shape)
 
 
 @_sum.expose
@@ -145,9 +85,7 @@ def sum(
     >>> ag.sum(ag.ones((2, 3)), axis=0)
     tensor([2., 2., 2.])
     """
-    t, axes, keepdims = _args("sum", x, axis, keepdims, dim, keepdim)
-    if dtype is not None:
-        t = astype(t, dtype)
+    t, axes, keepdims = reduction_args("sum", x, axis, keepdims, dim, keepdim, dtype)
     return _sum(t, axis=axes, keepdims=keepdims)
 
 
@@ -183,9 +121,7 @@ def mean(
     Tensor
         ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
-    t, axes, keepdims = _args("mean", x, axis, keepdims, dim, keepdim)
-    if dtype is not None:
-        t = astype(t, dtype)
+    t, axes, keepdims = reduction_args("mean", x, axis, keepdims, dim, keepdim, dtype)
     n = count(t.shape, axes)
     return multiply(_sum(t, axis=axes, keepdims=keepdims), 1.0 / n if n else math.nan)
 
@@ -204,7 +140,7 @@ def _prod_vjp(
     g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool
 ) -> Tensor:
     # d prod(x) / dx_i = prod_{k != i} x_k, built from prefix and suffix products
-    return multiply(_kept(g, x.shape, axis, keepdims), _prod_others(x, axis))
+    return multiply(kept(g, x.shape, axis, keepdims), _prod_others(x, axis))
 
 
 def _prod_others(x: Tensor, axes: tuple[int, ...]) -> Tensor:
@@ -266,9 +202,7 @@ def prod(
     >>> x.grad
     tensor([0., 6., 0.])
     """
-    t, axes, keepdims = _args("prod", x, axis, keepdims, dim, keepdim)
-    if dtype is not None:
-        t = astype(t, dtype)
+    t, axes, keepdims = reduction_args("prod", x, axis, keepdims, dim, keepdim, dtype)
     return _prod(t, axis=axes, keepdims=keepdims)
 
 
@@ -337,8 +271,8 @@ def _variance(
     ddof: float | None,
     unbiased: bool | None,
 ) -> Tensor:
-    t, axes, keepdims = _args(op, x, axis, keepdims, dim, keepdim)
-    t = _float_tensor(t)
+    t, axes, keepdims = reduction_args(op, x, axis, keepdims, dim, keepdim)
+    t = float_tensor(t)
     dof = count(t.shape, axes) - _correction(op, correction, ddof, unbiased)
     centred = subtract(t, mean(t, axes, keepdims=True))
     total = _sum(square(centred), axis=axes, keepdims=keepdims)
@@ -401,321 +335,6 @@ def _sqrt_zero_grad_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     return multiply(divide(g, denom), _mask(positive, g.dtype))
 
 
-# ---------------------------------------------------------------------- extremes
-def _extreme_vjp(
-    g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool
-) -> Tensor:
-    # d amax(x) = g / (number of maxima) at each element equal to the max, 0 elsewhere
-    top = _kept_data(out.data, x.shape, axis, keepdims)
-    hit = x.data == top
-    if np.isnan(top).any():  # NaN is the max of a slice holding one; NaNs share the gradient
-        hit |= np.isnan(x.data) & np.isnan(top)
-    share = hit / np.sum(hit, axis=axis, keepdims=True)
-    return multiply(_kept(g, x.shape, axis, keepdims), Tensor._make(share.astype(g.dtype)))
-
-
-def _extreme_ref(fn: Any) -> Any:
-    return lambda x, axis, keepdims: fn(x, axis=axis, keepdims=keepdims)
-
-
-@primitive(
-    "amax",
-    spec=reduction(unique=True),
-    ref=_extreme_ref(np.amax),
-    saves=(0,),
-    saves_output=True,
-)
-def _amax(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    return np.amax(x, axis=axis, keepdims=keepdims)
-
-
-@primitive(
-    "amin",
-    spec=reduction(unique=True),
-    ref=_extreme_ref(np.amin),
-    saves=(0,),
-    saves_output=True,
-)
-def _amin(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    return np.amin(x, axis=axis, keepdims=keepdims)
-
-
-_amax.defvjp(_extreme_vjp)
-_amin.defvjp(_extreme_vjp)
-
-
-@_amax.expose
-def amax(
-    x: TensorLike,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool | None = None,
-) -> Tensor:
-    """Maximum over the given axes; NaN propagates.
-
-    Ties: the gradient is split evenly among the elements equal to the maximum, as in
-    ``torch.amax``: ``amax([1, 3, 3])`` sends ``[0, 0.5, 0.5]``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
-    """
-    t, axes, keepdims = _args("amax", x, axis, keepdims, dim, keepdim)
-    _check_nonempty("amax", t, axes)
-    return _amax(t, axis=axes, keepdims=keepdims)
-
-
-@_amin.expose
-def amin(
-    x: TensorLike,
-    axis: Axis = None,
-    keepdims: bool = False,
-    *,
-    dim: Axis = None,
-    keepdim: bool | None = None,
-) -> Tensor:
-    """Minimum over the given axes; ties split the gradient evenly (see :func:`amax`).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
-    """
-    t, axes, keepdims = _args("amin", x, axis, keepdims, dim, keepdim)
-    _check_nonempty("amin", t, axes)
-    return _amin(t, axis=axes, keepdims=keepdims)
-
-
-def _check_nonempty(op: str, t: Tensor, axes: tuple[int, ...]) -> None:
-    if count(t.shape, axes) == 0:
-        raise ValueError(
-            f"{op}: cannot reduce over a zero-length axis (shape {t.shape}, axes {axes}); "
-            "the result would have no identity"
-        )
-
-
-def _along_dim(op: str, t: Tensor, axis: Any, keepdims: bool, arg: Any) -> ValuesIndices:
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-        raise TypeError(
-            f"{op}: dim must be an int or None, got {axis!r} (use a{op} to reduce over "
-            "several axes)"
-        )
-    ax = normalize_axis(op, axis, t.ndim)
-    if t.ndim == 0:
-        return ValuesIndices(clone(t), Tensor._make(np.zeros((), dtype=np.int64)))
-    _check_nonempty(op, t, (ax,))
-    from autograd_np.ops.indexing import gather
-
-    index = arg(t.data, axis=ax, keepdims=True).astype(np.int64)
-    values = gather(t, ax, index)  # its VJP sends the gradient to the index only
-    if not keepdims:
-        values = _kept_inverse(values, ax)
-        index = np.squeeze(index, ax)
-    return ValuesIndices(values, Tensor._make(index))
-
-
-def _kept_inverse(t: Tensor, axis: int) -> Tensor:
-    """``t`` without its length-1 ``axis``."""
-    from autograd_np.ops.shape import _reshape
-
-    return _reshape(t, shape=t.shape[:axis] + t.shape[axis + 1 :])
-
-
-def _max_ref(fn: Any, arg: Any) -> Any:
-    def ref(x: np.ndarray, axis: Any, keepdims: bool) -> Any:
-        if axis is None:
-            return fn(x, keepdims=keepdims)
-        return fn(x, axis=axis, keepdims=keepdims), arg(x, axis=axis, keepdims=keepdims)
-
-    return ref
-
-
-@composite(spec=reduction(unique=True, multi_axis=False), ref=_max_ref(np.amax, np.argmax))
-def max(
-    x: TensorLike,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-) -> Any:
-    """The maximum: of all elements, or along one dim with the indices, as ``torch.max``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or Tensor, optional
-        None: the maximum of all elements, a Tensor; ties split the gradient evenly, as in
-        :func:`amax`. An int (``dim`` is PyTorch's spelling): a named tuple
-        ``(values, indices)``, the maximum of each slice along ``axis`` and the index of
-        its first occurrence (int64); the gradient goes only to that element. A Tensor:
-        the elementwise :func:`maximum` of ``x`` and it (``torch.max(x, other)``).
-    keepdims : bool, default False
-        Keep the reduced axis with length 1 (``keepdim`` in PyTorch), in both outputs.
-
-    Returns
-    -------
-    Tensor or ValuesIndices
-
-    Examples
-    --------
-    >>> import autograd_np as ag
-    >>> ag.tensor([[1.0, 5.0], [4.0, 2.0]]).max(dim=1)
-    ValuesIndices(values=tensor([5., 4.]), indices=tensor([1, 0]))
-    """
-    if isinstance(axis, (Tensor, np.ndarray)):
-        return maximum(x, axis)
-    t = _tensor(x)
-    axis, keepdims = resolve_axis("max", axis, dim, keepdims, keepdim)
-    if axis is None:
-        return amax(t, keepdims=keepdims)
-    return _along_dim("max", t, axis, keepdims, np.argmax)
-
-
-@composite(spec=reduction(unique=True, multi_axis=False), ref=_max_ref(np.amin, np.argmin))
-def min(
-    x: TensorLike,
-    axis: Any = None,
-    keepdims: bool = False,
-    *,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-) -> Any:
-    """The minimum: of all elements, or along one dim with the indices (see :func:`max`).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or Tensor, optional
-        None: the minimum of all elements; an int (``dim``): ``(values, indices)`` along it;
-        a Tensor: the elementwise :func:`minimum`. Gradients as in :func:`max`.
-    keepdims : bool, default False
-        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor or ValuesIndices
-    """
-    if isinstance(axis, (Tensor, np.ndarray)):
-        return minimum(x, axis)
-    t = _tensor(x)
-    axis, keepdims = resolve_axis("min", axis, dim, keepdims, keepdim)
-    if axis is None:
-        return amin(t, keepdims=keepdims)
-    return _along_dim("min", t, axis, keepdims, np.argmin)
-
-
-def _arg_primitive(name: str, fn: Any) -> Any:
-    @primitive(
-        name,
-        spec=reduction(unique=True, multi_axis=False),
-        ref=lambda x, axis, keepdims: fn(x, axis=axis, keepdims=keepdims),
-        differentiable=False,
-    )
-    def op(x: np.ndarray, *, axis: int | None, keepdims: bool) -> np.ndarray:
-        return np.asarray(fn(x, axis=axis, keepdims=keepdims)).astype(np.int64, copy=False)
-
-    return op
-
-
-_argmax = _arg_primitive("argmax", np.argmax)
-_argmin = _arg_primitive("argmin", np.argmin)
-
-
-def _arg(
-    op: str, prim: Any, x: TensorLike, axis: Any, keepdims: bool, dim: Any, keepdim: Any
-) -> Tensor:
-    t = _tensor(x)
-    axis, keepdims = resolve_axis(op, axis, dim, keepdims, keepdim)
-    ax = None if axis is None else normalize_axis(op, axis, t.ndim)
-    if t.ndim == 0:
-        return Tensor._make(np.zeros((), dtype=np.int64))
-    _check_nonempty(op, t, tuple(range(t.ndim)) if ax is None else (ax,))
-    return prim(t, axis=ax, keepdims=keepdims)
-
-
-@_argmax.expose
-def argmax(
-    x: TensorLike,
-    axis: int | None = None,
-    keepdims: bool = False,
-    *,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-) -> Tensor:
-    """Index of the maximum along ``axis`` (of the flattened tensor when None), int64.
-
-    The first occurrence wins ties. Not differentiable: the result never requires grad.
-    ``keepdims`` keeps the reduced axis (all axes, as length 1, when ``axis`` is None).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to search along (``dim`` in PyTorch); None searches the flattened tensor.
-    keepdims : bool, default False
-        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        int64 indices, ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
-    """
-    return _arg("argmax", _argmax, x, axis, keepdims, dim, keepdim)
-
-
-@_argmin.expose
-def argmin(
-    x: TensorLike,
-    axis: int | None = None,
-    keepdims: bool = False,
-    *,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-) -> Tensor:
-    """Index of the minimum along ``axis``, int64; see :func:`argmax`.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to search along (``dim`` in PyTorch); None searches the flattened tensor.
-    keepdims : bool, default False
-        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        int64 indices, ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
-    """
-    return _arg("argmin", _argmin, x, axis, keepdims, dim, keepdim)
-
-
 # ---------------------------------------------------------------------- logsumexp and norms
 def _logsumexp_ref(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
     return np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims))
@@ -743,7 +362,7 @@ def _logsumexp_vjp(
     if not total.data.all():  # a slice of only -inf: weights 0 (a NaN-free subgradient)
         total = _where(Tensor._make(total.data == 0), 1.0, total)
     weights = divide(e, total)
-    return multiply(_kept(g, x.shape, axis, keepdims), weights)
+    return multiply(kept(g, x.shape, axis, keepdims), weights)
 
 
 def _finite_max(x: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
@@ -782,8 +401,8 @@ def logsumexp(
     Tensor
         ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
-    t, axes, keepdims = _args("logsumexp", x, axis, keepdims, dim, keepdim)
-    return _logsumexp(_float_tensor(t), axis=axes, keepdims=keepdims)
+    t, axes, keepdims = reduction_args("logsumexp", x, axis, keepdims, dim, keepdim)
+    return _logsumexp(float_tensor(t), axis=axes, keepdims=keepdims)
 
 
 def _pnorm_options(s: Sampler, shape: tuple[int, ...], axis: Any) -> dict[str, Any]:
@@ -814,13 +433,13 @@ def _pnorm_vjp(
 ) -> Tensor:
     # d ||x||_p = sign(x) (|x| / ||x||_p)^(p-1) dx; 0 where x == 0 (PyTorch's subgradient)
     size = abs(x)
-    total = _kept(out, x.shape, axis, keepdims)
+    total = kept(out, x.shape, axis, keepdims)
     ratio = divide(
         _where(Tensor._make(size.data == 0), 1.0, size),
         _where(Tensor._make(total.data == 0), 1.0, total),
     )
     local = multiply(sign(x), power(ratio, p - 1.0))
-    return multiply(_kept(g, x.shape, axis, keepdims), local)
+    return multiply(kept(g, x.shape, axis, keepdims), local)
 
 
 def _norm_options(s: Sampler, shape: tuple[int, ...], axis: Any) -> dict[str, Any]:
@@ -881,8 +500,8 @@ def norm(
         if ord is not None:
             raise TypeError("norm: got both ord and p; pass one")
         ord = p
-    t, axes, keepdims = _args("norm", x, axis, keepdims, dim, keepdim)
-    t = _float_tensor(t)
+    t, axes, keepdims = reduction_args("norm", x, axis, keepdims, dim, keepdim)
+    t = float_tensor(t)
     if ord is None or (isinstance(ord, str) and ord == "fro"):
         ord = 2.0
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
@@ -896,7 +515,7 @@ def norm(
     if ord == 1.0:
         return _sum(abs(t), axis=axes, keepdims=keepdims)
     if ord in (math.inf, -math.inf):
-        _check_nonempty("norm", t, axes)
+        check_nonempty("norm", t, axes)
         extreme = _amax if ord > 0 else _amin
         return extreme(abs(t), axis=axes, keepdims=keepdims)
     if ord == 0.0:
@@ -904,243 +523,3 @@ def norm(
     if ord > 0:
         return _pnorm(t, p=ord, axis=axes, keepdims=keepdims)
     raise ValueError(f"norm: ord must be >= 0, inf or -inf for vector norms, got {ord}")
-
-
-# ---------------------------------------------------------------------- scans
-def _direction(s: Sampler, shape: tuple[int, ...], axis: int) -> dict[str, Any]:
-    return {"reverse": s.boolean()}
-
-
-def _cumsum_ref(x: np.ndarray, axis: int, reverse: bool) -> np.ndarray:
-    if reverse:
-        return np.sum(x, axis=axis, keepdims=True) - np.cumsum(x, axis=axis) + x
-    return np.cumsum(x, axis=axis)
-
-
-@primitive("cumsum_axis", spec=along_axis(options=_direction), ref=_cumsum_ref, saves=())
-def _cumsum_axis(x: np.ndarray, *, axis: int, reverse: bool) -> np.ndarray:
-    """Prefix sums along ``axis`` (suffix sums when ``reverse``)."""
-    if reverse:
-        return np.flip(np.cumsum(np.flip(x, axis), axis=axis), axis)
-    return np.cumsum(x, axis=axis)
-
-
-@_cumsum_axis.defvjp
-def _cumsum_axis_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int, reverse: bool) -> Tensor:
-    return _cumsum_axis(g, axis=axis, reverse=not reverse)  # adjoint of prefix sums: suffix sums
-
-
-def _cumprod_ref(x: np.ndarray, axis: int, reverse: bool) -> np.ndarray:
-    n = x.shape[axis]
-    parts = [
-        np.prod(np.take(x, range(i, n) if reverse else range(i + 1), axis=axis), axis=axis)
-        for i in range(n)
-    ]
-    return np.stack(parts, axis=axis)
-
-
-@primitive(
-    "cumprod_axis",
-    spec=along_axis(low=-1.6, high=1.6, options=_direction),
-    ref=_cumprod_ref,
-    saves=(0,),
-    saves_output=True,
-)
-def _cumprod_axis(x: np.ndarray, *, axis: int, reverse: bool) -> np.ndarray:
-    """Prefix products along ``axis`` (suffix products when ``reverse``)."""
-    if reverse:
-        return np.flip(np.cumprod(np.flip(x, axis), axis=axis), axis)
-    return np.cumprod(x, axis=axis)
-
-
-@_cumprod_axis.defvjp
-def _cumprod_axis_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int, reverse: bool) -> Tensor:
-    # d out_i / dx_j = prod_{k <= i, k != j} x_k (i >= j), summed without division:
-    # gx_j = (prod_{k<j} x_k) * t_j with t_j = g_j + x_{j+1} t_{j+1}; mirrored when reverse
-    if not reverse:
-        before = _shift(out, axis=axis, offset=1, fill=1.0)
-        return multiply(before, _scan(x, g, axis=axis, reverse=True))
-    after = _shift(out, axis=axis, offset=-1, fill=1.0)
-    return multiply(
-        after, _scan(_shift(x, axis=axis, offset=1, fill=0.0), g, axis=axis, reverse=False)
-    )
-
-
-def _scan_spec(s: Sampler) -> Sample:
-    shape = s.shape(min_dims=1, max_dims=3, max_side=6)
-    axis = s.integers(-len(shape), len(shape) - 1)
-    a = s.array(shape, low=-1.5, high=1.5)
-    return Sample((a, s.array(shape)), {"axis": axis, "reverse": s.boolean()})
-
-
-def _scan_ref(a: np.ndarray, b: np.ndarray, axis: int, reverse: bool) -> np.ndarray:
-    a, b = np.moveaxis(a, axis, -1), np.moveaxis(b, axis, -1)
-    h = np.zeros(np.broadcast_shapes(a.shape, b.shape))
-    n = a.shape[-1]
-    for i in range(n - 1, -1, -1) if reverse else range(n):
-        if reverse:
-            h[..., i] = b[..., i] + (a[..., i + 1] * h[..., i + 1] if i + 1 < n else 0)
-        else:
-            h[..., i] = b[..., i] + (a[..., i] * h[..., i - 1] if i > 0 else 0)
-    return np.moveaxis(h, -1, axis)
-
-
-@primitive("linear_recurrence", spec=_scan_spec, ref=_scan_ref, saves=(0,), saves_output=True)
-def _scan(a: np.ndarray, b: np.ndarray, *, axis: int, reverse: bool) -> np.ndarray:
-    """The linear recurrence ``h_i = a_i h_{i-1} + b_i`` along ``axis`` (``h_{-1} = 0``);
-    with ``reverse``, ``h_i = a_{i+1} h_{i+1} + b_i``. ``a_i`` is the weight between
-    positions ``i - 1`` and ``i`` either way, so ``a_0`` is unused.
-
-    A Hillis-Steele scan: ``log2(n)`` vectorised passes, no loop over positions.
-    """
-    dtype = np.result_type(a, b)
-    a, b = np.broadcast_arrays(a, b)
-    # (..., n, ...) -> (..., n) with the scanned axis last
-    a = np.moveaxis(a, axis, -1)
-    b = np.moveaxis(b, axis, -1)
-    if reverse:
-        a = _shift_data(np.flip(a, -1), -1, 1, 0)
-        b = np.flip(b, -1)
-    weight = a.astype(dtype, copy=True)
-    h = b.astype(dtype, copy=True)
-    weight[..., :1] = 0
-    n, step = h.shape[-1], 1
-    while step < n:
-        # compose each position's affine map with the one `step` earlier
-        h_new = weight[..., step:] * h[..., :-step] + h[..., step:]
-        weight[..., step:] = weight[..., step:] * weight[..., :-step]
-        h[..., step:] = h_new
-        step *= 2
-    if reverse:
-        h = np.flip(h, -1)
-    return np.moveaxis(h, -1, axis)
-
-
-@_scan.defvjp
-def _scan_vjp(
-    g: Tensor, out: Tensor, a: Tensor, b: Tensor, *, axis: int, reverse: bool
-) -> tuple[Tensor | None, Tensor]:
-    # adjoint recurrence runs the other way: lam_i = g_i + a_{i+1} lam_{i+1}; db = lam,
-    # da_i = lam_i h_{i-1} (forward) or lam_{i-1} h_i (reverse)
-    lam = _scan(a, g, axis=axis, reverse=not reverse)
-    ga = None
-    if a.requires_grad:
-        if reverse:
-            ga = multiply(_shift(lam, axis=axis, offset=1, fill=0.0), out)
-        else:
-            ga = multiply(lam, _shift(out, axis=axis, offset=1, fill=0.0))
-    return ga, lam
-
-
-def _shift_data(x: np.ndarray, axis: int, offset: int, fill: float) -> np.ndarray:
-    out = np.full(x.shape, fill, dtype=x.dtype)
-    n = x.shape[axis]
-    k = builtins.min(builtins.abs(offset), n)
-    dst = [slice(None)] * x.ndim
-    src = [slice(None)] * x.ndim
-    dst[axis], src[axis] = (
-        (slice(k, None), slice(0, n - k)) if offset >= 0 else (slice(0, n - k), slice(k, None))
-    )
-    out[tuple(dst)] = x[tuple(src)]
-    return out
-
-
-def _shift_spec(s: Sampler) -> Sample:
-    shape = s.shape(min_dims=1, max_dims=3)
-    axis = s.integers(-len(shape), len(shape) - 1)
-    kw = {"axis": axis, "offset": s.integers(-2, 2), "fill": s.choice([0.0, 1.0])}
-    return Sample((s.array(shape),), kw)
-
-
-def _shift_ref(x: np.ndarray, axis: int, offset: int, fill: float) -> np.ndarray:
-    rolled = np.roll(x, offset, axis=axis)
-    position = np.arange(x.shape[axis]).reshape(
-        [-1 if i == axis % x.ndim else 1 for i in range(x.ndim)]
-    )
-    vacated = (position < offset) | (position >= x.shape[axis] + offset)
-    return np.where(vacated, fill, rolled)
-
-
-@primitive("shift", spec=_shift_spec, ref=_shift_ref, saves=())
-def _shift(x: np.ndarray, *, axis: int, offset: int, fill: float) -> np.ndarray:
-    """``out[i] = x[i - offset]`` along ``axis``, ``fill`` where that is outside ``x``."""
-    return _shift_data(x, axis, offset, fill)
-
-
-@_shift.defvjp
-def _shift_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int, offset: int, fill: float) -> Tensor:
-    return _shift(g, axis=axis, offset=-offset, fill=0.0)  # adjoint: the opposite shift
-
-
-def _cumulative(op: str, prim: Any, x: TensorLike, axis: Any, dim: Any, dtype: Any) -> Tensor:
-    from autograd_np.ops.shape import _reshape
-
-    t = _tensor(x)
-    if dtype is not None:
-        t = astype(t, dtype)
-    axis, _ = resolve_axis(op, axis, dim, False, None)
-    if axis is None:
-        t = _reshape(t, shape=(-1,)) if t.ndim != 1 else t  # numpy: None flattens
-        axis = 0
-    ax = normalize_axis(op, axis, t.ndim)
-    if t.ndim == 0:  # (,) -> (1,) -> ()
-        return _reshape(prim(_reshape(t, shape=(1,)), axis=0, reverse=False), shape=())
-    return prim(t, axis=ax, reverse=False)
-
-
-def _cumulative_options(s: Sampler, shape: tuple[int, ...], axis: int) -> dict[str, Any]:
-    return {"axis": s.choice([axis, None])}
-
-
-@composite(
-    spec=along_axis(options=_cumulative_options),
-    ref=lambda x, axis: np.cumsum(x, axis=axis),
-)
-def cumsum(
-    x: TensorLike, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
-) -> Tensor:
-    """Cumulative sums along ``axis`` (``dim`` in PyTorch); None flattens first (numpy).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to accumulate along.
-    dtype : numpy dtype, optional
-        Convert to this dtype first.
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape (1-d when ``axis`` is None).
-    """
-    return _cumulative("cumsum", _cumsum_axis, x, axis, dim, dtype)
-
-
-@composite(
-    spec=along_axis(low=-1.6, high=1.6, options=_cumulative_options),
-    ref=lambda x, axis: np.cumprod(x, axis=axis),
-)
-def cumprod(
-    x: TensorLike, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
-) -> Tensor:
-    """Cumulative products along ``axis`` (see :func:`cumsum` for the arguments).
-
-    The gradient is computed without division, so it is exact with zeros in ``x``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to accumulate along (``dim`` in PyTorch); None flattens first.
-    dtype : numpy dtype, optional
-        Convert to this dtype first.
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape (1-d when ``axis`` is None).
-    """
-    return _cumulative("cumprod", _cumprod_axis, x, axis, dim, dtype)

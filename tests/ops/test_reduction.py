@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np.ops.reduction import _scan, _scan_ref
+from autograd_np.ops.cumulative import _scan, _scan_ref
 from autograd_np.testing import gradcheck, gradgradcheck
 
 X = np.arange(24, dtype=np.float64).reshape(2, 3, 4) / 7 - 1.3
