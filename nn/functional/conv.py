@@ -19,7 +19,7 @@ from autograd_np.function import composite, primitive
 from autograd_np.grad_mode import is_grad_enabled
 from autograd_np.nn.functional import _conv_specs as specs
 from autograd_np.nn.functional import _conv_utils as cu
-from autograd_np.ops.elementwise import add
+from autograd_np.ops.arithmetic import add
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
 
