@@ -145,7 +145,32 @@ def adaptive_ref(x: np.ndarray, output_size: Any) -> np.ndarray:
     return out
 
 
+def adaptive_max_ref(x: np.ndarray, output_size: Any, return_indices: bool = False) -> Any:
+    """Python loops over the output cells: PyTorch's windows, first maximum."""
+    h, w = x.shape[-2:]
+    size = output_size if isinstance(output_size, tuple) else (output_size, output_size)
+    oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
+    lead = x.shape[:-2]
+    out = np.zeros((*lead, oh, ow), dtype=x.dtype)
+    idx = np.zeros((*lead, oh, ow), dtype=np.int64)
+    for i in range(oh):
+        r0, r1 = (i * h) // oh, -((-(i + 1) * h) // oh)
+        for j in range(ow):
+            c0, c1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+            window = x[..., r0:r1, c0:c1].reshape(*lead, -1)
+            k = np.argmax(window, axis=-1)
+            out[..., i, j] = np.max(window, axis=-1)
+            idx[..., i, j] = (r0 + k // (c1 - c0)) * w + c0 + k % (c1 - c0)
+    return (out, idx) if return_indices else out
+
+
 # ---------------------------------------------------------------------- specifications
+def adaptive_max_spec(s: Sampler) -> Sample:
+    sample = adaptive_spec(s)
+    x = s.array(sample.args[0].shape, unique=True)
+    return Sample((x,), dict(sample.kwargs, return_indices=s.boolean()))
+
+
 def adaptive_spec(s: Sampler) -> Sample:
     h, w = s.integers(1, 6), s.integers(1, 6)
     shape = (s.integers(1, 2), s.integers(1, 2), h, w) if s.boolean() else (2, h, w)

@@ -16,6 +16,10 @@ import numpy as np
 from autograd_np.nn.functional._conv_utils import ntuple
 
 __all__ = [
+    "adaptive_matrix",
+    "adaptive_max_indices",
+    "adaptive_size",
+    "adaptive_windows",
     "avg_divisor",
     "avg_pool2d_forward",
     "avg_pool2d_input_grad",
@@ -344,3 +348,55 @@ def avg_pool2d_input_grad(
             else:
                 view += gs
     return _crop(buf, input_size, padding)
+
+
+# ---------------------------------------------------------------------- adaptive pooling
+def adaptive_matrix(n_in: int, n_out: int, dtype: np.dtype[Any]) -> np.ndarray:
+    """(n_out, n_in): row i averages ``[floor(i n_in / n_out), ceil((i+1) n_in / n_out))``."""
+    m = np.zeros((n_out, n_in), dtype=dtype)
+    for i in range(n_out):
+        start = (i * n_in) // n_out
+        end = -((-(i + 1) * n_in) // n_out)
+        m[i, start:end] = 1.0 / (end - start)
+    return m
+
+
+def adaptive_size(op: str, output_size: Any, size: tuple[int, ...]) -> Pair:
+    if isinstance(output_size, (int, np.integer)) or output_size is None:
+        output_size = (output_size, output_size)
+    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
+        raise TypeError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    result = tuple(n if o is None else o for o, n in zip(output_size, size))
+    if not all(isinstance(o, (int, np.integer)) and o >= 1 for o in result):
+        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
+    return int(result[0]), int(result[1])
+
+
+def adaptive_windows(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, L): the input positions of each adaptive window, the last one repeated to
+    pad shorter windows to the longest length L (a repeat never changes the first max)."""
+    start = (np.arange(n_out) * n_in) // n_out
+    end = -((-(np.arange(n_out) + 1) * n_in) // n_out)
+    length = int((end - start).max())
+    return np.minimum(start[:, None] + np.arange(length), end[:, None] - 1)
+
+
+def adaptive_max_indices(x: np.ndarray, output_size: Pair) -> np.ndarray:
+    """Flat H * W index of each adaptive window's first maximum (its last NaN, if any, as
+    in PyTorch): (N, C, OH, OW) int64."""
+    h, w = x.shape[-2:]
+    rows = adaptive_windows(h, output_size[0])  # (OH, LH)
+    cols = adaptive_windows(w, output_size[1])  # (OW, LW)
+    # (..., H, W) -> (..., OH, LH, OW, LW) -> (..., OH, OW, LH * LW)
+    cells = x[..., rows[:, :, None, None], cols[None, None, :, :]]
+    cells = np.moveaxis(cells, -3, -2).reshape(*x.shape[:-2], *output_size, -1)
+    arg = np.argmax(cells, axis=-1)
+    nan = np.isnan(cells)
+    if nan.any():
+        last_nan = cells.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+        arg = np.where(nan.any(axis=-1), last_nan, arg)
+    lw = cols.shape[1]
+    # window offset -> input row and column: rows[i, arg // LW], cols[j, arg % LW]
+    r = rows[np.arange(output_size[0])[:, None], arg // lw]
+    c = cols[np.arange(output_size[1])[None, :], arg % lw]
+    return (r * w + c).astype(np.int64)

@@ -25,12 +25,14 @@ from autograd_np.function import composite, primitive
 from autograd_np.nn.functional import _pool_specs as specs
 from autograd_np.nn.functional import _pool_utils as pu
 from autograd_np.nn.functional._conv_utils import pair
+from autograd_np.ops.indexing import take_along_axis
 from autograd_np.ops.linalg import matmul
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = [
     "adaptive_avg_pool2d",
+    "adaptive_max_pool2d",
     "avg_pool1d",
     "avg_pool2d",
     "max_pool1d",
@@ -479,27 +481,6 @@ def avg_pool1d(
 
 
 # ---------------------------------------------------------------------- adaptive
-def _adaptive_matrix(n_in: int, n_out: int, dtype: np.dtype[Any]) -> np.ndarray:
-    """(n_out, n_in): row i averages ``[floor(i n_in / n_out), ceil((i+1) n_in / n_out))``."""
-    m = np.zeros((n_out, n_in), dtype=dtype)
-    for i in range(n_out):
-        start = (i * n_in) // n_out
-        end = -((-(i + 1) * n_in) // n_out)
-        m[i, start:end] = 1.0 / (end - start)
-    return m
-
-
-def _adaptive_size(op: str, output_size: Any, size: tuple[int, ...]) -> Pair:
-    if isinstance(output_size, (int, np.integer)) or output_size is None:
-        output_size = (output_size, output_size)
-    if not isinstance(output_size, (tuple, list)) or len(output_size) != 2:
-        raise TypeError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
-    result = tuple(n if o is None else o for o, n in zip(output_size, size))
-    if not all(isinstance(o, (int, np.integer)) and o >= 1 for o in result):
-        raise ValueError(f"{op}: output_size must be positive, got {output_size!r}")
-    return int(result[0]), int(result[1])
-
-
 @composite("nn.functional.adaptive_avg_pool2d", spec=specs.adaptive_spec, ref=specs.adaptive_ref)
 def adaptive_avg_pool2d(
     input: TensorLike, output_size: int | tuple[int | None, int | None]
@@ -537,9 +518,58 @@ def adaptive_avg_pool2d(
             f"shape {x.shape}"
         )
     h, w = x.shape[-2:]
-    oh, ow = _adaptive_size("adaptive_avg_pool2d", output_size, (h, w))
+    oh, ow = pu.adaptive_size("adaptive_avg_pool2d", output_size, (h, w))
     if (oh, ow) == (h, w):
         return x
-    a_h = Tensor(_adaptive_matrix(h, oh, x.dtype))
-    a_w_t = Tensor(np.ascontiguousarray(_adaptive_matrix(w, ow, x.dtype).T))
+    a_h = Tensor(pu.adaptive_matrix(h, oh, x.dtype))
+    a_w_t = Tensor(np.ascontiguousarray(pu.adaptive_matrix(w, ow, x.dtype).T))
     return matmul(matmul(a_h, x), a_w_t)  # (OH, H) @ (..., H, W) @ (W, OW)
+
+
+@composite(
+    "nn.functional.adaptive_max_pool2d", spec=specs.adaptive_max_spec, ref=specs.adaptive_max_ref
+)
+def adaptive_max_pool2d(
+    input: TensorLike,
+    output_size: int | tuple[int | None, int | None],
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """2-D adaptive max pooling: the maximum over PyTorch's adaptive windows.
+
+    Output cell ``(i, j)`` takes the maximum of input rows ``floor(i H / OH)`` to
+    ``ceil((i + 1) H / OH)`` (exclusive) and likewise for columns. The maxima are found
+    in numpy, then gathered with ``take_along_axis``, so the gradient goes to each
+    window's first maximum (row-major), as in :func:`max_pool2d`.
+
+    Parameters
+    ----------
+    input : Tensor
+        (N, C, H, W) or (C, H, W).
+    output_size : int or (int or None, int or None)
+        (OH, OW); None keeps the input's size along that axis.
+    return_indices : bool, default False
+        Also return each maximum's flat index into its H * W input plane.
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor)
+        (N, C, OH, OW) (or (C, OH, OW)), and the int64 indices when asked.
+    """
+    x = _tensor(input)
+    if x.ndim not in (3, 4):
+        raise ValueError(
+            "adaptive_max_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got "
+            f"shape {x.shape}"
+        )
+    h, w = x.shape[-2:]
+    if h == 0 or w == 0:
+        raise ValueError(f"adaptive_max_pool2d: the input planes are empty (shape {x.shape})")
+    size = pu.adaptive_size("adaptive_max_pool2d", output_size, (h, w))
+    indices = pu.adaptive_max_indices(x.data, size)
+    lead = x.shape[:-2]
+    flat = reshape(x, (*lead, h * w))  # (..., H, W) -> (..., H * W)
+    out = take_along_axis(flat, indices.reshape(*lead, -1), axis=-1)
+    out = reshape(out, (*lead, *size))
+    if return_indices:
+        return out, Tensor(indices)
+    return out

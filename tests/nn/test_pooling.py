@@ -170,6 +170,36 @@ def test_adaptive_avg_pool2d_matches_loops(h, w, oh, ow, seed):
     np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (oh, ow)).data, want, atol=1e-12)
 
 
+@given(
+    st.integers(1, 7), st.integers(1, 7), st.integers(1, 8), st.integers(1, 8), st.integers(0, 99)
+)
+def test_adaptive_max_pool2d_values_indices_and_gradient_match_loops(h, w, oh, ow, seed):
+    x = np.round(np.random.default_rng(seed).standard_normal((2, 3, h, w)))  # ties
+    want = np.zeros((2, 3, oh, ow))
+    want_idx = np.zeros((2, 3, oh, ow), dtype=np.int64)
+    for n in range(2):
+        for c in range(3):
+            for i in range(oh):
+                for j in range(ow):
+                    best, arg = -math.inf, None
+                    for r in range(math.floor(i * h / oh), math.ceil((i + 1) * h / oh)):
+                        for q in range(math.floor(j * w / ow), math.ceil((j + 1) * w / ow)):
+                            if arg is None or x[n, c, r, q] > best:
+                                best, arg = x[n, c, r, q], r * w + q
+                    want[n, c, i, j], want_idx[n, c, i, j] = best, arg
+    xt = ag.tensor(x, requires_grad=True)
+    got, idx = F.adaptive_max_pool2d(xt, (oh, ow), return_indices=True)
+    np.testing.assert_array_equal(got.data, want)
+    np.testing.assert_array_equal(idx.data, want_idx)
+    g = np.random.default_rng(1).standard_normal(got.shape)
+    got.backward(ag.tensor(g))
+    expected = np.zeros(x.size)
+    for n in range(2):
+        for c in range(3):
+            np.add.at(expected.reshape(2, 3, -1)[n, c], want_idx[n, c].ravel(), g[n, c].ravel())
+    np.testing.assert_allclose(xt.grad.data, expected.reshape(x.shape), atol=1e-12)
+
+
 # ---------------------------------------------------------------------- PyTorch semantics
 def test_return_indices_are_flat_positions_in_the_unpadded_plane():
     # zeros: every window's first in-bounds cell wins (padding never does)
@@ -244,6 +274,15 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(idx.data, [[[[1, 1], [3, 5]]]])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [[[[0, 2, 0], [1, 0, 1], [0, 0, 0]]]])
+
+
+def test_adaptive_max_pool2d_hand_values():
+    # 3x5 to 2x3: rows [0, 2) and [1, 3); columns [0, 2), [1, 4), [3, 5)
+    x = [[[[1.0, 5, 2, 0, 3], [4, 0, 6, 6, 1], [7, 2, 2, 8, 0]]]]
+    y, idx = F.adaptive_max_pool2d(x, (2, 3), return_indices=True)
+    np.testing.assert_array_equal(y.data, [[[[5, 6, 6], [7, 8, 8]]]])
+    np.testing.assert_array_equal(idx.data, [[[[1, 7, 8], [10, 13, 13]]]])  # first of the 6s
+    assert F.adaptive_max_pool2d(np.zeros((3, 4, 4)), (None, 1)).shape == (3, 4, 1)
 
 
 def test_max_pool_propagates_nan_and_points_at_the_last_nan():
@@ -356,3 +395,5 @@ def test_errors():
             F.adaptive_avg_pool2d, x, (0, 2))  # fmt: skip
     _raises("adaptive_avg_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input",
             F.adaptive_avg_pool2d, np.zeros(4), 2)  # fmt: skip
+    _raises("adaptive_max_pool2d: output_size must be an int or a pair, got (1, 2, 3)",
+            F.adaptive_max_pool2d, x, (1, 2, 3))  # fmt: skip
