@@ -12,6 +12,8 @@ from autograd_np.ops.extrema import *  # noqa: F403
 from autograd_np.ops.extrema import __all__ as _extrema_all
 from autograd_np.ops.indexing import *  # noqa: F403
 from autograd_np.ops.indexing import __all__ as _indexing_all
+from autograd_np.ops.joining import *  # noqa: F403
+from autograd_np.ops.joining import __all__ as _joining_all
 from autograd_np.ops.linalg import *  # noqa: F403
 from autograd_np.ops.linalg import __all__ as _linalg_all
 from autograd_np.ops.piecewise import *  # noqa: F403
@@ -30,6 +32,7 @@ __all__ = [
     *_cumulative_all,
     *_extrema_all,
     *_indexing_all,
+    *_joining_all,
     *_linalg_all,
     *_piecewise_all,
     *_reduction_all,

@@ -1,7 +1,13 @@
-"""Axis arguments: numpy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` spellings."""
+"""Axis arguments: numpy's ``axis``/``keepdims`` and PyTorch's ``dim``/``keepdim`` spellings.
+
+The reductions take their axes through :func:`resolve_axis` and :func:`normalize_axes`;
+the shape, indexing, joining and linalg ops through :func:`check_axis` and
+:func:`check_axes`, with numpy's errors.
+"""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,3 +90,46 @@ def reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool)
 def count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
     """How many elements each output of a reduction over ``axes`` combines."""
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+def check_axis(op: str, axis: Any, ndim: int, what: str = "axis") -> int:
+    """One axis as a non-negative int, as numpy's array functions take it: any integer
+    (numpy's ``AxisError`` when out of range, no allowance for 0-d tensors); ``what``
+    names the argument in errors."""
+    try:
+        a = operator.index(axis)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an int, got {axis!r}") from None
+    if not -ndim <= a < ndim:
+        raise np.exceptions.AxisError(
+            f"{op}: {what} {a} is out of range for {ndim} dimensions "
+            f"(expected {-ndim} to {ndim - 1})"
+        )
+    return a % ndim
+
+
+def check_axes(op: str, axis: Any, ndim: int, what: str = "axis") -> tuple[int, ...]:
+    """An int or a sequence of ints as distinct non-negative axes, in the order given."""
+    items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out = tuple(check_axis(op, a, ndim, what) for a in items)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated {what} in {axis!r}")
+    return out
+
+
+def int_tuple(op: str, values: Any, what: str) -> tuple[int, ...]:
+    """An int or a sequence of ints as a tuple of Python ints."""
+    items = values if isinstance(values, (tuple, list, np.ndarray)) else (values,)
+    try:
+        return tuple(operator.index(v) for v in items)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be ints, got {values!r}") from None
+
+
+def axis_or_dim(op: str, axis: Any, dim: Any, default: Any) -> Any:
+    """Merge numpy's ``axis`` and PyTorch's ``dim`` spellings of one argument."""
+    if dim is None:
+        return axis
+    if axis is not None and axis is not default and axis != dim:
+        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one")
+    return dim

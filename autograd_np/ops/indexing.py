@@ -1,6 +1,5 @@
-"""Indexing, slicing and joining: ``x[key]`` (basic, advanced and boolean keys),
-``gather``, ``take_along_axis``, ``index_select``, the scatter-adds that are their VJPs, and
-``concatenate``/``stack``/``split``/``chunk`` (PyTorch groups these together).
+"""Indexing and slicing: ``x[key]`` (basic, advanced and boolean keys), ``gather``,
+``take_along_axis``, ``index_select``, and the scatter-adds that are their VJPs.
 
 Gradients of repeated indices add up. The scatter-adds turn the indices into flat positions
 in the output and add with ``np.add.at`` on the flattened output: numpy's fast path for
@@ -12,73 +11,23 @@ fall back to ``add.at`` with the key.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from autograd_np import grad_mode
-from autograd_np.function import composite, primitive
-from autograd_np.ops import _specs as specs
+from autograd_np.creation import as_tensor
+from autograd_np.function import Sample, Sampler, composite, primitive
+from autograd_np.ops._axes import check_axis
+from autograd_np.ops._specs import axis_of
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = [
-    "cat",
-    "chunk",
-    "concatenate",
     "gather",
     "getitem",
     "index_select",
-    "split",
-    "stack",
     "take_along_axis",
 ]
-
-
-def _tensor(x: TensorLike) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _axis(op: str, axis: Any, ndim: int, what: str = "axis") -> int:
-    """One axis as a non-negative int; the error names the op."""
-    try:
-        a = operator.index(axis)
-    except TypeError:
-        raise TypeError(f"{op}: {what} must be an int, got {axis!r}") from None
-    if not -ndim <= a < ndim:
-        raise np.exceptions.AxisError(
-            f"{op}: {what} {a} is out of range for {ndim} dimensions "
-            f"(expected {-ndim} to {ndim - 1})"
-        )
-    return a % ndim
-
-
-def _axes(op: str, axis: Any, ndim: int, what: str = "axis") -> tuple[int, ...]:
-    """An int or a sequence of ints as distinct non-negative axes, in the order given."""
-    items = axis if isinstance(axis, (tuple, list)) else (axis,)
-    out = tuple(_axis(op, a, ndim, what) for a in items)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{op}: repeated {what} in {axis!r}")
-    return out
-
-
-def _ints(op: str, values: Any, what: str) -> tuple[int, ...]:
-    """An int or a sequence of ints as a tuple of Python ints."""
-    items = values if isinstance(values, (tuple, list, np.ndarray)) else (values,)
-    try:
-        return tuple(operator.index(v) for v in items)
-    except TypeError:
-        raise TypeError(f"{op}: {what} must be ints, got {values!r}") from None
-
-
-def _either(op: str, axis: Any, dim: Any, default: Any) -> Any:
-    """Merge numpy's ``axis`` and PyTorch's ``dim`` spellings of one argument."""
-    if dim is None:
-        return axis
-    if axis is not None and axis is not default and axis != dim:
-        raise TypeError(f"{op}: got both axis={axis!r} and dim={dim!r}; pass one")
-    return dim
 
 
 def _index_array(op: str, index: Any) -> np.ndarray:
@@ -181,7 +130,35 @@ def _normalize_key(key: Any, copy: bool) -> Any:
     return key
 
 
-@primitive("getitem", spec=specs.getitem_spec, ref=lambda x, key: x[key], saves=())
+def _getitem_spec(s: Sampler) -> Sample:
+    """Basic keys (negative steps too), repeated integer indices, boolean masks, and mixes
+    of basic and advanced indices, adjacent or split by a slice."""
+    shape = s.shape(min_dims=1, max_dims=3, min_side=2)
+    n0 = shape[0]
+    kind = s.choice(["int", "slice", "array", "mask", "mixed", "two_arrays", "split"])
+    key: Any
+    if kind == "int":
+        key = s.integers(-n0, n0 - 1)
+    elif kind == "slice":
+        key = slice(s.integers(0, n0 - 1), None, s.choice([1, 2, -1, -2]))
+    elif kind == "array":  # repeated indices: their gradients must add up
+        key = s.int_array((s.integers(1, 5),), -n0, n0 - 1)
+    elif kind == "mask":
+        key = s.int_array(shape, 0, 1).astype(bool)
+    elif len(shape) == 1:
+        key = (Ellipsis, s.int_array((2, 2), 0, n0 - 1))
+    elif kind == "mixed":
+        key = (slice(None, None, -1), s.int_array((3,), 0, shape[1] - 1))
+    elif kind == "two_arrays":
+        key = (s.int_array((3, 1), 0, n0 - 1), s.int_array((2,), -shape[1], shape[1] - 1))
+    elif len(shape) == 3:  # advanced indices split by a slice: their axes go first
+        key = (s.int_array((3,), 0, n0 - 1), slice(None), -1)
+    else:
+        key = (s.int_array((2,), 0, n0 - 1).astype(bool).nonzero()[0], None, Ellipsis)
+    return Sample((s.array(shape),), {"key": key})
+
+
+@primitive("getitem", spec=_getitem_spec, ref=lambda x, key: x[key], saves=())
 def _getitem(x: np.ndarray, *, key: Any) -> np.ndarray:
     try:
         return x[key]
@@ -200,7 +177,15 @@ def _scatter_ref(g: np.ndarray, key: Any, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-@primitive("index_add_into_zeros", spec=specs.index_add_into_zeros_spec, ref=_scatter_ref, saves=())
+def _index_add_into_zeros_spec(s: Sampler) -> Sample:
+    """The gradient of a getitem sample, scattered back into zeros of the input's shape."""
+    sample = _getitem_spec(s)
+    x = sample.args[0]
+    key = sample.kwargs["key"]
+    return Sample((s.array(x[key].shape),), {"key": key, "shape": x.shape})
+
+
+@primitive("index_add_into_zeros", spec=_index_add_into_zeros_spec, ref=_scatter_ref, saves=())
 def _index_add_into_zeros(g: np.ndarray, *, key: Any, shape: tuple[int, ...]) -> np.ndarray:
     """Zeros of ``shape`` with ``g`` added at ``key`` (repeated indices accumulate)."""
     lin = None if _is_basic(key) else _adjacent_linear_index(shape, key)
@@ -237,7 +222,7 @@ def getitem(x: TensorLike, key: Any) -> Tensor:
     >>> x.grad
     tensor([2., 0., 1.])
     """
-    t = _tensor(x)
+    t = as_tensor(x)
     record = t.requires_grad and grad_mode.is_grad_enabled()
     return _getitem(t, key=_normalize_key(key, copy=record))
 
@@ -250,7 +235,18 @@ def _gather_ref(x: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
     return np.take_along_axis(x[block], index, axis=d)
 
 
-@primitive("gather", spec=specs.gather_spec, ref=_gather_ref, saves=())
+def _gather_spec(s: Sampler) -> Sample:
+    """PyTorch's gather: the index may be smaller than the input outside ``dim``."""
+    shape = s.shape(min_dims=1, max_dims=3)
+    nd = len(shape)
+    dim = axis_of(s, nd)
+    ishape = tuple(
+        s.integers(1, 5) if a == dim % nd else s.integers(1, n) for a, n in enumerate(shape)
+    )
+    return Sample((s.array(shape), dim, s.int_array(ishape, 0, shape[dim] - 1)))
+
+
+@primitive("gather", spec=_gather_spec, ref=_gather_ref, saves=())
 def _gather(x: np.ndarray, *, dim: int, index: np.ndarray) -> np.ndarray:
     return _gather_ref(x, dim, index)
 
@@ -273,7 +269,12 @@ def _scatter_add_ref(
     return out
 
 
-@primitive("scatter_add_into_zeros", spec=specs.scatter_add_spec, ref=_scatter_add_ref, saves=())
+def _scatter_add_spec(s: Sampler) -> Sample:
+    x, dim, index = _gather_spec(s).args
+    return Sample((s.array(index.shape),), {"dim": dim % x.ndim, "index": index, "shape": x.shape})
+
+
+@primitive("scatter_add_into_zeros", spec=_scatter_add_spec, ref=_scatter_add_ref, saves=())
 def _scatter_add(
     src: np.ndarray, *, dim: int, index: np.ndarray, shape: tuple[int, ...]
 ) -> np.ndarray:
@@ -328,14 +329,14 @@ def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     tensor([[1., 1.],
             [4., 3.]])
     """
-    t = _tensor(x)
+    t = as_tensor(x)
     idx = _index_array("gather", index)
     if t.ndim == 0 or idx.ndim != t.ndim:
         raise ValueError(
             f"gather: index must have as many dimensions as the input (at least one); got "
             f"index of shape {idx.shape} for input of shape {t.shape}"
         )
-    d = _axis("gather", dim, t.ndim, "dim")
+    d = check_axis("gather", dim, t.ndim, "dim")
     for a in range(t.ndim):
         if a != d and idx.shape[a] > t.shape[a]:
             raise ValueError(
@@ -346,7 +347,23 @@ def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     return _gather(t, dim=d, index=idx)
 
 
-@composite(spec=specs.take_along_axis_spec, ref=np.take_along_axis)
+def _take_along_axis_spec(s: Sampler) -> Sample:
+    """numpy's take_along_axis: negative indices, and broadcasting both ways outside the
+    axis (x or the indices of length 1 there)."""
+    shape = s.shape(min_dims=1, max_dims=3)
+    nd = len(shape)
+    axis = axis_of(s, nd)
+    n = shape[axis]
+    xshape = list(shape)
+    ishape = list(shape)
+    for a in range(nd):
+        if a != axis % nd and s.boolean():
+            (xshape if s.boolean() else ishape)[a] = 1
+    ishape[axis] = s.integers(1, 5)
+    return Sample((s.array(xshape), s.int_array(ishape, -n, n - 1), axis))
+
+
+@composite(spec=_take_along_axis_spec, ref=np.take_along_axis)
 def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = -1) -> Tensor:
     """Values of ``x`` at ``indices`` along ``axis`` (numpy's ``take_along_axis``).
 
@@ -370,7 +387,7 @@ def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = -1) -
     """
     from autograd_np.ops.shape import broadcast_to, reshape
 
-    t = _tensor(x)
+    t = as_tensor(x)
     idx = _index_array("take_along_axis", indices)
     if axis is None:
         t = reshape(t, (-1,))
@@ -380,7 +397,7 @@ def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = -1) -
             f"take_along_axis: indices of shape {idx.shape} must have as many dimensions as x "
             f"of shape {t.shape}"
         )
-    a = _axis("take_along_axis", axis, t.ndim, "axis")
+    a = check_axis("take_along_axis", axis, t.ndim, "axis")
     n = t.shape[a]
     _check_range("take_along_axis", idx, n, a, -n)
     idx = np.where(idx < 0, idx + n, idx)
@@ -402,8 +419,15 @@ def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = -1) -
     return _gather(t, dim=a, index=idx)
 
 
+def _index_select_spec(s: Sampler) -> Sample:
+    shape = s.shape(min_dims=1, max_dims=3)
+    dim = axis_of(s, len(shape))
+    index = s.int_array((s.integers(1, 5),), 0, shape[dim] - 1)
+    return Sample((s.array(shape), dim, index))
+
+
 @composite(
-    spec=specs.index_select_spec,
+    spec=_index_select_spec,
     ref=lambda x, dim, index: np.take(x, np.reshape(index, -1), axis=dim),
 )
 def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
@@ -425,221 +449,13 @@ def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     Tensor
         ``x`` with its ``dim`` axis replaced by ``len(index)`` selected slices.
     """
-    t = _tensor(x)
+    t = as_tensor(x)
     idx = _index_array("index_select", index)
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 0-d or 1-D, got shape {idx.shape}")
     if t.ndim == 0:
         raise ValueError("index_select: the input must have at least one dimension")
-    d = _axis("index_select", dim, t.ndim, "dim")
+    d = check_axis("index_select", dim, t.ndim, "dim")
     _check_range("index_select", idx, t.shape[d], d, 0)
     key = (slice(None),) * d + (idx.reshape(-1),)
     return _getitem(t, key=key)
-
-
-# ---------------------------------------------------------------------- joining
-@primitive(
-    "concatenate",
-    spec=specs.concatenate_spec,
-    ref=lambda *xs, axis: np.concatenate(xs, axis=axis),
-    saves=(),
-)
-def _concatenate(*xs: np.ndarray, axis: int) -> np.ndarray:
-    return np.concatenate(xs, axis=axis)
-
-
-@_concatenate.defvjp
-def _concatenate_vjp(g: Tensor, out: Tensor, *xs: Tensor, axis: int) -> tuple[Tensor | None, ...]:
-    # each input gets back its own slab of the gradient along the axis
-    axis %= g.ndim
-    ends = np.cumsum([x.shape[axis] for x in xs]).tolist()
-    lead = (slice(None),) * axis
-    return tuple(
-        _getitem(g, key=(*lead, slice(end - x.shape[axis], end))) if x.requires_grad else None
-        for x, end in zip(xs, ends)
-    )
-
-
-def _sequence(op: str, tensors: Any) -> list[Tensor]:
-    if isinstance(tensors, (Tensor, np.ndarray)):
-        return list(_tensor(tensors))  # numpy semantics: the rows of an array
-    ts = [_tensor(t) for t in tensors]
-    if not ts:
-        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
-    return ts
-
-
-@composite(
-    "concatenate_sequence",
-    spec=specs.joined_sequence_spec,
-    ref=lambda x, axis=None, dim=None: np.concatenate(x, axis=axis if dim is None else dim),
-)
-def concatenate(
-    tensors: Sequence[TensorLike] | Tensor, axis: int | None = 0, *, dim: int | None = None
-) -> Tensor:
-    """Join tensors along an existing axis (numpy's ``concatenate``, PyTorch's ``cat``).
-
-    Parameters
-    ----------
-    tensors : sequence of Tensor
-        Tensors of equal shape except along ``axis`` (a tensor counts as the sequence of its
-        rows, as in numpy).
-    axis : int or None, default 0
-        The axis to join along (``dim`` in PyTorch); None flattens the tensors first.
-
-    Returns
-    -------
-    Tensor
-        One node in the graph whatever the number of inputs; each input's gradient is its
-        slab of the output gradient.
-
-    Examples
-    --------
-    >>> import autograd_np as ag
-    >>> ag.cat([ag.zeros((2, 3)), ag.ones((1, 3))], dim=0).shape
-    (3, 3)
-    """
-    from autograd_np.ops.shape import reshape
-
-    ts = _sequence("concatenate", tensors)
-    axis = _either("concatenate", axis, dim, 0)
-    if axis is None:
-        ts = [reshape(t, (-1,)) for t in ts]
-        axis = 0
-    first = ts[0]
-    if first.ndim == 0:
-        raise ValueError("concatenate: zero-dimensional tensors cannot be concatenated")
-    a = _axis("concatenate", axis, first.ndim)
-    for i, t in enumerate(ts):
-        if t.ndim != first.ndim or any(
-            m != n for k, (m, n) in enumerate(zip(t.shape, first.shape)) if k != a
-        ):
-            raise ValueError(
-                f"concatenate: tensors must have the same shape except along axis {a}, but "
-                f"tensor 0 has shape {first.shape} and tensor {i} has shape {t.shape}"
-            )
-    return _concatenate(*ts, axis=a)
-
-
-cat = concatenate
-
-
-@primitive("stack", spec=specs.stack_spec, ref=lambda *xs, axis: np.stack(xs, axis=axis), saves=())
-def _stack(*xs: np.ndarray, axis: int) -> np.ndarray:
-    return np.stack(xs, axis=axis)
-
-
-@_stack.defvjp
-def _stack_vjp(g: Tensor, out: Tensor, *xs: Tensor, axis: int) -> tuple[Tensor | None, ...]:
-    lead = (slice(None),) * (axis % g.ndim)  # input i gets back the slice i of the gradient
-    return tuple(_getitem(g, key=(*lead, i)) if x.requires_grad else None for i, x in enumerate(xs))
-
-
-@composite(
-    "stack_sequence",
-    spec=specs.joined_sequence_spec,
-    ref=lambda x, axis=None, dim=None: np.stack(x, axis=axis if dim is None else dim),
-)
-def stack(
-    tensors: Sequence[TensorLike] | Tensor, axis: int = 0, *, dim: int | None = None
-) -> Tensor:
-    """Join tensors of one shape along a new axis (numpy's and PyTorch's ``stack``).
-
-    Parameters
-    ----------
-    tensors : sequence of Tensor
-        Tensors of equal shape (a tensor counts as the sequence of its rows).
-    axis : int, default 0
-        Position of the new axis in the result (``dim`` in PyTorch).
-    """
-    ts = _sequence("stack", tensors)
-    axis = _either("stack", axis, dim, 0)
-    a = _axis("stack", axis, ts[0].ndim + 1)
-    for i, t in enumerate(ts):
-        if t.shape != ts[0].shape:
-            raise ValueError(
-                f"stack: tensors must all have the same shape, but tensor 0 has shape "
-                f"{ts[0].shape} and tensor {i} has shape {t.shape}"
-            )
-    return _stack(*ts, axis=a)
-
-
-# ---------------------------------------------------------------------- splitting
-def _split_sizes(op: str, n: int, sections: Any, dim: int) -> list[int]:
-    if isinstance(sections, (int, np.integer)):
-        size = int(sections)
-        if size <= 0:
-            raise ValueError(f"{op}: split size must be positive, got {size}")
-        return [min(size, n - start) for start in range(0, n, size)] or [0]
-    sizes = list(_ints(op, sections, "split sizes"))
-    if any(k < 0 for k in sizes) or sum(sizes) != n:
-        raise ValueError(
-            f"{op}: split sizes {sizes} must be non-negative and sum to {n}, the length of "
-            f"dimension {dim}"
-        )
-    return sizes
-
-
-def _split_ref(x: np.ndarray, sections: Any, dim: int = 0) -> list[np.ndarray]:
-    n = x.shape[dim]
-    if isinstance(sections, int):
-        sections = [min(sections, n - i) for i in range(0, n, sections)] or [0]
-    return np.split(x, np.cumsum(sections)[:-1], axis=dim)
-
-
-@composite(spec=specs.split_spec, ref=_split_ref)
-def split(
-    x: TensorLike,
-    split_size_or_sections: int | Sequence[int],
-    dim: int = 0,
-    *,
-    axis: int | None = None,
-) -> list[Tensor]:
-    """Split into pieces along ``dim`` (PyTorch's ``split``).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    split_size_or_sections : int or sequence of int
-        An int is the length of each piece (the last may be shorter); a sequence gives the
-        length of every piece and must sum to ``x.shape[dim]``.
-    dim : int, default 0
-        The axis to split (``axis`` also works). Unlike ``numpy.split``, an int is a piece
-        length, not a number of pieces.
-
-    Returns
-    -------
-    list of Tensor
-        Views of the pieces; gradients flow back from whichever pieces are used.
-
-    Examples
-    --------
-    >>> import autograd_np as ag
-    >>> [p.shape for p in ag.split(ag.zeros(5), 2)]
-    [(2,), (2,), (1,)]
-    """
-    t = _tensor(x)
-    d = _axis("split", _either("split", dim, axis, 0), t.ndim, "dim")
-    sizes = _split_sizes("split", t.shape[d], split_size_or_sections, d)
-    ends = np.cumsum(sizes).tolist()
-    lead = (slice(None),) * d
-    return [_getitem(t, key=(*lead, slice(e - k, e))) for k, e in zip(sizes, ends)]
-
-
-def _chunk_ref(x: np.ndarray, chunks: int, dim: int = 0) -> list[np.ndarray]:
-    return _split_ref(x, -(-x.shape[dim] // chunks), dim)
-
-
-@composite(spec=specs.chunk_spec, ref=_chunk_ref)
-def chunk(x: TensorLike, chunks: int, dim: int = 0) -> list[Tensor]:
-    """Split into ``chunks`` pieces of length ``ceil(n / chunks)`` along ``dim`` (the last
-    may be shorter, and there may be fewer pieces), as PyTorch's ``chunk`` does."""
-    t = _tensor(x)
-    d = _axis("chunk", dim, t.ndim, "dim")
-    if operator.index(chunks) <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
-    n = t.shape[d]
-    if n == 0:
-        return split(t, [0] * chunks, d)
-    return split(t, -(-n // chunks), d)

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import composite, primitive
-from autograd_np.ops import _specs as specs
+from autograd_np.creation import as_tensor
+from autograd_np.function import Sample, Sampler, composite, primitive
+from autograd_np.ops._axes import check_axes
 from autograd_np.ops.arithmetic import multiply
-from autograd_np.ops.indexing import _index_add_into_zeros, _tensor
+from autograd_np.ops.indexing import _index_add_into_zeros
 from autograd_np.ops.reduction import sum as sum_
 from autograd_np.ops.shape import _reshape, broadcast_to, reshape, swapaxes, transpose
 from autograd_np.tensor import Tensor, TensorLike
@@ -26,7 +27,31 @@ __all__ = ["dot", "einsum", "matmul", "outer", "tensordot"]
 
 
 # ---------------------------------------------------------------------- matmul
-@primitive(spec=specs.matmul_spec, ref=np.matmul)
+def _matmul_spec(s: Sampler) -> Sample:
+    """Matrix-matrix, matrix-vector, vector-matrix, vector-vector and broadcast batches."""
+    m, k, n = s.integers(1, 4), s.integers(1, 4), s.integers(1, 4)
+    kind = s.choice(["mm", "mv", "vm", "vv", "batch", "batch_v"])
+    a: tuple[int, ...]
+    b: tuple[int, ...]
+    if kind == "mm":
+        a, b = (m, k), (k, n)
+    elif kind == "mv":
+        a, b = (m, k), (k,)
+    elif kind == "vm":
+        a, b = (k,), (k, n)
+    elif kind == "vv":
+        a, b = (k,), (k,)
+    elif kind == "batch_v":
+        a, b = ((2, m, k), (k,)) if s.boolean() else ((k,), (2, k, n))
+    else:
+        b1, b2 = s.choice([(2, 2), (2, 1), (1, 2)])
+        a, b = (b1, m, k), (b2, k, n)
+        if s.boolean():
+            b = (k, n)
+    return Sample((s.array(a), s.array(b)))
+
+
+@primitive(spec=_matmul_spec, ref=np.matmul)
 def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Matrix product with numpy's rules: 1-D operands are promoted and the promoted axis
     removed; leading (batch) axes broadcast.
@@ -84,7 +109,26 @@ def _matmul_vjp(
 
 
 # ---------------------------------------------------------------------- dot, outer, tensordot
-@composite(spec=specs.dot_spec, ref=np.dot)
+def _dot_spec(s: Sampler) -> Sample:
+    """numpy's dot: scalars, vectors, matrices, and N-d (last axis with second-to-last)."""
+    m, k, n = s.integers(1, 3), s.integers(1, 3), s.integers(1, 3)
+    a, b = s.choice(
+        [
+            ((k,), (k,)),
+            ((m, k), (k,)),
+            ((k,), (k, n)),
+            ((m, k), (k, n)),
+            ((), (m, k)),
+            ((m, k), ()),
+            ((2, m, k), (k,)),
+            ((2, m, k), (k, n)),
+            ((m, k), (2, k, n)),
+        ]
+    )
+    return Sample((s.array(a), s.array(b)))
+
+
+@composite(spec=_dot_spec, ref=np.dot)
 def dot(a: TensorLike, b: TensorLike) -> Tensor:
     """numpy's ``dot``: the inner product of vectors, the product of matrices (or of a matrix
     and a vector), a product by a 0-d operand, and for N-d operands the sum over the last axis
@@ -102,7 +146,7 @@ def dot(a: TensorLike, b: TensorLike) -> Tensor:
     >>> ag.dot(ag.tensor([1.0, 2.0]), ag.tensor([3.0, 4.0]))
     tensor(11.)
     """
-    ta, tb = _tensor(a), _tensor(b)
+    ta, tb = as_tensor(a), as_tensor(b)
     if ta.ndim == 0 or tb.ndim == 0:
         return multiply(ta, tb)
     kb = tb.ndim - 2 if tb.ndim > 1 else 0
@@ -116,7 +160,12 @@ def dot(a: TensorLike, b: TensorLike) -> Tensor:
     return tensordot(ta, tb, axes=([ta.ndim - 1], [kb]))
 
 
-@composite(spec=specs.outer_spec, ref=np.outer)
+def _outer_spec(s: Sampler) -> Sample:
+    """Any two small arrays (numpy flattens them)."""
+    return Sample((s.array(s.shape(max_dims=2)), s.array(s.shape(max_dims=2))))
+
+
+@composite(spec=_outer_spec, ref=np.outer)
 def outer(a: TensorLike, b: TensorLike) -> Tensor:
     """The outer product ``out[i, j] = a[i] * b[j]`` of the flattened inputs (numpy's
     ``outer``; PyTorch's for vectors).
@@ -127,15 +176,13 @@ def outer(a: TensorLike, b: TensorLike) -> Tensor:
     b : any, N elements
     out : (M, N)
     """
-    ta, tb = _tensor(a), _tensor(b)
+    ta, tb = as_tensor(a), as_tensor(b)
     return multiply(reshape(ta, (ta.data.size, 1)), reshape(tb, (1, tb.data.size)))
 
 
 def _tensordot_axes(
     axes: int | Sequence[Any], nda: int, ndb: int
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    from autograd_np.ops.indexing import _axes
-
     if isinstance(axes, (int, np.integer)):
         n = operator.index(axes)
         if not 0 <= n <= min(nda, ndb):
@@ -146,8 +193,8 @@ def _tensordot_axes(
         return tuple(range(nda - n, nda)), tuple(range(n))
     if len(axes) != 2:
         raise ValueError(f"tensordot: axes must be an int or a pair of sequences, got {axes!r}")
-    axa = _axes("tensordot", axes[0], nda)
-    axb = _axes("tensordot", axes[1], ndb)
+    axa = check_axes("tensordot", axes[0], nda)
+    axb = check_axes("tensordot", axes[1], ndb)
     if len(axa) != len(axb):
         raise ValueError(
             f"tensordot: got {len(axa)} axes for a and {len(axb)} for b; they must pair up"
@@ -155,7 +202,26 @@ def _tensordot_axes(
     return axa, axb
 
 
-@composite(spec=specs.tensordot_spec, ref=np.tensordot)
+def _tensordot_spec(s: Sampler) -> Sample:
+    """``axes`` as an int, or as a pair of axis sequences in any order."""
+    k1, k2 = s.integers(1, 3), s.integers(1, 3)
+    fa = s.shape(min_dims=0, max_dims=2, max_side=3)
+    fb = s.shape(min_dims=0, max_dims=2, max_side=3)
+    if s.boolean():
+        count = s.integers(0, 2)
+        summed = (k1, k2)[:count]
+        return Sample((s.array(fa + summed), s.array(summed + fb)), {"axes": count})
+    a_shape = (k1, *fa, k2)
+    b_shape = (*fb, k2, k1)
+    axes_a = [0, len(a_shape) - 1]
+    axes_b = [len(b_shape) - 1, len(b_shape) - 2]
+    if s.boolean():
+        axes_a, axes_b = axes_a[:1], axes_b[:1]
+    axes_a = [a - len(a_shape) * s.integers(0, 1) for a in axes_a]
+    return Sample((s.array(a_shape), s.array(b_shape)), {"axes": (axes_a, axes_b)})
+
+
+@composite(spec=_tensordot_spec, ref=np.tensordot)
 def tensordot(a: TensorLike, b: TensorLike, axes: int | Sequence[Any] = 2) -> Tensor:
     """Sum products over the paired axes of ``a`` and ``b`` (numpy's ``tensordot``).
 
@@ -172,7 +238,7 @@ def tensordot(a: TensorLike, b: TensorLike, axes: int | Sequence[Any] = 2) -> Te
     Tensor
         The free axes of ``a``, then those of ``b``. Computed as one matrix product.
     """
-    ta, tb = _tensor(a), _tensor(b)
+    ta, tb = as_tensor(a), as_tensor(b)
     axa, axb = _tensordot_axes(axes, ta.ndim, tb.ndim)
     for i, j in zip(axa, axb):
         if ta.shape[i] != tb.shape[j]:
@@ -253,9 +319,62 @@ def _parse_einsum(subscripts: str, shapes: Sequence[tuple[int, ...]]) -> tuple[l
     return terms, out
 
 
+EINSUM_EQUATIONS = (
+    "ij,jk->ik",
+    "ij,jk",
+    "i,i->",
+    "i,i",
+    "i,j->ij",
+    "ij->ji",
+    "ij->",
+    "ij->j",
+    "ba",
+    "ii->i",
+    "ii->",
+    "ii",
+    "iij->ji",
+    "iji->j",
+    "ij,ij->ij",
+    "ij,ji->",
+    "i,->i",
+    "bij,bjk->bik",
+    "ij,jk,kl->il",
+    "ijk,ikl->jl",
+    "ij,kl->ijkl",
+    "Ab,bC->CA",
+    "...ij,...jk->...ik",
+    "...i,...i->...",
+    "i...->...",
+    "...ii->...i",
+    "ij...,jk",
+)
+
+
+def _einsum_spec(s: Sampler) -> Sample:
+    """An equation of :data:`EINSUM_EQUATIONS` (diagonals, sums, outer products, implicit
+    outputs, several operands, ``...``) with sizes drawn per letter; letters shared by
+    several operands sometimes have length 1 in one of them (numpy broadcasts them)."""
+    eq = s.choice(EINSUM_EQUATIONS)
+    terms = eq.split("->")[0].split(",")
+    sizes = {c: s.integers(1, 3) for c in eq if c.isalpha()}
+    n_ell = sum("..." in t for t in terms)
+    batch = s.broadcastable_shapes(n_ell, max_dims=2, max_side=3) if n_ell else []
+    arrays = []
+    for term in terms:
+        dims: list[int] = []
+        for c in term.replace("...", "."):
+            if c == ".":
+                dims.extend(batch.pop(0))
+                continue
+            shared = term.count(c) == 1 and sum(c in t for t in terms) > 1
+            dims.append(1 if shared and s.integers(0, 3) == 0 else sizes[c])
+        arrays.append(s.array(tuple(dims)))
+    return Sample((eq, *arrays))
+
+
 @primitive(
     "einsum",
-    spec=specs.einsum_spec,
+    spec=_einsum_spec,
     ref=lambda subscripts, *ops: np.einsum(subscripts, *ops),
 )
 def _einsum(*operands: np.ndarray, subscripts: str) -> np.ndarray:
@@ -341,6 +460,6 @@ def einsum(subscripts: str, *operands: TensorLike | Sequence[TensorLike]) -> Ten
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    ts = [_tensor(o) for o in operands]
+    ts = [as_tensor(o) for o in operands]
     terms, out = _parse_einsum(subscripts, [t.shape for t in ts])
     return _einsum(*ts, subscripts=",".join(terms) + "->" + out)

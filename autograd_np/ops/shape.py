@@ -1,4 +1,4 @@
-"""Shape ops: reshaping, broadcasting, permuting, joining, splitting, flipping, padding.
+"""Shape ops: reshaping, broadcasting, repeating, permuting, flipping, rolling, padding.
 
 They move or copy values; their VJPs move the gradient back, adding up the contributions of
 values that were copied more than once (broadcast, tile, repeat, reflect padding...).
@@ -12,19 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np.creation import as_tensor
 from autograd_np.function import composite, primitive
-from autograd_np.ops import _specs as specs
-from autograd_np.ops.indexing import (
-    _axes,
-    _axis,
-    _either,
-    _getitem,
-    _ints,
-    _tensor,
-    chunk,  # noqa: F401 (Tensor.chunk calls shape.chunk)
-    index_select,
-    split,  # noqa: F401 (Tensor.split calls shape.split)
-)
+from autograd_np.ops import _shape_specs as specs
+from autograd_np.ops._axes import axis_or_dim, check_axes, check_axis, int_tuple
+from autograd_np.ops.indexing import _getitem, index_select
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = [
@@ -73,8 +65,8 @@ def reshape(x: TensorLike, shape: int | Sequence[int]) -> Tensor:
     shape : int or tuple of int
         The new shape; its product must equal ``x.numel()``.
     """
-    t = _tensor(x)
-    new = _ints("reshape", shape, "shape entries")
+    t = as_tensor(x)
+    new = int_tuple("reshape", shape, "shape entries")
     known = int(np.prod([n for n in new if n != -1]))
     if (
         new.count(-1) > 1
@@ -113,10 +105,10 @@ def flatten(x: TensorLike, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     >>> ag.flatten(ag.zeros((2, 3, 4)), 1).shape
     (2, 12)
     """
-    t = _tensor(x)
+    t = as_tensor(x)
     nd = max(t.ndim, 1)
-    a = _axis("flatten", start_dim, nd, "start_dim")
-    b = _axis("flatten", end_dim, nd, "end_dim")
+    a = check_axis("flatten", start_dim, nd, "start_dim")
+    b = check_axis("flatten", end_dim, nd, "end_dim")
     if a > b:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     if t.ndim == 0:
@@ -137,32 +129,32 @@ def squeeze(x: TensorLike, axis: Axes = None, *, dim: Axes = None) -> Tensor:
     As in PyTorch, naming a dimension whose length is not 1 leaves it in place (numpy would
     raise).
     """
-    t = _tensor(x)
-    axis = _either("squeeze", axis, dim, None)
+    t = as_tensor(x)
+    axis = axis_or_dim("squeeze", axis, dim, None)
     if axis is None:
         axes: tuple[int, ...] = tuple(range(t.ndim))
     elif t.ndim == 0:
-        _axes("squeeze", axis, 1, "dim")  # PyTorch accepts dim 0 or -1 on a 0-d tensor
+        check_axes("squeeze", axis, 1, "dim")  # PyTorch accepts dim 0 or -1 on a 0-d tensor
         return t
     else:
-        axes = _axes("squeeze", axis, t.ndim, "dim")
+        axes = check_axes("squeeze", axis, t.ndim, "dim")
     return reshape(t, tuple(n for a, n in enumerate(t.shape) if not (a in axes and n == 1)))
 
 
 @composite(spec=specs.unsqueeze_spec, ref=np.expand_dims)
 def unsqueeze(x: TensorLike, dim: int) -> Tensor:
     """Insert a dimension of length 1 at ``dim`` (in ``[-x.ndim - 1, x.ndim]``)."""
-    t = _tensor(x)
-    d = _axis("unsqueeze", dim, t.ndim + 1, "dim")
+    t = as_tensor(x)
+    d = check_axis("unsqueeze", dim, t.ndim + 1, "dim")
     return reshape(t, (*t.shape[:d], 1, *t.shape[d:]))
 
 
 @composite(spec=specs.expand_dims_spec, ref=np.expand_dims)
 def expand_dims(x: TensorLike, axis: int | Sequence[int]) -> Tensor:
     """Insert dimensions of length 1 at the positions ``axis`` of the result (numpy)."""
-    t = _tensor(x)
+    t = as_tensor(x)
     n_new = len(axis) if isinstance(axis, (tuple, list)) else 1
-    axes = _axes("expand_dims", axis, t.ndim + n_new)
+    axes = check_axes("expand_dims", axis, t.ndim + n_new)
     it = iter(t.shape)
     return reshape(t, tuple(1 if a in axes else next(it) for a in range(t.ndim + n_new)))
 
@@ -189,8 +181,8 @@ def broadcast_to(x: TensorLike, shape: Sequence[int]) -> Tensor:
 
     Raises ``ValueError`` naming both shapes when they are not compatible.
     """
-    t = _tensor(x)
-    target = _ints("broadcast_to", shape, "shape entries")
+    t = as_tensor(x)
+    target = int_tuple("broadcast_to", shape, "shape entries")
     if target == t.shape:
         return t
     try:
@@ -217,9 +209,9 @@ def expand(x: TensorLike, *sizes: int | Sequence[int]) -> Tensor:
 
     Accepts ``expand(x, 2, 3)`` and ``expand(x, (2, 3))``.
     """
-    t = _tensor(x)
+    t = as_tensor(x)
     raw = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
-    want = _ints("expand", raw, "sizes")
+    want = int_tuple("expand", raw, "sizes")
     lead = len(want) - t.ndim
     if lead < 0:
         raise ValueError(
@@ -257,8 +249,8 @@ def tile(x: TensorLike, reps: int | Sequence[int]) -> Tensor:
     >>> ag.tile(ag.tensor([1.0, 2.0]), 2)
     tensor([1., 2., 1., 2.])
     """
-    t = _tensor(x)
-    r = _ints("tile", reps, "reps")
+    t = as_tensor(x)
+    r = int_tuple("tile", reps, "reps")
     if any(n < 0 for n in r):
         raise ValueError(f"tile: reps must be non-negative, got {r}")
     nd = max(len(r), t.ndim)
@@ -291,12 +283,12 @@ def repeat_interleave(
     >>> ag.repeat_interleave(ag.tensor([1.0, 2.0]), [1, 2])
     tensor([1., 2., 2.])
     """
-    t = _tensor(x)
-    axis = _either("repeat_interleave", axis, dim, None)
+    t = as_tensor(x)
+    axis = axis_or_dim("repeat_interleave", axis, dim, None)
     if axis is None:
         t = reshape(t, (-1,))
         axis = 0
-    a = _axis("repeat_interleave", axis, t.ndim, "dim")
+    a = check_axis("repeat_interleave", axis, t.ndim, "dim")
     counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts < 0).any():
         raise ValueError(f"repeat_interleave: repeats must be non-negative ints, got {repeats!r}")
@@ -327,12 +319,12 @@ def transpose(x: TensorLike, axes: Sequence[int] | None = None) -> Tensor:
 
     For PyTorch's two-axis swap use :func:`swapaxes` or ``x.transpose(d0, d1)``.
     """
-    t = _tensor(x)
+    t = as_tensor(x)
     nd = t.ndim
     if axes is None:
         perm = tuple(range(nd - 1, -1, -1))
     else:
-        perm = _axes("transpose", tuple(axes), nd)
+        perm = check_axes("transpose", tuple(axes), nd)
         if len(perm) != nd:
             raise ValueError(
                 f"transpose: axes {tuple(axes)} are not a permutation of the {nd} dimensions"
@@ -351,8 +343,8 @@ def permute(x: TensorLike, dims: Sequence[int]) -> Tensor:
 @composite(spec=specs.swapaxes_spec, ref=np.swapaxes)
 def swapaxes(x: TensorLike, axis1: int, axis2: int) -> Tensor:
     """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``)."""
-    t = _tensor(x)
-    a, b = _axis("swapaxes", axis1, t.ndim), _axis("swapaxes", axis2, t.ndim)
+    t = as_tensor(x)
+    a, b = check_axis("swapaxes", axis1, t.ndim), check_axis("swapaxes", axis2, t.ndim)
     perm = list(range(t.ndim))
     perm[a], perm[b] = perm[b], perm[a]
     return transpose(t, perm)
@@ -364,9 +356,9 @@ def moveaxis(
 ) -> Tensor:
     """Move axes ``source`` to positions ``destination``, keeping the order of the others
     (numpy's ``moveaxis``, PyTorch's ``movedim``)."""
-    t = _tensor(x)
-    src = _axes("moveaxis", source, t.ndim, "source")
-    dst = _axes("moveaxis", destination, t.ndim, "destination")
+    t = as_tensor(x)
+    src = check_axes("moveaxis", source, t.ndim, "source")
+    dst = check_axes("moveaxis", destination, t.ndim, "destination")
     if len(src) != len(dst):
         raise ValueError(
             f"moveaxis: source {source!r} and destination {destination!r} differ in length"
@@ -399,9 +391,9 @@ def _flip_vjp(g: Tensor, out: Tensor, x: Tensor, *, axes: tuple[int, ...]) -> Te
 def flip(x: TensorLike, axis: Axes = None, *, dims: Axes = None) -> Tensor:
     """Reverse the order of the elements along ``axis`` (``dims``); along every axis when
     both are None (numpy). Returns a copy, as PyTorch does."""
-    t = _tensor(x)
-    axis = _either("flip", axis, dims, None)
-    axes = tuple(range(t.ndim)) if axis is None else _axes("flip", axis, t.ndim)
+    t = as_tensor(x)
+    axis = axis_or_dim("flip", axis, dims, None)
+    axes = tuple(range(t.ndim)) if axis is None else check_axes("flip", axis, t.ndim)
     return _flip(t, axes=axes) if axes else t
 
 
@@ -427,12 +419,12 @@ def roll(
 ) -> Tensor:
     """Shift the elements cyclically by ``shifts`` along ``axis`` (``dims``), or over the
     flattened tensor when both are None (numpy's and PyTorch's ``roll``)."""
-    t = _tensor(x)
-    axis = _either("roll", axis, dims, None)
+    t = as_tensor(x)
+    axis = axis_or_dim("roll", axis, dims, None)
     if axis is None:
         return _roll(t, shifts=operator.index(shifts), axes=None)  # type: ignore[arg-type]
-    axes = tuple(_axis("roll", a, t.ndim) for a in _ints("roll", axis, "axes"))
-    k = _ints("roll", shifts, "shifts")
+    axes = tuple(check_axis("roll", a, t.ndim) for a in int_tuple("roll", axis, "axes"))
+    k = int_tuple("roll", shifts, "shifts")
     if len(k) != len(axes):
         raise ValueError(f"roll: got {len(k)} shifts for {len(axes)} axes {axis!r}")
     return _roll(t, shifts=k, axes=axes)
@@ -542,7 +534,7 @@ def pad(
     >>> ag.pad(ag.tensor([1.0, 2.0, 3.0]), (2, 1), "reflect")
     tensor([3., 2., 1., 2., 3., 2.])
     """
-    t = _tensor(x)
+    t = as_tensor(x)
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: unknown mode {mode!r}; expected one of {sorted(_PAD_MODES)}")
     widths = _pad_widths(pad_width, t.ndim)

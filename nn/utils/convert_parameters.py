@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from autograd_np.ops.indexing import concatenate
+from autograd_np.ops.joining import concatenate
 from autograd_np.tensor import Tensor
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
