@@ -324,10 +324,11 @@ def conv2d_input_grad(
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((n, c, h, wd), dtype=dtype)
     span_h, span_w = dh * (kh - 1), dw * (kw - 1)
-    if stride == (1, 1) and (kh, kw) != (1, 1) and span_h >= pt and span_w >= pl and o <= 2 * c:
+    if stride == (1, 1) and (kh, kw) != (1, 1) and span_h >= pt and span_w >= pl and o <= c:
         # stride 1: a forward convolution of g by the flipped, transposed kernel, padded so
         # every input cell sees each output cell that saw it. Its im2col copies O*KH*KW rows
-        # where col2im adds C*KH*KW: measured faster unless O > 2C (a first layer, say).
+        # where col2im writes and adds C*KH*KW: about twice as fast when O <= C, a wash up
+        # to O = 2C (with twice the memory), slower beyond.
         og = o // groups
         # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW), flipped -> (C, O/G, KH, KW)
         w_t = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
