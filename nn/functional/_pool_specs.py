@@ -1,7 +1,7 @@
 """Sample specifications and numpy references of the pooling ops, for the registry tests.
 
 The references gather every window into a trailing axis with numpy's stride tricks and
-reduce it (``np.max``/``np.argmax``/``np.mean``), independently of the fused kernels; the
+reduce it (``np.max``, ``np.argmax``, ``np.sum``), independently of the fused kernels; the
 scatter reference uses ``np.add.at``.
 """
 
