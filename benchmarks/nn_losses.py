@@ -24,7 +24,7 @@ import numpy as np
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np.nn.functional.loss import _cross_entropy_composed
+from autograd_np.nn.functional.classification_loss import _cross_entropy_composed
 from autograd_np.nn.functional.normalization import _batch_norm_composed
 
 try:

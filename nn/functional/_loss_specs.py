@@ -1,5 +1,6 @@
-"""Sample specifications and numpy references of the losses in ``loss.py`` (what the
-generic registry test draws and compares against)."""
+"""Sample specifications and numpy references of the losses (what the generic registry test
+draws and compares against): the regression losses and KL divergence of
+``regression_loss.py``, then the classification losses of ``classification_loss.py``."""
 
 from __future__ import annotations
 
@@ -8,21 +9,8 @@ from typing import Any
 import numpy as np
 
 from autograd_np.function import Sample, Sampler
+from autograd_np.nn.functional._loss_utils import REDUCTIONS
 from autograd_np.nn.functional.activation import _log_softmax_numpy, _softmax_numpy
-
-_REDUCTIONS = ("none", "mean", "sum")
-
-
-def _regression_spec(avoid: tuple[float, ...] = (), **options: Any) -> Any:
-    def spec(s: Sampler) -> Sample:
-        shape = s.shape(max_dims=3)
-        target = s.array(shape)
-        diff = s.array(shape, low=-2.0, high=2.0, avoid=avoid, margin=0.1)
-        kwargs = {"reduction": s.choice(list(_REDUCTIONS))}
-        kwargs.update({k: s.choice(v) for k, v in options.items()})
-        return Sample((target + diff, target), kwargs)
-
-    return spec
 
 
 def _reduce_ref(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -33,12 +21,39 @@ def _reduce_ref(loss: np.ndarray, reduction: str) -> np.ndarray:
     return loss
 
 
+def _with(sample: Sample, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    return sample.args, {**sample.kwargs, **kwargs}
+
+
+# ---------------------------------------------------------------------- regression and KL
+def _regression_spec(avoid: tuple[float, ...] = (), **options: Any) -> Any:
+    def spec(s: Sampler) -> Sample:
+        shape = s.shape(max_dims=3)
+        target = s.array(shape)
+        diff = s.array(shape, low=-2.0, high=2.0, avoid=avoid, margin=0.1)
+        kwargs = {"reduction": s.choice(list(REDUCTIONS))}
+        kwargs.update({k: s.choice(v) for k, v in options.items()})
+        return Sample((target + diff, target), kwargs)
+
+    return spec
+
+
+def _smooth_l1_spec(s: Sampler) -> Sample:
+    beta = s.choice([1.0, 0.5, 0.0])
+    return Sample(*_with(_regression_spec(avoid=(0.0, -beta, beta))(s), beta=beta))
+
+
 def _smooth_l1_ref(
     x: np.ndarray, t: np.ndarray, reduction: str = "mean", beta: float = 1.0
 ) -> np.ndarray:
     d = np.abs(x - t)
     loss = d - 0.5 * beta if beta == 0 else np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
     return _reduce_ref(loss, reduction)
+
+
+def _huber_spec(s: Sampler) -> Sample:
+    delta = s.choice([1.0, 0.5, 2.0])
+    return Sample(*_with(_regression_spec(avoid=(0.0, -delta, delta))(s), delta=delta))
 
 
 def _huber_ref(
@@ -48,25 +63,35 @@ def _huber_ref(
     return _reduce_ref(np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
 
 
-def _smooth_l1_spec(s: Sampler) -> Sample:
-    beta = s.choice([1.0, 0.5, 0.0])
-    return Sample(*_with(_regression_spec(avoid=(0.0, -beta, beta))(s), beta=beta))
+def _kl_spec(s: Sampler) -> Sample:
+    shape = s.shape(min_dims=1, max_dims=3)
+    log_target = s.boolean()
+    x = np.log(s.array(shape, low=0.05, high=1.0))
+    t = s.array(shape, low=0.05, high=1.0)
+    reduction = s.choice(["none", "sum", "batchmean"])
+    return Sample(
+        (x, np.log(t) if log_target else t), {"reduction": reduction, "log_target": log_target}
+    )
 
 
-def _with(sample: Sample, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    return sample.args, {**sample.kwargs, **kwargs}
+def _kl_ref(
+    x: np.ndarray, t: np.ndarray, reduction: str = "mean", log_target: bool = False
+) -> np.ndarray:
+    if log_target:
+        loss = np.exp(t) * (t - x)
+    else:
+        loss = np.where(t > 0, t * np.log(np.where(t > 0, t, 1.0)), 0.0) - t * x
+    if reduction == "batchmean":
+        return np.asarray(loss.sum() / (x.shape[0] if x.ndim else 1))
+    return _reduce_ref(loss, reduction)
 
 
-def _huber_spec(s: Sampler) -> Sample:
-    delta = s.choice([1.0, 0.5, 2.0])
-    return Sample(*_with(_regression_spec(avoid=(0.0, -delta, delta))(s), delta=delta))
-
-
+# ---------------------------------------------------------------------- classification
 def _bce_spec(s: Sampler) -> Sample:
     shape = s.shape(max_dims=3)
     x = s.array(shape, low=0.05, high=0.95)
     t = s.array(shape, low=0.0, high=1.0)
-    kwargs: dict[str, Any] = {"reduction": s.choice(list(_REDUCTIONS))}
+    kwargs: dict[str, Any] = {"reduction": s.choice(list(REDUCTIONS))}
     if s.boolean():
         kwargs["weight"] = s.array(shape[-1:], low=0.5, high=2.0)
     return Sample((x, t), kwargs)
@@ -102,40 +127,13 @@ def _bce_logits_ref(
     return _reduce_ref(loss, reduction)
 
 
-def _kl_spec(s: Sampler) -> Sample:
-    shape = s.shape(min_dims=1, max_dims=3)
-    log_target = s.boolean()
-    x = np.log(s.array(shape, low=0.05, high=1.0))
-    t = s.array(shape, low=0.05, high=1.0)
-    reduction = s.choice(["none", "sum", "batchmean"])
-    return Sample(
-        (x, np.log(t) if log_target else t), {"reduction": reduction, "log_target": log_target}
-    )
-
-
-def _kl_ref(
-    x: np.ndarray, t: np.ndarray, reduction: str = "mean", log_target: bool = False
-) -> np.ndarray:
-    if log_target:
-        loss = np.exp(t) * (t - x)
-    else:
-        loss = np.where(t > 0, t * np.log(np.where(t > 0, t, 1.0)), 0.0) - t * x
-    if reduction == "batchmean":
-        return np.asarray(loss.sum() / (x.shape[0] if x.ndim else 1))
-    return _reduce_ref(loss, reduction)
-
-
-def _nll_spec(s: Sampler) -> Sample:
-    return _class_spec(s, probabilities=False, smoothing=False)
-
-
 def _class_spec(s: Sampler, *, probabilities: bool, smoothing: bool) -> Sample:
     n_classes = s.integers(2, 4)
     kind = s.choice(["flat", "spatial", "unbatched"])
     batch = (s.integers(1, 4),)
     rest = (s.integers(1, 3),) if kind == "spatial" else ()
     x = s.array((*batch, n_classes, *rest) if kind != "unbatched" else (n_classes,))
-    kwargs: dict[str, Any] = {"reduction": s.choice(list(_REDUCTIONS))}
+    kwargs: dict[str, Any] = {"reduction": s.choice(list(REDUCTIONS))}
     if s.boolean():
         kwargs["weight"] = s.array((n_classes,), low=0.5, high=2.0)
     if smoothing:
@@ -186,6 +184,10 @@ def _class_ref(
     if reduction == "sum":
         return np.asarray(loss.sum())
     return loss[0] if unbatched else loss
+
+
+def _nll_spec(s: Sampler) -> Sample:
+    return _class_spec(s, probabilities=False, smoothing=False)
 
 
 def _cross_entropy_spec(s: Sampler) -> Sample:

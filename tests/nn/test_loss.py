@@ -13,7 +13,7 @@ import pytest
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np.nn.functional.loss import _cross_entropy_composed
+from autograd_np.nn.functional.classification_loss import _cross_entropy_composed
 
 X = np.array([[1.0, -2.0, 0.5, 3.0], [0.2, 0.1, -1.0, 2.0], [-0.5, 1.5, 2.5, 0.0]])
 T = np.array([3, -100, 1])
