@@ -3,7 +3,7 @@
 They live in this mixin so that ``tensor.py`` holds the engine's own state (values, graph,
 gradients, in-place versions). Each method calls the function of the same name in
 ``autograd_np.ops``; see there for the documentation. The op modules import Tensor, so
-``autograd_np.tensor`` binds them here (:func:`_bind_ops`) once the class exists.
+``autograd_np.tensor`` binds the ops package here (:func:`_bind_ops`) once the class exists.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+from autograd_np._dtypes import DTypeLike, is_floating
 
 if TYPE_CHECKING:
     from autograd_np.tensor import Tensor, TensorLike
@@ -297,6 +299,44 @@ class TensorMethods:
 
     def dot(self, other: TensorLike) -> Tensor:
         return _ops.dot(self, other)
+
+    # ------------------------------------------------------------------ dtype conversions
+    # Last in the class: the methods int, float and bool shadow the builtins below them.
+    def astype(self, dtype: DTypeLike) -> Tensor:
+        """Convert to ``dtype``; differentiable between floating dtypes."""
+        return _ops.astype(self, dtype)
+
+    def to(self, dtype: DTypeLike) -> Tensor:
+        """Convert to ``dtype`` (the CPU is the only device)."""
+        return self.astype(dtype)
+
+    def type(self, dtype: DTypeLike) -> Tensor:
+        """Convert to ``dtype``."""
+        return self.astype(dtype)
+
+    def float(self) -> Tensor:
+        """Convert to float32."""
+        return self.astype(np.float32)
+
+    def double(self) -> Tensor:
+        """Convert to float64."""
+        return self.astype(np.float64)
+
+    def long(self) -> Tensor:
+        """Convert to int64."""
+        return self.astype(np.int64)
+
+    def int(self) -> Tensor:
+        """Convert to int32."""
+        return self.astype(np.int32)
+
+    def bool(self) -> Tensor:
+        """Convert to bool."""
+        return self.astype(np.bool_)
+
+    def is_floating_point(self) -> _bool:
+        """True for floating-point dtypes."""
+        return is_floating(self.data.dtype)
 
 
 def _comparable(other: object) -> bool:

@@ -405,43 +405,6 @@ class Tensor(TensorMethods):
             inputs=inputs,
         )
 
-    # ------------------------------------------------------------------ dtype
-    def astype(self, dtype: DTypeLike) -> Tensor:
-        """Convert to ``dtype``; differentiable between floating dtypes."""
-        return _ops.astype(self, dtype)
-
-    def to(self, dtype: DTypeLike) -> Tensor:
-        """Convert to ``dtype`` (the CPU is the only device)."""
-        return self.astype(dtype)
-
-    def type(self, dtype: DTypeLike) -> Tensor:
-        """Convert to ``dtype``."""
-        return self.astype(dtype)
-
-    def float(self) -> Tensor:
-        """Convert to float32."""
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        """Convert to float64."""
-        return self.astype(np.float64)
-
-    def long(self) -> Tensor:
-        """Convert to int64."""
-        return self.astype(np.int64)
-
-    def int(self) -> Tensor:
-        """Convert to int32."""
-        return self.astype(np.int32)
-
-    def bool(self) -> Tensor:
-        """Convert to bool."""
-        return self.astype(np.bool_)
-
-    def is_floating_point(self) -> _bool:
-        """True for floating-point dtypes."""
-        return is_floating(self.data.dtype)
-
     # ------------------------------------------------------------------ in place
     # Every in-place change bumps the version counter, which nodes check at backward (an
     # input or output a VJP needs must not have changed). A leaf that requires grad can only
