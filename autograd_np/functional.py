@@ -29,7 +29,19 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.autograd import grad
+from autograd_np._functional_utils import (
+    _as_tuple,
+    _check_requires_grad,
+    _fill_zeros,
+    _finish,
+    _grad,
+    _one_hot,
+    _outputs_of,
+    _prepare_inputs,
+    _prepare_v,
+    _scalar_output,
+    _structure,
+)
 from autograd_np.grad_mode import enable_grad
 from autograd_np.tensor import Tensor, TensorLike
 
@@ -37,145 +49,6 @@ __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
 Inputs = Tensor | Sequence[Tensor]
 Result = Tensor | tuple[Any, ...]
-
-
-# ---------------------------------------------------------------------- helpers
-def _as_tuple(value: Any, what: str, fn_name: str) -> tuple[bool, tuple[Tensor, ...]]:
-    """``(was_tuple, tensors)``; raise unless ``value`` is a Tensor or a tuple/list of them."""
-    if isinstance(value, Tensor):
-        return False, (value,)
-    if not isinstance(value, (tuple, list)):
-        raise TypeError(
-            f"{fn_name}: {what} must be a Tensor or a tuple of Tensors, got {type(value).__name__}"
-        )
-    for i, t in enumerate(value):
-        if not isinstance(t, Tensor):
-            raise TypeError(
-                f"{fn_name}: {what} must be a Tensor or a tuple of Tensors, but element {i} "
-                f"is a {type(t).__name__}"
-            )
-    return True, tuple(value)
-
-
-def _prepare_inputs(
-    inputs: tuple[Tensor, ...], create_graph: bool, fn_name: str
-) -> tuple[Tensor, ...]:
-    """Fresh tensors that require grad, to differentiate with respect to.
-
-    With ``create_graph`` an input that already requires grad stays connected to its own
-    graph (a differentiable copy), so the results can be differentiated with respect to it.
-    """
-    prepared = []
-    for i, t in enumerate(inputs):
-        if t.dtype.kind != "f":
-            raise TypeError(
-                f"{fn_name}: input {i} has dtype {t.dtype}; only floating-point inputs can be "
-                "differentiated"
-            )
-        if create_graph and t.requires_grad:
-            prepared.append(t.clone())
-        else:
-            prepared.append(t.detach().requires_grad_(True))
-    return tuple(prepared)
-
-
-def _prepare_v(
-    v: Any, like: tuple[Tensor, ...], was_tuple: bool, what: str, fn_name: str
-) -> tuple[Tensor, ...]:
-    """Check ``v`` against ``like`` (the function's outputs or inputs), one per entry.
-
-    ``v`` may be omitted only when ``like`` is one tensor with one element.
-    """
-    if v is None:
-        if len(like) != 1 or like[0].data.size != 1:
-            raise RuntimeError(
-                f"{fn_name}: v can be omitted only when the {what} is a single Tensor with a "
-                "single element; pass v of the same shape"
-            )
-        return (Tensor._make(np.ones_like(like[0].data)),)
-    if isinstance(v, (tuple, list)) and not (len(like) == 1 and not was_tuple and _is_nested(v)):
-        vs = list(v)
-    else:
-        vs = [v]
-    if len(vs) != len(like):
-        raise RuntimeError(f"{fn_name}: v has {len(vs)} entries; the {what} has {len(like)}")
-    result = []
-    for i, (vi, t) in enumerate(zip(vs, like)):
-        vt = vi if isinstance(vi, Tensor) else Tensor._make(np.asarray(vi, dtype=t.dtype))
-        if vt.shape != t.shape:
-            raise RuntimeError(
-                f"{fn_name}: v[{i}] has shape {vt.shape}; the {what} {i} has shape {t.shape}"
-            )
-        result.append(vt.astype(t.dtype) if vt.dtype != t.dtype else vt)
-    return tuple(result)
-
-
-def _is_nested(v: Sequence[Any]) -> bool:
-    """Whether ``v`` is values (a list of numbers for one tensor) rather than a sequence of
-    one entry per tensor."""
-    return not any(isinstance(e, (Tensor, np.ndarray)) for e in v)
-
-
-def _outputs_of(result: Any, fn_name: str) -> tuple[bool, tuple[Tensor, ...]]:
-    return _as_tuple(result, "the outputs of the user-provided function", fn_name)
-
-
-def _grad(
-    outputs: Sequence[Tensor],
-    inputs: Sequence[Tensor],
-    grad_outputs: Sequence[Tensor],
-    create_graph: bool,
-    retain_graph: bool | None = None,
-) -> tuple[Tensor | None, ...]:
-    """``grad`` over the outputs that require grad (None for every input when none does)."""
-    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
-    if not pairs:
-        return (None,) * len(inputs)
-    return grad(
-        [o for o, _ in pairs],
-        list(inputs),
-        grad_outputs=[g for _, g in pairs],
-        retain_graph=retain_graph,
-        create_graph=create_graph,
-        allow_unused=True,
-    )
-
-
-def _fill_zeros(
-    grads: Sequence[Tensor | None],
-    like: Sequence[Tensor],
-    strict: bool,
-    fn_name: str,
-    message: str,
-) -> tuple[Tensor, ...]:
-    """Zeros where a gradient is None (an independent input), or raise in strict mode."""
-    result = []
-    for i, (g, t) in enumerate(zip(grads, like)):
-        if g is None:
-            if strict:
-                raise RuntimeError(f"{fn_name}: {message.format(i=i)} (strict mode)")
-            g = Tensor._make(np.zeros_like(t.data))
-        result.append(g)
-    return tuple(result)
-
-
-def _check_requires_grad(tensors: Sequence[Tensor], strict: bool, fn_name: str) -> None:
-    if not strict:
-        return
-    for i, t in enumerate(tensors):
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"{fn_name}: output {i} of the user-provided function does not require grad: "
-                "it is independent of the inputs, which strict mode does not allow"
-            )
-
-
-def _finish(tensors: Sequence[Tensor], create_graph: bool) -> tuple[Tensor, ...]:
-    return tuple(tensors) if create_graph else tuple(t.detach() for t in tensors)
-
-
-def _structure(values: tuple[Any, ...], was_tuple: bool) -> Any:
-    return values if was_tuple else values[0]
 
 
 # ---------------------------------------------------------------------- vjp and jvp
@@ -299,12 +172,6 @@ def jvp(
 
 
 # ---------------------------------------------------------------------- jacobian and hessian
-def _one_hot(shape: tuple[int, ...], index: int, dtype: Any) -> Tensor:
-    e = np.zeros(int(np.prod(shape)), dtype=dtype)
-    e[index] = 1
-    return Tensor._make(e.reshape(shape))
-
-
 def _stack(rows: list[Tensor], shape: tuple[int, ...]) -> Tensor:
     """Stack rows (each of one shape) along a new first axis, then reshape to ``shape``.
 
@@ -494,17 +361,7 @@ def hessian(
     in_tuple, xs = _as_tuple(inputs, "inputs", "hessian")
 
     def scalar(*args: Tensor) -> Tensor:
-        out = func(*args)
-        if not isinstance(out, Tensor):
-            raise RuntimeError(
-                f"hessian: the function must return a single Tensor, got {type(out).__name__}"
-            )
-        if out.data.size != 1:
-            raise RuntimeError(
-                f"hessian: the function must return a Tensor with one element, got shape "
-                f"{out.shape}"
-            )
-        return out.reshape(())
+        return _scalar_output(func(*args), "hessian").reshape(())
 
     def gradient(*args: Tensor) -> tuple[Tensor, ...]:
         grads = jacobian(scalar, args, create_graph=True, strict=strict)
@@ -523,18 +380,7 @@ def hessian(
     return result[0][0]
 
 
-def _scalar_output(out: Any, fn_name: str) -> Tensor:
-    if not isinstance(out, Tensor):
-        raise RuntimeError(
-            f"{fn_name}: the function must return a single Tensor, got {type(out).__name__}"
-        )
-    if out.data.size != 1:
-        raise RuntimeError(
-            f"{fn_name}: the function must return a Tensor with one element, got shape {out.shape}"
-        )
-    return out
-
-
+# ---------------------------------------------------------------------- vhp and hvp
 def vhp(
     func: Callable[..., Any],
     inputs: Inputs,
@@ -563,18 +409,12 @@ def vhp(
         Shaped like ``inputs``.
     """
     with enable_grad():
-        in_tuple, xs = _as_tuple(inputs, "inputs", "vhp")
-        xs = _prepare_inputs(xs, create_graph, "vhp")
-        vs = _prepare_v(v, xs, in_tuple, "input", "vhp")
-        out = _scalar_output(func(*xs), "vhp")
-        _check_requires_grad((out,), strict, "vhp")
-        ones = Tensor._make(np.ones_like(out.data))
-        jac = _grad([out], xs, [ones], create_graph=True)
-        _check_missing(jac, strict, "vhp", "the output is independent of input {i}")
-        pairs = [(j, vi, k) for k, (j, vi) in enumerate(zip(jac, vs)) if j is not None]
-        grads = _grad([j for j, _, _ in pairs], xs, [vi for _, vi, _ in pairs], create_graph)
-        result = _fill_zeros(grads, xs, strict, "vhp", "the gradient is independent of input {i}")
-    return _finish((out,), create_graph)[0], _structure(_finish(result, create_graph), in_tuple)
+        in_tuple, xs, vs, out, jac = _recorded_gradient(
+            func, inputs, v, create_graph, strict, "vhp"
+        )
+        pairs = [(j, vi) for j, vi in zip(jac, vs) if j is not None]
+        grads = _grad([j for j, _ in pairs], xs, [vi for _, vi in pairs], create_graph)
+    return _second_order_result(out, grads, xs, in_tuple, create_graph, strict, "vhp")
 
 
 def hvp(
@@ -603,27 +443,55 @@ def hvp(
     tensor([ 6., 12.], dtype=float64)
     """
     with enable_grad():
-        in_tuple, xs = _as_tuple(inputs, "inputs", "hvp")
-        xs = _prepare_inputs(xs, create_graph, "hvp")
-        vs = _prepare_v(v, xs, in_tuple, "input", "hvp")
-        out = _scalar_output(func(*xs), "hvp")
-        _check_requires_grad((out,), strict, "hvp")
-        ones = Tensor._make(np.ones_like(out.data))
-        jac = _grad([out], xs, [ones], create_graph=True)
-        _check_missing(jac, strict, "hvp", "the output is independent of input {i}")
+        in_tuple, xs, vs, out, jac = _recorded_gradient(
+            func, inputs, v, create_graph, strict, "hvp"
+        )
         us = tuple(Tensor._make(np.zeros_like(x.data)).requires_grad_(True) for x in xs)
         present = [(j, u) for j, u in zip(jac, us) if j is not None]
         double_back = _grad([j for j, _ in present], xs, [u for _, u in present], True)
         pairs = [(d, vi) for d, vi in zip(double_back, vs) if d is not None]
         grads = _grad([d for d, _ in pairs], us, [vi for _, vi in pairs], create_graph)
-        result = _fill_zeros(grads, xs, strict, "hvp", "the gradient is independent of input {i}")
-    return _finish((out,), create_graph)[0], _structure(_finish(result, create_graph), in_tuple)
+    return _second_order_result(out, grads, xs, in_tuple, create_graph, strict, "hvp")
 
 
-def _check_missing(
-    grads: Sequence[Tensor | None], strict: bool, fn_name: str, message: str
-) -> None:
+def _recorded_gradient(
+    func: Callable[..., Any],
+    inputs: Inputs,
+    v: Any,
+    create_graph: bool,
+    strict: bool,
+    fn_name: str,
+) -> tuple[bool, tuple[Tensor, ...], tuple[Tensor, ...], Tensor, tuple[Tensor | None, ...]]:
+    """What :func:`vhp` and :func:`hvp` start from: whether ``inputs`` is a tuple, the
+    inputs and ``v`` prepared, the scalar output, and its gradient with respect to each
+    input, recorded so it can be differentiated again (None for an independent input)."""
+    in_tuple, xs = _as_tuple(inputs, "inputs", fn_name)
+    xs = _prepare_inputs(xs, create_graph, fn_name)
+    vs = _prepare_v(v, xs, in_tuple, "input", fn_name)
+    out = _scalar_output(func(*xs), fn_name)
+    _check_requires_grad((out,), strict, fn_name)
+    ones = Tensor._make(np.ones_like(out.data))
+    jac = _grad([out], xs, [ones], create_graph=True)
     if strict:
-        for i, g in enumerate(grads):
+        for i, g in enumerate(jac):
             if g is None:
-                raise RuntimeError(f"{fn_name}: {message.format(i=i)} (strict mode)")
+                raise RuntimeError(
+                    f"{fn_name}: the output is independent of input {i} (strict mode)"
+                )
+    return in_tuple, xs, vs, out, jac
+
+
+def _second_order_result(
+    out: Tensor,
+    grads: Sequence[Tensor | None],
+    xs: tuple[Tensor, ...],
+    in_tuple: bool,
+    create_graph: bool,
+    strict: bool,
+    fn_name: str,
+) -> tuple[Tensor, Result]:
+    """The output and the product of :func:`vhp` or :func:`hvp`, zeros for inputs the
+    gradient does not depend on."""
+    message = "the gradient is independent of input {i}"
+    result = _fill_zeros(grads, xs, strict, fn_name, message)
+    return _finish((out,), create_graph)[0], _structure(_finish(result, create_graph), in_tuple)
