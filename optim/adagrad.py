@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np import grad_mode
 from autograd_np.optim.adam import effective_grad
-from autograd_np.optim.optimizer import Optimizer, ParamsT, check_nonnegative
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_nonnegative
 from autograd_np.tensor import Tensor
 
 __all__ = ["Adagrad", "adagrad_step"]
@@ -63,7 +61,7 @@ def adagrad_step(
     param += work
 
 
-class Adagrad(Optimizer):
+class Adagrad(_RuleOptimizer):
     """Adagrad, as ``torch.optim.Adagrad``.
 
     Parameters
@@ -129,36 +127,22 @@ class Adagrad(Optimizer):
         )
         check_nonnegative("Adagrad", "eps", group["eps"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update the parameters once; returns the closure's loss (or None).
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "lr": float(group["lr"]),
+            "lr_decay": float(group["lr_decay"]),
+            "weight_decay": float(group["weight_decay"]),
+            "eps": float(group["eps"]),
+            "maximize": bool(group["maximize"]),
+        }
 
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (called with grad mode on).
-        """
-        loss = self._evaluate(closure)
-        with grad_mode.no_grad():
-            for group in self.param_groups:
-                lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
-                eps = float(group["eps"])
-                weight_decay, maximize = float(group["weight_decay"]), bool(group["maximize"])
-                for p, grad in self._params_with_grad(group):
-                    state = self.state[p]
-                    if "sum" not in state:  # a parameter added later with add_param_group
-                        self._init_state(p, group)
-                    state["step"] += 1
-                    adagrad_step(
-                        p.data,
-                        grad,
-                        state["sum"],
-                        step=state["step"],
-                        lr=lr,
-                        lr_decay=lr_decay,
-                        weight_decay=weight_decay,
-                        eps=eps,
-                        maximize=maximize,
-                        scratch=self._buffer(p.data),
-                    )
-                    p._bump_version()
-        return loss
+    def _update(
+        self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        state = self.state[p]
+        if "sum" not in state:  # a parameter added later with add_param_group
+            self._init_state(p, group)
+        state["step"] += 1
+        adagrad_step(
+            p.data, grad, state["sum"], step=state["step"], scratch=self._buffer(p.data), **options
+        )

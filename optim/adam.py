@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np import grad_mode
-from autograd_np.optim.optimizer import Optimizer, ParamsT, check_beta, check_nonnegative
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_beta, check_nonnegative
+from autograd_np.tensor import Tensor
 
 __all__ = ["Adam", "adam_step"]
 
@@ -115,7 +115,7 @@ def adam_step(
     param += work
 
 
-class Adam(Optimizer):
+class Adam(_RuleOptimizer):
     """Adam, as ``torch.optim.Adam``.
 
     Parameters
@@ -195,46 +195,36 @@ class Adam(Optimizer):
         check_beta(name, "beta2 (betas[1])", betas[1])
         check_nonnegative(name, "weight_decay", group["weight_decay"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update the parameters once; returns the closure's loss (or None).
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
+        beta1, beta2 = (float(b) for b in group["betas"])
+        return {
+            "lr": float(group["lr"]),
+            "beta1": beta1,
+            "beta2": beta2,
+            "eps": float(group["eps"]),
+            "weight_decay": float(group["weight_decay"]),
+            "amsgrad": bool(group["amsgrad"]),
+            "maximize": bool(group["maximize"]),
+        }
 
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (called with grad mode on).
-        """
-        loss = self._evaluate(closure)
-        rule = type(self)._rule
-        with grad_mode.no_grad():
-            for group in self.param_groups:
-                lr, eps = float(group["lr"]), float(group["eps"])
-                beta1, beta2 = (float(b) for b in group["betas"])
-                weight_decay = float(group["weight_decay"])
-                amsgrad, maximize = bool(group["amsgrad"]), bool(group["maximize"])
-                for p, grad in self._params_with_grad(group):
-                    state = self.state[p]
-                    if "step" not in state:
-                        state["step"] = 0
-                        state["exp_avg"] = np.zeros_like(p.data)
-                        state["exp_avg_sq"] = np.zeros_like(p.data)
-                    if amsgrad and "max_exp_avg_sq" not in state:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
-                    state["step"] += 1
-                    rule(
-                        p.data,
-                        grad,
-                        state["exp_avg"],
-                        state["exp_avg_sq"],
-                        state.get("max_exp_avg_sq"),
-                        step=state["step"],
-                        lr=lr,
-                        beta1=beta1,
-                        beta2=beta2,
-                        eps=eps,
-                        weight_decay=weight_decay,
-                        amsgrad=amsgrad,
-                        maximize=maximize,
-                        scratch=self._buffer(p.data),
-                    )
-                    p._bump_version()
-        return loss
+    def _update(
+        self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        state = self.state[p]
+        if "step" not in state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p.data)
+            state["exp_avg_sq"] = np.zeros_like(p.data)
+        if options["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = np.zeros_like(p.data)
+        state["step"] += 1
+        type(self)._rule(
+            p.data,
+            grad,
+            state["exp_avg"],
+            state["exp_avg_sq"],
+            state.get("max_exp_avg_sq"),
+            step=state["step"],
+            scratch=self._buffer(p.data),
+            **options,
+        )

@@ -2,9 +2,10 @@
 ``state_dict`` / ``load_state_dict``, with PyTorch's structure and semantics.
 
 A subclass validates its hyperparameters in :meth:`Optimizer._validate_group`, declares the
-names of its per-parameter state in ``_state_keys``, and implements :meth:`Optimizer.step`
-by calling its update rule (a plain function over numpy arrays) on each parameter that has
-a gradient. State arrays have the parameter's shape and dtype; the step count is an int.
+names of its per-parameter state in ``_state_keys``, and implements :meth:`Optimizer.step`.
+The built-in optimizers derive from :class:`_RuleOptimizer`, whose ``step`` calls their
+update rule (a plain function over numpy arrays) on each parameter that has a gradient.
+State arrays have the parameter's shape and dtype; the step count is an int.
 """
 
 from __future__ import annotations
@@ -329,6 +330,40 @@ def _record_step_calls(step: Callable[..., Any]) -> Callable[..., Any]:
         return step(self, *args, **kwargs)
 
     return wrapper
+
+
+class _RuleOptimizer(Optimizer):
+    """An optimizer whose step applies one update rule to each parameter that has a
+    gradient, as all the built-in ones do. A subclass reads a group's hyperparameters in
+    :meth:`_options` and updates one parameter (and its state) in :meth:`_update`."""
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update the parameters once; returns the closure's loss (or None).
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss (called with grad mode on).
+        """
+        loss = self._evaluate(closure)
+        with grad_mode.no_grad():
+            for group in self.param_groups:
+                options = self._options(group)
+                for p, grad in self._params_with_grad(group):
+                    self._update(p, grad, options, group)
+                    p._bump_version()
+        return loss
+
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
+        """The update rule's hyperparameters for ``group``, as Python numbers."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _options()")
+
+    def _update(
+        self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        """Update ``p.data`` (and ``p``'s state) in place from the gradient array ``grad``,
+        with the ``options`` of its ``group``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update()")
 
 
 def _check_param(name: str, i: int, p: Any) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np import grad_mode
 from autograd_np.optim.adam import effective_grad, lerp_
-from autograd_np.optim.optimizer import Optimizer, ParamsT, check_nonnegative
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_nonnegative
+from autograd_np.tensor import Tensor
 
 __all__ = ["RMSprop", "rmsprop_step"]
 
@@ -85,7 +84,7 @@ def rmsprop_step(
     param += work
 
 
-class RMSprop(Optimizer):
+class RMSprop(_RuleOptimizer):
     """RMSprop, as ``torch.optim.RMSprop``.
 
     Parameters
@@ -152,44 +151,35 @@ class RMSprop(Optimizer):
         check_nonnegative("RMSprop", "weight_decay", group["weight_decay"])
         check_nonnegative("RMSprop", "alpha", group["alpha"])
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update the parameters once; returns the closure's loss (or None).
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "lr": float(group["lr"]),
+            "alpha": float(group["alpha"]),
+            "eps": float(group["eps"]),
+            "weight_decay": float(group["weight_decay"]),
+            "momentum": float(group["momentum"]),
+            "centered": bool(group["centered"]),
+            "maximize": bool(group["maximize"]),
+        }
 
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (called with grad mode on).
-        """
-        loss = self._evaluate(closure)
-        with grad_mode.no_grad():
-            for group in self.param_groups:
-                lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-                weight_decay, momentum = float(group["weight_decay"]), float(group["momentum"])
-                centered, maximize = bool(group["centered"]), bool(group["maximize"])
-                for p, grad in self._params_with_grad(group):
-                    state = self.state[p]
-                    if "step" not in state:
-                        state["step"] = 0
-                        state["square_avg"] = np.zeros_like(p.data)
-                    if momentum > 0 and "momentum_buffer" not in state:
-                        state["momentum_buffer"] = np.zeros_like(p.data)
-                    if centered and "grad_avg" not in state:
-                        state["grad_avg"] = np.zeros_like(p.data)
-                    state["step"] += 1
-                    rmsprop_step(
-                        p.data,
-                        grad,
-                        state["square_avg"],
-                        state.get("grad_avg"),
-                        state.get("momentum_buffer"),
-                        lr=lr,
-                        alpha=alpha,
-                        eps=eps,
-                        weight_decay=weight_decay,
-                        momentum=momentum,
-                        centered=centered,
-                        maximize=maximize,
-                        scratch=self._buffer(p.data),
-                    )
-                    p._bump_version()
-        return loss
+    def _update(
+        self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        state = self.state[p]
+        if "step" not in state:
+            state["step"] = 0
+            state["square_avg"] = np.zeros_like(p.data)
+        if options["momentum"] > 0 and "momentum_buffer" not in state:
+            state["momentum_buffer"] = np.zeros_like(p.data)
+        if options["centered"] and "grad_avg" not in state:
+            state["grad_avg"] = np.zeros_like(p.data)
+        state["step"] += 1
+        rmsprop_step(
+            p.data,
+            grad,
+            state["square_avg"],
+            state.get("grad_avg"),
+            state.get("momentum_buffer"),
+            scratch=self._buffer(p.data),
+            **options,
+        )

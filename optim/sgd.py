@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np import grad_mode
-from autograd_np.optim.optimizer import Optimizer, ParamsT, check_nonnegative
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_nonnegative
+from autograd_np.tensor import Tensor
 
 __all__ = ["SGD", "sgd_step"]
 
@@ -95,7 +94,7 @@ def sgd_step(
     return momentum_buffer
 
 
-class SGD(Optimizer):
+class SGD(_RuleOptimizer):
     """Stochastic gradient descent (optionally with momentum), as ``torch.optim.SGD``.
 
     Parameters
@@ -162,35 +161,20 @@ class SGD(Optimizer):
                 f"{group['momentum']} and dampening={group['dampening']}"
             )
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update the parameters once; returns the closure's loss (or None).
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "lr": float(group["lr"]),
+            "momentum": float(group["momentum"]),
+            "dampening": float(group["dampening"]),
+            "weight_decay": float(group["weight_decay"]),
+            "nesterov": bool(group["nesterov"]),
+            "maximize": bool(group["maximize"]),
+        }
 
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss (called with grad mode on).
-        """
-        loss = self._evaluate(closure)
-        with grad_mode.no_grad():
-            for group in self.param_groups:
-                lr, momentum = float(group["lr"]), float(group["momentum"])
-                dampening, weight_decay = float(group["dampening"]), float(group["weight_decay"])
-                nesterov, maximize = bool(group["nesterov"]), bool(group["maximize"])
-                for p, grad in self._params_with_grad(group):
-                    buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
-                    buf = sgd_step(
-                        p.data,
-                        grad,
-                        buf,
-                        lr=lr,
-                        momentum=momentum,
-                        dampening=dampening,
-                        weight_decay=weight_decay,
-                        nesterov=nesterov,
-                        maximize=maximize,
-                        scratch=self._buffer(p.data),
-                    )
-                    if buf is not None:
-                        self.state[p]["momentum_buffer"] = buf
-                    p._bump_version()
-        return loss
+    def _update(
+        self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        buf = self.state[p].get("momentum_buffer") if options["momentum"] != 0 else None
+        buf = sgd_step(p.data, grad, buf, scratch=self._buffer(p.data), **options)
+        if buf is not None:
+            self.state[p]["momentum_buffer"] = buf
