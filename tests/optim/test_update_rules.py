@@ -323,57 +323,58 @@ def test_random_hyperparameters_match_the_published_algorithm(case):
 
 
 # ---------------------------------------------------------------------- the plain functions
+# The keyword options of each rule; a call overrides some with ``|``.
+SGD_KW = {
+    "lr": 0.1,
+    "momentum": 0.0,
+    "dampening": 0.0,
+    "weight_decay": 0.0,
+    "nesterov": False,
+    "maximize": False,
+}
+ADAM_KW = {
+    "lr": 0.1,
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "eps": 1e-8,
+    "weight_decay": 0.0,
+    "amsgrad": False,
+    "maximize": False,
+}
+RMSPROP_KW = {
+    "lr": 0.1,
+    "alpha": 0.9,
+    "eps": 1e-8,
+    "weight_decay": 0.0,
+    "momentum": 0.0,
+    "centered": False,
+    "maximize": False,
+}
+
+
 def test_the_update_functions_work_without_a_scratch_array():
     theta0, grads = problem(2, shape=(4,), steps=3)
     # sgd_step
     p, buf = theta0.copy(), None
     for g in grads:
         buf = sgd_step(
-            p,
-            g,
-            buf,
-            lr=0.1,
-            momentum=0.9,
-            dampening=0.0,
-            weight_decay=0.1,
-            nesterov=True,
-            maximize=False,
+            p, g, buf, **SGD_KW | {"momentum": 0.9, "weight_decay": 0.1, "nesterov": True}
         )
     ref = ref_sgd(theta0, grads, lr=0.1, momentum=0.9, weight_decay=0.1, nesterov=True)
     np.testing.assert_allclose(p, ref[-1], rtol=1e-12)
-    assert (
-        sgd_step(
-            p,
-            grads[0],
-            None,
-            lr=0.1,
-            momentum=0.0,
-            dampening=0.0,
-            weight_decay=0.0,
-            nesterov=False,
-            maximize=False,
-        )
-        is None
-    )
+    assert sgd_step(p, grads[0], None, **SGD_KW) is None
     # adam_step and adamw_step
+    adam_kw = ADAM_KW | {
+        "lr": 0.01,
+        "beta2": 0.99,
+        "weight_decay": 0.1,
+        "amsgrad": True,
+        "maximize": True,
+    }
     for fn, ref_fn in ((adam_step, ref_adam), (adamw_step, ref_adamw)):
         p, m, v, vmax = theta0.copy(), *(np.zeros(4) for _ in range(3))
         for t, g in enumerate(grads, start=1):
-            fn(
-                p,
-                g,
-                m,
-                v,
-                vmax,
-                step=t,
-                lr=0.01,
-                beta1=0.9,
-                beta2=0.99,
-                eps=1e-8,
-                weight_decay=0.1,
-                amsgrad=True,
-                maximize=True,
-            )
+            fn(p, g, m, v, vmax, step=t, **adam_kw)
         ref = ref_fn(
             theta0, grads, lr=0.01, betas=(0.9, 0.99), weight_decay=0.1, amsgrad=True, maximize=True
         )
@@ -382,18 +383,7 @@ def test_the_update_functions_work_without_a_scratch_array():
     p, sq, ga, b = theta0.copy(), *(np.zeros(4) for _ in range(3))
     for g in grads:
         rmsprop_step(
-            p,
-            g,
-            sq,
-            ga,
-            b,
-            lr=0.01,
-            alpha=0.9,
-            eps=1e-8,
-            weight_decay=0.0,
-            momentum=0.5,
-            centered=True,
-            maximize=False,
+            p, g, sq, ga, b, **RMSPROP_KW | {"lr": 0.01, "momentum": 0.5, "centered": True}
         )
     ref = ref_rmsprop(theta0, grads, lr=0.01, alpha=0.9, momentum=0.5, centered=True)
     np.testing.assert_allclose(p, ref[-1], rtol=1e-12)
@@ -410,81 +400,22 @@ def test_the_update_functions_leave_the_gradient_alone():
     theta0, grads = problem(4, shape=(3,), steps=1)
     g = grads[0]
     g_copy = g.copy()
-    sgd_step(
-        theta0.copy(),
-        g,
-        np.ones(3),
-        lr=0.1,
-        momentum=0.9,
-        dampening=0.5,
-        weight_decay=0.1,
-        nesterov=False,
-        maximize=True,
-    )
-    adam_step(
-        theta0.copy(),
-        g,
-        np.zeros(3),
-        np.zeros(3),
-        None,
-        step=1,
-        lr=0.1,
-        beta1=0.9,
-        beta2=0.999,
-        eps=1e-8,
-        weight_decay=0.1,
-        amsgrad=False,
-        maximize=True,
-    )
-    rmsprop_step(
-        theta0.copy(),
-        g,
-        np.zeros(3),
-        np.zeros(3),
-        np.zeros(3),
-        lr=0.1,
-        alpha=0.9,
-        eps=1e-8,
-        weight_decay=0.1,
-        momentum=0.9,
-        centered=True,
-        maximize=True,
-    )
+    sgd_kw = {"momentum": 0.9, "dampening": 0.5, "weight_decay": 0.1, "maximize": True}
+    sgd_step(theta0.copy(), g, np.ones(3), **SGD_KW | sgd_kw)
+    adam_kw = {"weight_decay": 0.1, "maximize": True}
+    adam_step(theta0.copy(), g, np.zeros(3), np.zeros(3), None, step=1, **ADAM_KW | adam_kw)
+    rmsprop_kw = {"weight_decay": 0.1, "momentum": 0.9, "centered": True, "maximize": True}
+    rmsprop_step(theta0.copy(), g, *(np.zeros(3) for _ in range(3)), **RMSPROP_KW | rmsprop_kw)
     np.testing.assert_array_equal(g, g_copy)
 
 
 def test_missing_state_arrays_are_reported():
+    adam_kw = ADAM_KW | {"beta2": 0.99, "amsgrad": True}
     with pytest.raises(ValueError, match="adam_step: amsgrad needs the max_exp_avg_sq"):
-        adam_step(
-            np.zeros(2),
-            np.ones(2),
-            np.zeros(2),
-            np.zeros(2),
-            None,
-            step=1,
-            lr=0.1,
-            beta1=0.9,
-            beta2=0.99,
-            eps=1e-8,
-            weight_decay=0.0,
-            amsgrad=True,
-            maximize=False,
-        )
+        adam_step(np.zeros(2), np.ones(2), np.zeros(2), np.zeros(2), None, step=1, **adam_kw)
+    rmsprop_kw = RMSPROP_KW | {"centered": True}
     with pytest.raises(ValueError, match="rmsprop_step: centered needs the grad_avg"):
-        rmsprop_step(
-            np.zeros(2),
-            np.ones(2),
-            np.zeros(2),
-            None,
-            None,
-            lr=0.1,
-            alpha=0.9,
-            eps=1e-8,
-            weight_decay=0.0,
-            momentum=0.0,
-            centered=True,
-            maximize=False,
-        )
+        rmsprop_step(np.zeros(2), np.ones(2), np.zeros(2), None, None, **rmsprop_kw)
 
 
 def test_state_created_when_an_option_is_switched_on_mid_training():
