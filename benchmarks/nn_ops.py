@@ -15,6 +15,11 @@ Run::
 Options: ``--repeats`` (default 7), ``--only`` (substring filter on the case names),
 ``--batch`` (default 128), ``--stat min`` (report the fastest repeat instead of the median:
 on a machine shared with other jobs the median moves with their load).
+
+numpy's OpenBLAS picks its Haswell (AVX2) kernels on some AVX-512 CPUs (AMD Zen 4, for
+one) while PyTorch's oneDNN uses AVX-512; ``OPENBLAS_CORETYPE=SkylakeX`` in the
+environment (read when numpy loads) about doubles sgemm throughput there, which is what
+the convolutions spend most of their time in.
 """
 
 from __future__ import annotations
@@ -177,7 +182,7 @@ def _theirs(case: Case) -> tuple[Callable[[], None], Callable[[], None]]:
 
 
 def measure(
-    case: Case, repeats: int, with_torch: bool, pause: float = 0.2, stat: str = "median"
+    case: Case, repeats: int, with_torch: bool, pause: float = 0.5, stat: str = "median"
 ) -> list[float]:
     """Milliseconds (the median, or the minimum with ``stat="min"``): [fwd, f+b] for
     autograd_np, then for torch when asked.
