@@ -7,7 +7,9 @@ As in PyTorch, the deprecated ``size_average`` and ``reduce`` arguments are stil
 
 from __future__ import annotations
 
+import sys
 import warnings
+from types import FrameType
 from typing import Any
 
 import autograd_np.nn.functional as F
@@ -28,13 +30,21 @@ __all__ = [
 
 
 def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
-    """PyTorch's translation of the deprecated ``size_average``/``reduce`` pair."""
+    """PyTorch's translation of the deprecated ``size_average``/``reduce`` pair.
+
+    The warning points at the line that built the loss, however many ``__init__`` of this
+    module lie between."""
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
+    level = 1
+    frame: FrameType | None = sys._getframe()
+    while frame is not None and frame.f_code.co_filename == __file__:
+        level += 1
+        frame = frame.f_back
     warnings.warn(
         "size_average and reduce args will be deprecated, please use reduction="
         f"'{'mean' if size_average and reduce else 'sum' if reduce else 'none'}' instead.",
-        stacklevel=4,
+        stacklevel=level,
     )
     if size_average and reduce:
         return "mean"
@@ -48,6 +58,9 @@ def _as_tensor(value: Any) -> Tensor | None:
 
 
 class _Loss(Module):
+    """What the losses share: ``reduction`` (checked, or translated from the deprecated
+    ``size_average``/``reduce``)."""
+
     _reductions: tuple[str, ...] = ("none", "mean", "sum")
 
     def __init__(
@@ -65,6 +78,8 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
+    """A loss with an optional ``weight``, kept as a buffer."""
+
     def __init__(
         self,
         weight: Any = None,
@@ -90,11 +105,6 @@ class L1Loss(_Loss):
     input, target : the same shape; output : scalar, or that shape with "none".
     """
 
-    def __init__(
-        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
-
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``F.l1_loss(input, target)``."""
         return F.l1_loss(input, target, reduction=self.reduction)
@@ -112,11 +122,6 @@ class MSELoss(_Loss):
     >>> nn.MSELoss()(ag.tensor([1.0, 2.0]), ag.tensor([1.0, 4.0])).item()
     2.0
     """
-
-    def __init__(
-        self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean"
-    ) -> None:
-        super().__init__(size_average, reduce, reduction)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         """``F.mse_loss(input, target)``."""

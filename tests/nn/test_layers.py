@@ -449,6 +449,11 @@ def test_loss_buffers_and_legacy_arguments() -> None:
     assert repr(ce) == "CrossEntropyLoss()"
     with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
         assert nn.MSELoss(size_average=False).reduction == "sum"
+    # the warning points at the line that built the loss, whatever the class depth
+    for build in (lambda: nn.MSELoss(reduce=False), lambda: nn.CrossEntropyLoss(reduce=False)):
+        with pytest.warns(UserWarning) as record:
+            build()
+        assert record[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert nn.MSELoss(reduce=False).reduction == "none"
