@@ -19,6 +19,18 @@ def _index(idx: int, n: int, what: str) -> int:
     return idx % n
 
 
+def _delete_and_renumber(modules: dict[str, Module | None], idx: int | slice, what: str) -> None:
+    """Remove the modules at ``idx``, then name the rest ``"0"``, ``"1"``... again, as PyTorch
+    does, so that indices and names agree."""
+    keys = list(modules)
+    doomed = keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), what)]]
+    for key in doomed:
+        del modules[key]
+    renumbered = OrderedDict((str(i), m) for i, m in enumerate(modules.values()))
+    modules.clear()
+    modules.update(renumbered)
+
+
 class Sequential(Module):
     """Modules called one after another, each on the previous one's output.
 
@@ -67,16 +79,7 @@ class Sequential(Module):
         setattr(self, key, module)
 
     def __delitem__(self, idx: int | slice) -> None:
-        keys = list(self._modules)
-        doomed = (
-            keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), "Sequential")]]
-        )
-        for key in doomed:
-            del self._modules[key]
-        # Renumber, as PyTorch does, so indices and names agree again.
-        renumbered = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-        self._modules.clear()
-        self._modules.update(renumbered)
+        _delete_and_renumber(self._modules, idx, "Sequential")
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -173,15 +176,7 @@ class ModuleList(Module):
         setattr(self, str(i), module)
 
     def __delitem__(self, idx: int | slice) -> None:
-        keys = list(self._modules)
-        doomed = (
-            keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), "ModuleList")]]
-        )
-        for key in doomed:
-            del self._modules[key]
-        renumbered = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
-        self._modules.clear()
-        self._modules.update(renumbered)
+        _delete_and_renumber(self._modules, idx, "ModuleList")
 
     def __len__(self) -> int:
         return len(self._modules)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd_np.nn.functional as F
@@ -26,7 +26,8 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
-    """What the convolutions share: arguments, parameters, initialization and repr."""
+    """What the convolutions share: arguments (with the signature of Conv1d and Conv2d),
+    parameters, initialization, repr, and the forward of Conv1d and Conv2d."""
 
     _n: int = 2
     transposed: bool = False
@@ -36,16 +37,16 @@ class _ConvNd(Module):
         in_channels: int,
         out_channels: int,
         kernel_size: int | Sequence[int],
-        stride: int | Sequence[int],
-        padding: str | int | Sequence[int],
-        dilation: int | Sequence[int],
-        output_padding: int | Sequence[int],
-        groups: int,
-        bias: bool,
-        padding_mode: str,
-        device: Any,
-        dtype: DTypeLike | None,
-        generator: GeneratorLike,
+        stride: int | Sequence[int] = 1,
+        padding: str | int | Sequence[int] = 0,
+        dilation: int | Sequence[int] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: DTypeLike | None = None,
+        *,
+        generator: GeneratorLike = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
@@ -71,7 +72,7 @@ class _ConvNd(Module):
         self.kernel_size = _ntuple(kernel_size, n, "kernel_size")
         self.stride = _ntuple(stride, n, "stride")
         self.dilation = _ntuple(dilation, n, "dilation")
-        self.output_padding = _ntuple(output_padding, n, "output_padding")
+        self.output_padding: tuple[int, ...] = (0,) * n  # set by ConvTranspose2d
         self.groups = int(groups)
         self.padding_mode = padding_mode
         self.padding: str | tuple[int, ...]
@@ -121,6 +122,16 @@ class _ConvNd(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound, generator=rng)
 
+    def _conv_forward(self, conv: Callable[..., Tensor], input: Tensor) -> Tensor:
+        """``conv`` (F.conv1d or F.conv2d) of ``input``, after ``F.pad`` for non-zero
+        padding modes."""
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return conv(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
     def extra_repr(self) -> str:
         n = self._n
         s = (
@@ -156,37 +167,9 @@ class Conv1d(_ConvNd):
 
     _n = 1
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] = 1,
-        padding: str | int | Sequence[int] = 0,
-        dilation: int | Sequence[int] = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: DTypeLike | None = None,
-        *,
-        generator: GeneratorLike = None,
-    ) -> None:
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, 0, groups,
-            bias, padding_mode, device, dtype, generator,
-        )  # fmt: skip
-
     def forward(self, input: Tensor) -> Tensor:
         """The convolution via ``F.conv1d`` (after ``F.pad`` for non-zero padding modes)."""
-        if self.padding_mode != "zeros":
-            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return F.conv1d(
-                padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups
-            )
-        return F.conv1d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        return self._conv_forward(F.conv1d, input)
 
 
 class Conv2d(_ConvNd):
@@ -236,37 +219,9 @@ class Conv2d(_ConvNd):
 
     _n = 2
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | Sequence[int],
-        stride: int | Sequence[int] = 1,
-        padding: str | int | Sequence[int] = 0,
-        dilation: int | Sequence[int] = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: DTypeLike | None = None,
-        *,
-        generator: GeneratorLike = None,
-    ) -> None:
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, 0, groups,
-            bias, padding_mode, device, dtype, generator,
-        )  # fmt: skip
-
     def forward(self, input: Tensor) -> Tensor:
         """The convolution via ``F.conv2d`` (after ``F.pad`` for non-zero padding modes)."""
-        if self.padding_mode != "zeros":
-            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return F.conv2d(
-                padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups
-            )
-        return F.conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+        return self._conv_forward(F.conv2d, input)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -339,9 +294,10 @@ class ConvTranspose2d(_ConvNd):
         if isinstance(padding, str):
             raise ValueError(f"ConvTranspose2d: padding must be ints, got {padding!r}")
         super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, output_padding,
-            groups, bias, padding_mode, device, dtype, generator,
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+            padding_mode, device, dtype, generator=generator,
         )  # fmt: skip
+        self.output_padding = _ntuple(output_padding, self._n, "output_padding")
         for s, op, d in zip(self.stride, self.output_padding, self.dilation):
             if not (op < s or op < d):
                 raise ValueError(

@@ -18,7 +18,34 @@ from autograd_np.tensor import Tensor
 __all__ = ["BatchNorm1d", "BatchNorm2d", "GroupNorm", "LayerNorm"]
 
 
-class _BatchNorm(Module):
+class _Normalization(Module):
+    """What the normalization layers share: a learnable ``weight`` (ones) and ``bias``
+    (zeros), each optional."""
+
+    def _affine_parameters(
+        self, affine: bool, bias: bool, shape: tuple[int, ...], dtype: np.dtype[Any]
+    ) -> None:
+        """Register ``weight`` and ``bias`` of ``shape`` (the bias only with ``bias``), or
+        None for each without ``affine``."""
+        if affine:
+            self.weight = empty_parameter(shape, dtype)
+            if bias:
+                self.bias = empty_parameter(shape, dtype)
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        """Weight to ones, bias to zeros."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class _BatchNorm(_Normalization):
     """Shared by BatchNorm1d and BatchNorm2d; subclasses say which input ranks they take."""
 
     _ranks: tuple[int, ...] = ()
@@ -44,15 +71,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = empty_parameter((self.num_features,), dt)
-            if bias:
-                self.bias = empty_parameter((self.num_features,), dt)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._affine_parameters(affine, bias, (self.num_features,), dt)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(self.num_features, dtype=dt)))
             self.register_buffer("running_var", Tensor(np.ones(self.num_features, dtype=dt)))
@@ -74,10 +93,7 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics, the weight to ones and the bias to zeros."""
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        super().reset_parameters()
 
     def forward(self, input: Tensor) -> Tensor:
         """Normalize with the batch statistics (training) or the running ones (eval).
@@ -177,7 +193,7 @@ class BatchNorm2d(_BatchNorm):
     _ranks = (4,)
 
 
-class LayerNorm(Module):
+class LayerNorm(_Normalization):
     """Layer normalization over the last dims of the input.
 
     ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with the mean and biased
@@ -226,23 +242,8 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = empty_parameter(self.normalized_shape, dt)
-            if bias:
-                self.bias = empty_parameter(self.normalized_shape, dt)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._affine_parameters(elementwise_affine, bias, self.normalized_shape, dt)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Weight to ones, bias to zeros."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         """The normalized input via ``F.layer_norm``."""
@@ -256,7 +257,7 @@ class LayerNorm(Module):
         )
 
 
-class GroupNorm(Module):
+class GroupNorm(_Normalization):
     """Group normalization: the channels are split into ``num_groups`` groups, each
     normalized over its channels and the spatial dims of each sample.
 
@@ -310,23 +311,8 @@ class GroupNorm(Module):
         self.num_channels = int(num_channels)
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = empty_parameter((self.num_channels,), dt)
-            if bias:
-                self.bias = empty_parameter((self.num_channels,), dt)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._affine_parameters(affine, bias, (self.num_channels,), dt)
         self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        """Weight to ones, bias to zeros."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         """The normalized input via ``F.group_norm``."""

@@ -4,7 +4,7 @@ function."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd_np.nn.functional as F
@@ -18,6 +18,8 @@ IntOrTuple = int | Sequence[int]
 
 
 class _MaxPoolNd(Module):
+    """What MaxPool1d and MaxPool2d share: settings, repr, and the call of the pooling."""
+
     def __init__(
         self,
         kernel_size: IntOrTuple,
@@ -35,11 +37,30 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    def _pool(self, pool: Callable[..., Any], input: Tensor) -> Any:
+        """``pool`` (F.max_pool1d or F.max_pool2d) of ``input`` with these settings."""
+        return pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
             f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
         )
+
+
+class _AvgPoolNd(Module):
+    """The repr AvgPool1d and AvgPool2d share."""
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -68,15 +89,7 @@ class MaxPool1d(_MaxPoolNd):
 
     def forward(self, input: Tensor) -> Any:
         """The pooled input via ``F.max_pool1d``."""
-        return F.max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+        return self._pool(F.max_pool1d, input)
 
 
 class MaxPool2d(_MaxPoolNd):
@@ -99,18 +112,10 @@ class MaxPool2d(_MaxPoolNd):
 
     def forward(self, input: Tensor) -> Any:
         """The pooled input via ``F.max_pool2d``."""
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+        return self._pool(F.max_pool2d, input)
 
 
-class AvgPool1d(Module):
+class AvgPool1d(_AvgPoolNd):
     """The mean over sliding windows of an input of shape (N, C, L).
 
     Parameters
@@ -156,11 +161,8 @@ class AvgPool1d(Module):
             self.count_include_pad,
         )
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(Module):
+class AvgPool2d(_AvgPoolNd):
     """The mean over sliding windows of an input of shape (N, C, H, W).
 
     Parameters
@@ -209,9 +211,6 @@ class AvgPool2d(Module):
             self.count_include_pad,
             self.divisor_override,
         )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AdaptiveAvgPool2d(Module):
