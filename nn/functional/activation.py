@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import normalize_axis
 from autograd_np.ops._specs import unary
@@ -36,10 +37,6 @@ __all__ = [
     "softplus",
     "tanh",
 ]
-
-
-def _tensor(x: TensorLike) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
 
 
 # ---------------------------------------------------------------------- erf
@@ -180,7 +177,7 @@ def leaky_relu(input: TensorLike, negative_slope: float = 0.01) -> Tensor:
     >>> F.leaky_relu(ag.tensor([-1.0, 2.0]), 0.1)
     tensor([-0.1,  2. ])
     """
-    return _leaky_relu(_tensor(input), negative_slope=float(negative_slope))
+    return _leaky_relu(as_tensor(input), negative_slope=float(negative_slope))
 
 
 def _hardtanh_spec(s: Sampler) -> Sample:
@@ -205,7 +202,7 @@ def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> 
     """
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
-    return clip(_tensor(input), float(min_val), float(max_val))
+    return clip(as_tensor(input), float(min_val), float(max_val))
 
 
 @composite(
@@ -215,7 +212,7 @@ def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> 
 )
 def relu6(input: TensorLike) -> Tensor:
     """``min(max(x, 0), 6)``, elementwise."""
-    return clip(_tensor(input), 0.0, 6.0)
+    return clip(as_tensor(input), 0.0, 6.0)
 
 
 # ---------------------------------------------------------------------- smooth activations
@@ -250,7 +247,7 @@ def elu(input: TensorLike, alpha: float = 1.0) -> Tensor:
     alpha : float, default 1.0
         The negative saturation value is ``-alpha``.
     """
-    return _elu(_tensor(input), alpha=float(alpha))
+    return _elu(as_tensor(input), alpha=float(alpha))
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -321,13 +318,13 @@ def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return _gelu(_tensor(input), approximate=approximate)
+    return _gelu(as_tensor(input), approximate=approximate)
 
 
 @composite("nn.functional.silu", spec=unary(low=-6.0, high=6.0), ref=lambda x: x / (1 + np.exp(-x)))
 def silu(input: TensorLike) -> Tensor:
     """The sigmoid linear unit (swish) ``x * sigmoid(x)``, elementwise."""
-    x = _tensor(input)
+    x = as_tensor(input)
     return multiply(x, sigmoid(x))
 
 
@@ -374,7 +371,7 @@ def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> T
     """
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
-    return _softplus(_tensor(input), beta=float(beta), threshold=float(threshold))
+    return _softplus(as_tensor(input), beta=float(beta), threshold=float(threshold))
 
 
 # ---------------------------------------------------------------------- softmax family
@@ -446,7 +443,7 @@ def _softmax_dim(op: str, dim: int | None, ndim: int) -> int:
 
 
 def _softmax_input(x: TensorLike, dtype: Any) -> Tensor:
-    t = _tensor(x)
+    t = as_tensor(x)
     if dtype is not None:
         t = t.astype(dtype)
     return t

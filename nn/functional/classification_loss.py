@@ -155,6 +155,11 @@ def binary_cross_entropy_with_logits(
 
 
 # ---------------------------------------------------------------------- class-index targets
+def _class_axis(x: Tensor) -> int:
+    """The class axis of an input of shape (N, C, *) or (C,)."""
+    return 0 if x.ndim == 1 else 1
+
+
 def _class_target(op: str, x: Tensor, target: TensorLike, ignore_index: int) -> np.ndarray:
     """Validate class indices against ``x`` of shape (N, C, *) or (C,): integer dtype, the
     shape (N, *) or (), and values in ``[0, C)`` unless equal to ``ignore_index``."""
@@ -171,7 +176,7 @@ def _class_target(op: str, x: Tensor, target: TensorLike, ignore_index: int) -> 
             f"{op}: target of shape {t.shape} does not match input of shape {x.shape}; "
             f"expected target shape {expected}"
         )
-    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    n_classes = x.shape[_class_axis(x)]
     bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
     if bad.any():
         raise IndexError(
@@ -224,6 +229,9 @@ def _classes_axis(g: Tensor | np.ndarray, ndim: int) -> Any:
 
 
 def _weight_along_classes(w: np.ndarray, ndim: int) -> np.ndarray:
+    """Per-class weights broadcast against an input of ``ndim`` dims."""
+    if ndim == 1:
+        return w
     return w.reshape((1, w.shape[0]) + (1,) * (ndim - 2))  # (C,) -> (1, C, 1, ...)
 
 
@@ -232,6 +240,16 @@ def _mean_over_weights(loss: Tensor, w_t: np.ndarray) -> Tensor:
     (nan when every target is ignored)."""
     total = float(np.sum(w_t, dtype=np.float64))
     return multiply(_sum(loss), 1.0 / total if total != 0 else float("nan"))
+
+
+def _reduce_class_loss(loss: Tensor, w_t: np.ndarray, reduction: str, unbatched: bool) -> Tensor:
+    """The per-position losses of nll_loss or cross_entropy, reduced: the weighted mean,
+    the sum, or the losses (0-d for an unbatched input)."""
+    if reduction == "mean":
+        return _mean_over_weights(loss, w_t)
+    if reduction == "sum":
+        return _sum(loss)
+    return reshape(loss, ()) if unbatched else loss
 
 
 @primitive(
@@ -285,16 +303,11 @@ def nll_loss(
     check_reduction("nll_loss", reduction)
     x = as_tensor(input)
     t = _class_target("nll_loss", x, target, ignore_index)
-    w = _class_weight("nll_loss", weight, x.shape[0] if x.ndim == 1 else x.shape[1], x.dtype)
+    w = _class_weight("nll_loss", weight, x.shape[_class_axis(x)], x.dtype)
     unbatched = x.ndim == 1
     x, t = _batched(x, t)
     safe, w_t, _ = _class_coefficients(t, w, ignore_index, x.dtype)
-    loss = _nll(x, target=safe, w_t=w_t)
-    if reduction == "mean":
-        return _mean_over_weights(loss, w_t)
-    if reduction == "sum":
-        return _sum(loss)
-    return reshape(loss, ()) if unbatched else loss
+    return _reduce_class_loss(_nll(x, target=safe, w_t=w_t), w_t, reduction, unbatched)
 
 
 @primitive("nn.functional.cross_entropy", spec=_cross_entropy_spec, ref=_class_ref, saves=(0,))
@@ -418,7 +431,7 @@ def cross_entropy(
     x = as_tensor(input)
     if x.ndim == 0:
         raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
-    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    n_classes = x.shape[_class_axis(x)]
     w = _class_weight(op, weight, n_classes, x.dtype)
     t_data = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t_data.dtype.kind == "f" and t_data.shape != x.shape:
@@ -436,21 +449,17 @@ def cross_entropy(
     a = w_t * (1.0 - label_smoothing) if label_smoothing else w_t
     b = valid.astype(x.dtype) * (label_smoothing / n_classes) if label_smoothing else None
     loss = _cross_entropy_indices(x, target=safe, a=a, b=b, weight=w)
-    if reduction == "mean":
-        return _mean_over_weights(loss, w_t)
-    if reduction == "sum":
-        return _sum(loss)
-    return reshape(loss, ()) if unbatched else loss
+    return _reduce_class_loss(loss, w_t, reduction, unbatched)
 
 
 def _cross_entropy_probabilities(
     x: Tensor, t: Tensor, w: np.ndarray | None, reduction: str, eps: float
 ) -> Tensor:
-    axis = 0 if x.ndim == 1 else 1
+    axis = _class_axis(x)
     n_classes = x.shape[axis]
     q = add(multiply(t, 1.0 - eps), eps / n_classes) if eps else t
     if w is not None:
-        q = multiply(q, w if x.ndim == 1 else _weight_along_classes(w, x.ndim))
+        q = multiply(q, _weight_along_classes(w, x.ndim))
     return reduce_loss(negative(_sum(multiply(q, log_softmax(x, axis)), axis)), reduction)
 
 
@@ -466,7 +475,7 @@ def _cross_entropy_composed(
     """The test oracle for the fused class-index path: ``log_softmax`` then ``nll_loss``,
     plus the smoothing term, composed as in PyTorch's own implementation."""
     x = as_tensor(input)
-    axis = 0 if x.ndim == 1 else 1
+    axis = _class_axis(x)
     n_classes = x.shape[axis]
     logp = log_softmax(x, axis)
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
@@ -477,7 +486,7 @@ def _cross_entropy_composed(
     w = _class_weight("cross_entropy", weight, n_classes, x.dtype)
     weighted = logp
     if w is not None:
-        weighted = multiply(logp, w if x.ndim == 1 else _weight_along_classes(w, x.ndim))
+        weighted = multiply(logp, _weight_along_classes(w, x.ndim))
     smooth = multiply(negative(_sum(weighted, axis)), valid)
     if reduction == "mean":
         _, w_t, _ = _class_coefficients(t.reshape(-1), w, ignore_index, x.dtype)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np import grad_mode
+from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
 from autograd_np.ops.reduction import mean as _mean
@@ -30,13 +31,29 @@ from autograd_np.tensor import Tensor, TensorLike
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 
 
-def _tensor(x: TensorLike) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
 def _per_channel(ndim: int, c: int) -> tuple[int, ...]:
     """The broadcast shape of a per-channel vector: (1, C, 1, ...)."""
     return (1, c) + (1,) * (ndim - 2)
+
+
+def _scale_shift(
+    y: Tensor, weight: TensorLike | None, bias: TensorLike | None, shape: tuple[int, ...]
+) -> Tensor:
+    """``y * weight + bias``, each reshaped to ``shape`` (either may be None)."""
+    if weight is not None:
+        y = multiply(y, reshape(as_tensor(weight), shape))
+    if bias is not None:
+        y = add(y, reshape(as_tensor(bias), shape))
+    return y
+
+
+def _scale_shift_ref(y: np.ndarray, weight: Any, bias: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """:func:`_scale_shift` in numpy (for the references)."""
+    if weight is not None:
+        y = y * np.reshape(weight, shape)
+    if bias is not None:
+        y = y + np.reshape(bias, shape)
+    return y
 
 
 def _channel_sum(*arrays: np.ndarray) -> np.ndarray:
@@ -49,7 +66,7 @@ def _channel_sum(*arrays: np.ndarray) -> np.ndarray:
 def _channel_vector(op: str, name: str, v: TensorLike | None, c: int) -> Tensor | None:
     if v is None:
         return None
-    t = _tensor(v)
+    t = as_tensor(v)
     if t.shape != (c,):
         raise ValueError(f"{op}: {name} must have shape (C,) = ({c},), got {t.shape}")
     return t
@@ -191,12 +208,7 @@ def _batch_norm_ref(
         mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
     else:
         mean, var = np.reshape(rm, shape), np.reshape(rv, shape)
-    y = (x - mean) / np.sqrt(var + eps)
-    if weight is not None:
-        y = y * np.reshape(weight, shape)
-    if bias is not None:
-        y = y + np.reshape(bias, shape)
-    return y
+    return _scale_shift_ref((x - mean) / np.sqrt(var + eps), weight, bias, shape)
 
 
 @composite("nn.functional.batch_norm", spec=_batch_norm_spec, ref=_batch_norm_ref)
@@ -254,7 +266,7 @@ def batch_norm(
     (tensor([0.2]), tensor([1.1]))
     """
     op = "batch_norm"
-    x = _tensor(input)
+    x = as_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"{op}: input must have shape (N, C, *), got {x.shape}")
     c = x.shape[1]
@@ -309,7 +321,7 @@ def _batch_norm_composed(
     eps: float = 1e-5,
 ) -> Tensor:
     """The test oracle: batch norm from engine ops (mean, var, sqrt, divide), no fusion."""
-    x = _tensor(input)
+    x = as_tensor(input)
     c = x.shape[1]
     shape = _per_channel(x.ndim, c)
     axes = (0, *range(2, x.ndim))
@@ -325,12 +337,7 @@ def _batch_norm_composed(
     else:
         assert running_mean is not None and running_var is not None
         mean, var = reshape(running_mean, shape), reshape(running_var, shape)
-    y = (x - mean) / sqrt(add(var, eps))
-    if weight is not None:
-        y = multiply(y, reshape(_tensor(weight), shape))
-    if bias is not None:
-        y = add(y, reshape(_tensor(bias), shape))
-    return y
+    return _scale_shift((x - mean) / sqrt(add(var, eps)), weight, bias, shape)
 
 
 # ---------------------------------------------------------------------- layer and group norm
@@ -350,11 +357,7 @@ def _layer_norm_ref(
 ) -> np.ndarray:
     axes = tuple(range(x.ndim - len(tuple(normalized_shape)), x.ndim))
     y = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + eps)
-    if w is not None:
-        y = y * w
-    if b is not None:
-        y = y + b
-    return y
+    return _scale_shift_ref(y, w, b, tuple(normalized_shape))
 
 
 @composite("nn.functional.layer_norm", spec=_layer_norm_spec, ref=_layer_norm_ref)
@@ -384,7 +387,7 @@ def layer_norm(
     input (*, *normalized_shape) -> output of the same shape
     """
     op = "layer_norm"
-    x = _tensor(input)
+    x = as_tensor(input)
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(ns)
     if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k :]) != ns:
@@ -392,7 +395,7 @@ def layer_norm(
     y = _normalize_ops(x, tuple(range(x.ndim - k, x.ndim)), float(eps))
     for name, v in (("weight", weight), ("bias", bias)):
         if v is not None:
-            t = _tensor(v)
+            t = as_tensor(v)
             if t.shape != ns:
                 raise ValueError(f"{op}: {name} must have shape {ns}, got {t.shape}")
             y = multiply(y, t) if name == "weight" else add(y, t)
@@ -420,12 +423,7 @@ def _group_norm_ref(
     y = ((xg - xg.mean(2, keepdims=True)) / np.sqrt(xg.var(2, keepdims=True) + eps)).reshape(
         x.shape
     )
-    shape = _per_channel(x.ndim, c)
-    if w is not None:
-        y = y * np.reshape(w, shape)
-    if b is not None:
-        y = y + np.reshape(b, shape)
-    return y
+    return _scale_shift_ref(y, w, b, _per_channel(x.ndim, c))
 
 
 @composite("nn.functional.group_norm", spec=_group_norm_spec, ref=_group_norm_ref)
@@ -455,7 +453,7 @@ def group_norm(
     input (N, C, *) -> output of the same shape
     """
     op = "group_norm"
-    x = _tensor(input)
+    x = as_tensor(input)
     if x.ndim < 2:
         raise ValueError(f"{op}: input must have shape (N, C, *), got {x.shape}")
     n, c = x.shape[:2]
@@ -468,8 +466,4 @@ def group_norm(
     shape = _per_channel(x.ndim, c)
     w = _channel_vector(op, "weight", weight, c)
     b = _channel_vector(op, "bias", bias, c)
-    if w is not None:
-        y = multiply(y, reshape(w, shape))
-    if b is not None:
-        y = add(y, reshape(b, shape))
-    return y
+    return _scale_shift(y, w, b, shape)
