@@ -181,6 +181,13 @@ class LRScheduler:
         self.__dict__.update(copy.deepcopy(state_dict))
 
 
+def check_positive_int(name: str, what: str, value: Any) -> int:
+    """``value`` when it is an int >= 1 (a bool is not); else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"{name}: {what} must be a positive int, got {value!r}")
+    return value
+
+
 def per_group(name: str, optimizer: Optimizer, value: Any) -> list[Any]:
     """``value`` repeated for each parameter group, or a list with one value per group."""
     n = len(optimizer.param_groups)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from autograd_np.optim._lr_base import LRScheduler, per_group
+from autograd_np.optim._lr_base import LRScheduler, check_positive_int, per_group
 from autograd_np.optim.optimizer import Optimizer
 
 __all__ = ["OneCycleLR"]
@@ -19,12 +19,6 @@ def _anneal_cos(start: float, end: float, pct: float) -> float:
 def _anneal_linear(start: float, end: float, pct: float) -> float:
     """From ``start`` (pct 0) to ``end`` (pct 1) along a line."""
     return (end - start) * pct + start
-
-
-def _positive_int(what: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError(f"OneCycleLR: {what} must be a positive int, got {value!r}")
-    return value
 
 
 class OneCycleLR(LRScheduler):
@@ -99,11 +93,11 @@ class OneCycleLR(LRScheduler):
             raise TypeError(f"OneCycleLR: expected an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         if total_steps is not None:
-            self.total_steps = _positive_int("total_steps", total_steps)
+            self.total_steps = check_positive_int("OneCycleLR", "total_steps", total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = _positive_int("epochs", epochs) * _positive_int(
-                "steps_per_epoch", steps_per_epoch
-            )
+            n_epochs = check_positive_int("OneCycleLR", "epochs", epochs)
+            per_epoch = check_positive_int("OneCycleLR", "steps_per_epoch", steps_per_epoch)
+            self.total_steps = n_epochs * per_epoch
         else:
             raise ValueError("OneCycleLR: give total_steps, or both epochs and steps_per_epoch")
         if isinstance(pct_start, bool) or not 0 <= pct_start <= 1:
