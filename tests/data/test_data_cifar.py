@@ -109,21 +109,24 @@ def test_other_globals_rejected(tmp_path, fmt, arrays, module, name):
         CIFAR10(root=tmp_path, train=False)
 
 
-def test_python_batch_wrong_shape(tmp_path, fmt, arrays):
+@pytest.mark.parametrize(
+    ("batch", "images_labels", "match"),
+    [
+        (
+            "data_batch_2",
+            lambda a: (np.zeros((2, 3000), np.uint8), [0, 1]),
+            r"'data' has shape \(2, 3000\)",
+        ),
+        ("data_batch_1", lambda a: (a[0][0], a[0][1][:-1]), r"3 images but 'labels'"),
+    ],
+    ids=["wrong_shape", "one_label_too_few"],
+)
+def test_python_batch_with_bad_contents(tmp_path, fmt, arrays, batch, images_labels, match):
     members = fmt.cifar_python_members(arrays)
-    bad = fmt.cifar_batch_dict(np.zeros((2, 3000), np.uint8), [0, 1], bytes_keys=True)
-    members["cifar-10-batches-py/data_batch_2"] = pickle.dumps(bad, protocol=2)
+    bad = fmt.cifar_batch_dict(*images_labels(arrays), bytes_keys=True)
+    members[f"cifar-10-batches-py/{batch}"] = pickle.dumps(bad, protocol=2)
     fmt.write_folder(tmp_path / "cifar10", members)
-    with pytest.raises(DatasetError, match=r"data_batch_2: 'data' has shape \(2, 3000\)"):
-        CIFAR10(root=tmp_path)
-
-
-def test_python_batch_label_count_mismatch(tmp_path, fmt, arrays):
-    members = fmt.cifar_python_members(arrays)
-    bad = fmt.cifar_batch_dict(arrays[0][0], arrays[0][1][:-1], bytes_keys=True)
-    members["cifar-10-batches-py/data_batch_1"] = pickle.dumps(bad, protocol=2)
-    fmt.write_folder(tmp_path / "cifar10", members)
-    with pytest.raises(DatasetError, match=r"data_batch_1: 3 images but 'labels'"):
+    with pytest.raises(DatasetError, match=rf"{batch}: {match}"):
         CIFAR10(root=tmp_path)
 
 
