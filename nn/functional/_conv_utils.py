@@ -298,8 +298,11 @@ def conv2d_forward(
         cache.cols = cols
     wm = w.reshape(groups, o // groups, cg * kh * kw)
     y = _group_matmul(wm, cols)  # (G, O/G, C/G*KH*KW) @ (G, C/G*KH*KW, N*OH*OW)
-    # (O, N, OH, OW) -> (N, O, OH, OW)
-    return np.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+    # (O, N, OH, OW) -> (N, O, OH, OW), as a view: the GEMM writes channel-major memory,
+    # and a copy to NCHW order would cost a pass over the output for nothing (numpy ops
+    # take any strides; elementwise ops keep this layout; the next convolution and the
+    # per-channel reductions of batch norm even prefer it)
+    return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
 
 
 def conv2d_input_grad(
