@@ -344,7 +344,7 @@ def conv2d_input_grad(
     cols = cols.reshape(c, kh, kw, n, oh, ow)
     if (kh, kw, oh, ow) == (1, 1, h, wd) and stride == (1, 1) and padding == (0, 0, 0, 0):
         # (C, N, H, W) -> (N, C, H, W): a 1x1 convolution needs no col2im
-        return np.ascontiguousarray(cols[:, 0, 0].transpose(1, 0, 2, 3))
+        return cols[:, 0, 0].transpose(1, 0, 2, 3)
     hp, wp = h + pt + pb, wd + pl + pr
     # the buffer also holds the rows a negative trailing pad cut off (they get zeros)
     buf = np.zeros((c, n, max(hp, pt + h), max(wp, pl + wd)), dtype=dtype)
@@ -353,8 +353,8 @@ def conv2d_input_grad(
         for j in range(kw):
             r, q = i * dh, j * dw
             buf[:, :, r : r + h_span : sh, q : q + w_span : sw] += cols[:, i, j]
-    # (C, N, H, W) -> (N, C, H, W)
-    return np.ascontiguousarray(buf[:, :, pt : pt + h, pl : pl + wd].transpose(1, 0, 2, 3))
+    # (C, N, H, W) -> (N, C, H, W), a view as in conv2d_forward
+    return buf[:, :, pt : pt + h, pl : pl + wd].transpose(1, 0, 2, 3)
 
 
 def conv2d_weight_grad(
