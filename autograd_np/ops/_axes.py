@@ -80,13 +80,6 @@ def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> tuple[int, ...]:
-    """The shape of a reduction of ``shape`` over ``axes``."""
-    if keepdims:
-        return kept_shape(shape, axes)
-    return tuple(n for i, n in enumerate(shape) if i not in axes)
-
-
 def count(shape: tuple[int, ...], axes: tuple[int, ...]) -> int:
     """How many elements each output of a reduction over ``axes`` combines."""
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))

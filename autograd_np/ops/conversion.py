@@ -36,7 +36,7 @@ def _clone_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 def _astype_spec(s: Sampler) -> Sample:
     # float64 -> float64 only: finite differences through a float32 result are too coarse;
-    # tests/test_tensor.py checks the float32 <-> float64 gradients directly.
+    # tests/engine/test_tensor.py checks the float32 <-> float64 gradients directly.
     return Sample((s.array(s.shape()),), {"dtype": np.float64})
 
 

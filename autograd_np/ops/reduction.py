@@ -102,8 +102,8 @@ def mean(
     keepdim: bool | None = None,
     dtype: Any = None,
 ) -> Tensor:
-    """Arithmetic mean over the given axes; NaN over
-    an empty axis. Integer tensors give float32.
+    """Arithmetic mean over the given axes; NaN over an empty axis. Integer tensors give
+    float32.
 
     Parameters
     ----------

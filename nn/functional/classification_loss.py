@@ -221,7 +221,7 @@ def _class_coefficients(
     return safe, w_t.astype(dtype, copy=False), valid
 
 
-def _classes_axis(g: Tensor | np.ndarray, ndim: int) -> Any:
+def _classes_axis(g: Tensor | np.ndarray) -> Any:
     """(N, *) -> (N, 1, *): a per-position value broadcast along the class axis."""
     if isinstance(g, Tensor):
         return reshape(g, (g.shape[0], 1, *g.shape[1:]))
@@ -267,8 +267,8 @@ def _nll(x: np.ndarray, *, target: np.ndarray, w_t: np.ndarray) -> np.ndarray:
 def _nll_vjp(g: Tensor, out: Tensor, x: Tensor, *, target: np.ndarray, w_t: np.ndarray) -> Tensor:
     # d(-w_t x[t]) = -w_t onehot(t) dx
     classes = np.arange(x.shape[1]).reshape((1, -1) + (1,) * (x.ndim - 2))
-    coef = (classes == target[:, None]) * -_classes_axis(w_t, x.ndim)
-    return multiply(_classes_axis(g, x.ndim), Tensor._make(coef.astype(g.dtype)))
+    coef = (classes == target[:, None]) * -_classes_axis(w_t)
+    return multiply(_classes_axis(g), Tensor._make(coef.astype(g.dtype)))
 
 
 @_nll.expose
@@ -357,20 +357,20 @@ def _cross_entropy_vjp(
         # nothing records this backward: one numpy pass, no dense one-hot
         gd = g.data
         gx = _softmax_numpy(x.data, 1)
-        gx *= _classes_axis(gd * coef, x.ndim)
+        gx *= _classes_axis(gd * coef)
         index = target[:, None]
         picked = np.take_along_axis(gx, index, axis=1)
-        np.put_along_axis(gx, index, picked - _classes_axis(gd * a, x.ndim), axis=1)
+        np.put_along_axis(gx, index, picked - _classes_axis(gd * a), axis=1)
         if b is not None:
-            gx -= _classes_axis(gd * b, x.ndim) * w_b
+            gx -= _classes_axis(gd * b) * w_b
         return Tensor._make(gx)
     # create_graph: the same in differentiable ops (the constant part is a dense one-hot)
     classes = np.arange(n_classes).reshape((1, -1) + (1,) * (x.ndim - 2))
-    const = (classes == target[:, None]) * _classes_axis(a, x.ndim)
+    const = (classes == target[:, None]) * _classes_axis(a)
     if b is not None:
-        const = const + _classes_axis(b, x.ndim) * w_b
-    gexp = _classes_axis(g, x.ndim)
-    scaled = multiply(gexp, Tensor._make(_classes_axis(coef, x.ndim).astype(g.dtype)))
+        const = const + _classes_axis(b) * w_b
+    gexp = _classes_axis(g)
+    scaled = multiply(gexp, Tensor._make(_classes_axis(coef).astype(g.dtype)))
     return subtract(
         multiply(softmax(x, 1), scaled), multiply(gexp, Tensor._make(const.astype(g.dtype)))
     )
