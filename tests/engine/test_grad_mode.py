@@ -181,4 +181,4 @@ def test_grad_mode_is_per_thread():
 
 def test_bare_decorator_rejects_non_callables():
     with pytest.raises(TypeError, match="takes no arguments"):
-        ag.no_grad(3)  # type: ignore[call-overload]
+        ag.no_grad(3)  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ def test_calculate_gain() -> None:
     with pytest.raises(ValueError, match="unsupported nonlinearity 'swish'"):
         init.calculate_gain("swish")
     with pytest.raises(ValueError, match="not a valid number"):
-        init.calculate_gain("leaky_relu", True)  # type: ignore[arg-type]
+        init.calculate_gain("leaky_relu", True)
 
 
 def test_fans() -> None:

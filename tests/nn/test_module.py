@@ -332,7 +332,7 @@ def test_train_eval_propagate() -> None:
     net.train(False)
     assert not net.body[1].training
     with pytest.raises(ValueError, match="boolean"):
-        net.train(1)  # type: ignore[arg-type]
+        net.train(1)
 
 
 def test_zero_grad_requires_grad_apply() -> None:
@@ -497,7 +497,7 @@ def test_module_list() -> None:
     with pytest.raises(NotImplementedError):
         ml(1)
     with pytest.raises(TypeError, match="iterable of modules"):
-        ml.extend(nn.ReLU())  # type: ignore[arg-type]
+        ml.extend(nn.ReLU())
 
 
 def test_module_dict() -> None:

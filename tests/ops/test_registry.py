@@ -9,13 +9,9 @@ import inspect
 import pytest
 
 import autograd_np
+import autograd_np.nn.functional as nn_functional  # registers the nn.functional ops
 from autograd_np.function import REGISTRY, registered
 from autograd_np.testing import check_op
-
-try:  # nn registers its functional ops on import
-    import autograd_np.nn.functional as nn_functional
-except ImportError:  # pragma: no cover - only while nn is being built
-    nn_functional = None  # type: ignore[assignment]
 
 
 @pytest.mark.parametrize("info", registered(), ids=lambda info: info.name)
@@ -24,10 +20,7 @@ def test_op_properties(info):
 
 
 def _public_ops():
-    modules = [autograd_np.ops]
-    if nn_functional is not None:
-        modules.append(nn_functional)
-    for module in modules:
+    for module in (autograd_np.ops, nn_functional):
         for name in module.__all__:
             obj = getattr(module, name)
             if callable(obj) and not inspect.isclass(obj):
