@@ -113,7 +113,7 @@ def _padded(x: np.ndarray, fill: float, padding: Pair, extent: Pair) -> np.ndarr
         return x
     if (ph, pw) == (0, 0) and eh <= h and ew <= w:
         return x[:, :, :eh, :ew]
-    buf = np.full((n, c, eh, ew), fill, dtype=x.dtype)
+    buf = np.full_like(x, fill, shape=(n, c, eh, ew))  # in x's memory layout
     hk, wk = min(h, eh - ph), min(w, ew - pw)
     buf[:, :, ph : ph + hk, pw : pw + wk] = x[:, :, :hk, :wk]
     return buf
@@ -147,16 +147,18 @@ def _scatter_buffer(
     extent = _extent(kernel, stride, dilation, (g.shape[2], g.shape[3]))
     shape = (n, c, max(extent[0], ph + h), max(extent[1], pw + w))
     tiled = all(s == k and d == 1 for k, s, d in zip(kernel, stride, dilation))
+    # in g's memory layout (channel-major after a convolution), so the writes stream
     if tiled and shape[2:] == extent and g.size:
-        return np.empty(shape, dtype=g.dtype)
-    return np.zeros(shape, dtype=g.dtype)
+        return np.empty_like(g, shape=shape)
+    return np.zeros_like(g, shape=shape)
 
 
 def _crop(buf: np.ndarray, input_size: Pair, padding: Pair) -> np.ndarray:
+    """The input's cells of a padded buffer (a view)."""
     (h, w), (ph, pw) = input_size, padding
     if buf.shape[2:] == (h, w):
         return buf
-    return np.ascontiguousarray(buf[:, :, ph : ph + h, pw : pw + w])
+    return buf[:, :, ph : ph + h, pw : pw + w]
 
 
 # ---------------------------------------------------------------------- max pooling
@@ -275,7 +277,7 @@ def max_pool2d_gather(
     :func:`max_pool2d_scatter`. (N, C, H, W) -> (N, C, OH, OW)."""
     out = (arg.shape[2], arg.shape[3])
     xp = _padded(x, 0.0, padding, _extent(kernel, stride, dilation, out))
-    result = np.zeros(arg.shape, dtype=x.dtype)
+    result = np.zeros_like(x, shape=arg.shape)
     for k, view in enumerate(_views(xp, kernel, stride, dilation, out)):
         np.copyto(result, view, where=arg == k)
     return result

@@ -105,6 +105,8 @@ def pool_cases(draw, dilated=True):
     x = rng.standard_normal((draw(st.integers(1, 2)), draw(st.integers(1, 2)), *size))
     if draw(st.booleans()):
         x = np.round(x)  # ties
+    if draw(st.booleans()):  # channel-major memory, as a convolution's output has
+        x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     return x, kernel, stride, padding, dilation, ceil_mode
 
 
