@@ -11,7 +11,9 @@ All three work on NCHW arrays with normalised options: ``stride=(sh, sw)``,
 (bottom or right) padding may be negative: the input rows or columns it removes are not
 covered by any window (this is how a transposed convolution with ``output_padding`` is
 expressed). The layout trick: the padded input is stored as (C, N, Hp, Wp), the im2col
-matrix as (G, C/G * KH * KW, N * OH * OW), so each group is one large GEMM.
+matrix as (G, C/G * KH * KW, N * OH * OW), so each group is one large GEMM, whose
+channel-major result is returned as an NCHW *view* (no copy). Such channel-major inputs
+cost nothing to bring back to (C, N, H, W) order in the next convolution.
 """
 
 from __future__ import annotations
@@ -229,7 +231,8 @@ class ColumnCache:
 
 # ---------------------------------------------------------------------- helpers
 def _pad_cnhw(x: np.ndarray, padding: Quad) -> np.ndarray:
-    """Zero-pad (N, C, H, W) into a new (C, N, Hp, Wp) array (negative trailing pads crop)."""
+    """Zero-pad (N, C, H, W) into (C, N, Hp, Wp) order (negative trailing pads crop): a new
+    array, or x's own memory when it is unpadded and already channel-major."""
     n, c, h, w = x.shape
     pt, pb, pl, pr = padding
     hp, wp = h + pt + pb, w + pl + pr
