@@ -228,7 +228,9 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"batch {args.batch}, float32, {threads} threads, {args.stat} of {args.repeats}; "
         + (f"torch {torch.__version__}" if torch is not None else "torch not importable")
-    )
+        + (f"; OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}"
+           if "OPENBLAS_CORETYPE" in os.environ else "")
+    )  # fmt: skip
     header = f"{'op':<34} {'fwd ms':>8} {'f+b ms':>8}"
     if torch is not None:
         header += f" {'torch fwd':>9} {'torch f+b':>9} {'fwd x':>6} {'f+b x':>6}"
