@@ -16,10 +16,11 @@ Options: ``--repeats`` (default 7), ``--only`` (substring filter on the case nam
 ``--batch`` (default 128), ``--stat min`` (report the fastest repeat instead of the median:
 on a machine shared with other jobs the median moves with their load).
 
-numpy's OpenBLAS picks its Haswell (AVX2) kernels on some AVX-512 CPUs (AMD Zen 4, for
-one) while PyTorch's oneDNN uses AVX-512; ``OPENBLAS_CORETYPE=SkylakeX`` in the
-environment (read when numpy loads) about doubles sgemm throughput there, which is what
-the convolutions spend most of their time in.
+The convolutions spend most of their time in sgemm, so OpenBLAS's kernel choice matters:
+on an AVX-512 CPU its Haswell (AVX2) kernels -- what ``OPENBLAS_CORETYPE=Haswell`` forces,
+and what it picks by itself on AMD Zen 4 -- reach about half the throughput of its
+SkylakeX (AVX-512) ones (``OPENBLAS_CORETYPE=SkylakeX``, read when numpy loads), while
+PyTorch's oneDNN uses AVX-512 either way. The header shows the variable when it is set.
 """
 
 from __future__ import annotations
