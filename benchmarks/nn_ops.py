@@ -3,9 +3,8 @@
 The shapes are those of a small CIFAR-sized CNN at batch 128, in float32. When PyTorch is
 importable the same ops run in the same process with the same number of threads as
 numpy's BLAS, and the table shows the ratio ours / torch (lower is better; 1.0 is parity).
-Each figure is the median of ``--repeats`` timings after one warm-up round; the two
-libraries alternate within each repeat (with a short pause at each switch, see
-:func:`measure`), so changes of load on a shared machine hit both alike.
+Each figure is the median of ``--repeats`` timings after a warm-up round; each library
+runs its repeats back to back, one case at a time (see :func:`measure`).
 
 Run::
 
@@ -188,26 +187,27 @@ def measure(
     """Milliseconds (the median, or the minimum with ``stat="min"``): [fwd, f+b] for
     autograd_np, then for torch when asked.
 
-    The libraries alternate within each repeat, so a change of load on the machine affects
-    both alike; each call runs once as a warm-up first. Before switching library the
-    process sleeps ``pause`` seconds: the threads of OpenBLAS and of PyTorch's OpenMP pool
-    spin for a while after their work, and would otherwise slow the other library down.
+    Each library runs its repeats back to back, as a training loop would, after a warm-up
+    round. Between the libraries the process sleeps ``pause`` seconds, so the threads of
+    OpenBLAS and of PyTorch's OpenMP pool, which spin for a while after their work, do not
+    slow the other library down; the warm-up that follows absorbs the cost of waking up
+    (on some virtual machines, memory freed before a pause faults in slowly afterwards).
     """
     groups = [list(_ours(case))]
     if with_torch:
         groups.append(list(_theirs(case)))
-    times: list[list[float]] = [[] for group in groups for _ in group]
-    for r in range(repeats + 1):
-        k = 0
-        for group in groups:
-            time.sleep(pause)
-            for fn in group:
-                t = _time_ms(fn)
-                if r:  # the first round is the warm-up
-                    times[k].append(t)
-                k += 1
+    result: list[float] = []
     reduce = min if stat == "min" else statistics.median
-    return [reduce(t) for t in times]
+    for calls in groups:
+        time.sleep(pause)
+        for fn in calls:  # warm-up
+            fn()
+        times: list[list[float]] = [[] for _ in calls]
+        for _ in range(repeats):
+            for k, fn in enumerate(calls):
+                times[k].append(_time_ms(fn))
+        result += [reduce(t) for t in times]
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
