@@ -42,16 +42,22 @@ CASES = [
     ("Adam", lambda ps: Adam(ps, lr=0.05), 600),
     ("Adam-amsgrad", lambda ps: Adam(ps, lr=0.05, amsgrad=True), 600),
     ("AdamW", lambda ps: AdamW(ps, lr=0.05, weight_decay=0.0), 600),
-    ("RMSprop", lambda ps: RMSprop(ps, lr=0.01), 600),
+    # plain RMSprop with a constant rate ends in a limit cycle of amplitude ~lr around the
+    # minimum; decaying the rate lets it settle whatever the floating-point rounding
+    ("RMSprop", lambda ps: RMSprop(ps, lr=0.01), 600, 0.99),
     ("RMSprop-centered", lambda ps: RMSprop(ps, lr=0.01, centered=True, momentum=0.5), 600),
     ("Adagrad", lambda ps: Adagrad(ps, lr=0.5), 600),
 ]
 
 
-@pytest.mark.parametrize(("name", "make_opt", "steps"), CASES, ids=[c[0] for c in CASES])
-def test_reaches_the_least_squares_solution(least_squares, name, make_opt, steps):
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_reaches_the_least_squares_solution(least_squares, case):
     X, y, solution = least_squares
-    np.testing.assert_allclose(fit(X, y, make_opt, steps), solution, atol=1e-3)
+    _, make_opt, steps, *decay = case
+    schedule = None
+    if decay:
+        schedule = lambda opt: lr_scheduler.ExponentialLR(opt, gamma=decay[0])  # noqa: E731
+    np.testing.assert_allclose(fit(X, y, make_opt, steps, schedule=schedule), solution, atol=1e-3)
 
 
 def test_float32_training_converges_and_stays_float32(least_squares):
