@@ -32,6 +32,7 @@ from autograd_np.nn.modules.module import Module, RemovableHandle
 from autograd_np.nn.modules.normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from autograd_np.nn.modules.pooling import (
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
     AvgPool1d,
     AvgPool2d,
     MaxPool1d,
@@ -43,6 +44,7 @@ __all__ = [
     "ELU",
     "GELU",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
     "AvgPool1d",
     "AvgPool2d",
     "BCELoss",

@@ -12,7 +12,7 @@ from autograd_np.nn.modules._utils import _single
 from autograd_np.nn.modules.module import Module
 from autograd_np.tensor import Tensor
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
+__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
 
 IntOrTuple = int | Sequence[int]
 
@@ -240,6 +240,43 @@ class AdaptiveAvgPool2d(Module):
     def forward(self, input: Tensor) -> Tensor:
         """The pooled input via ``F.adaptive_avg_pool2d``."""
         return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max pooling to a fixed output size, whatever the input size.
+
+    Parameters
+    ----------
+    output_size : int, (int, int) or (int | None, int | None)
+        The output's (OH, OW); an int means a square; None keeps that input dim.
+    return_indices : bool, default False
+        Also return the flat index of each maximum in its input plane.
+
+    Shapes
+    ------
+    input : (N, C, H, W) or (C, H, W); output : (N, C, OH, OW).
+
+    Examples
+    --------
+    >>> import autograd_np as ag
+    >>> from autograd_np import nn
+    >>> nn.AdaptiveMaxPool2d(1)(ag.zeros(2, 16, 7, 5)).shape
+    (2, 16, 1, 1)
+    """
+
+    def __init__(
+        self, output_size: int | Sequence[int | None], return_indices: bool = False
+    ) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        """The pooled input via ``F.adaptive_max_pool2d``."""
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"

@@ -165,6 +165,10 @@ def test_pooling_layers_match_functional() -> None:
     _same(nn.AvgPool2d(3, 2, 1, count_include_pad=False)(x), F.avg_pool2d(x, 3, 2, 1, False, False))
     _same(nn.AvgPool2d(2, divisor_override=3)(x), F.avg_pool2d(x, 2, 2, divisor_override=3))
     _same(nn.AdaptiveAvgPool2d((3, 2))(x), F.adaptive_avg_pool2d(x, (3, 2)))
+    _same(nn.AdaptiveMaxPool2d((3, 2))(x), F.adaptive_max_pool2d(x, (3, 2)))
+    values, indices = nn.AdaptiveMaxPool2d(1, return_indices=True)(x)
+    np.testing.assert_array_equal(values.data[..., 0, 0], x.data.max((2, 3)))
+    np.testing.assert_array_equal(indices.data[..., 0, 0], x.data.reshape(2, 3, -1).argmax(-1))
     assert nn.AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
     np.testing.assert_allclose(
         nn.AdaptiveAvgPool2d(1)(x).data[..., 0, 0], x.data.mean((2, 3)), rtol=1e-5
