@@ -18,6 +18,9 @@ cost nothing to bring back to (C, N, H, W) order in the next convolution.
 
 from __future__ import annotations
 
+import math
+import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -215,41 +218,215 @@ class ColumnCache:
     computed: the forward builds it anyway, and building it again costs as much as a GEMM.
     The convolution's node keeps the cache, so it lives as long as the graph."""
 
-    __slots__ = ("cols",)
+    __slots__ = ("cols", "order")
 
     def __init__(self) -> None:
         self.cols: np.ndarray | None = None
+        self.order = ""
 
-    def take(self) -> np.ndarray | None:
-        """The cached matrix, emptying the cache (its memory goes with the last user)."""
+    def take(self) -> tuple[np.ndarray | None, str]:
+        """The cached matrix and its row order, emptying the cache (its memory goes with
+        the last user)."""
         cols, self.cols = self.cols, None
-        return cols
+        return cols, self.order
 
     def __repr__(self) -> str:
         return "ColumnCache(empty)" if self.cols is None else f"ColumnCache{self.cols.shape}"
 
 
-# ---------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------- workspace
+class Workspace:
+    """Reusable memory for the kernels' large arrays (im2col columns, padded copies, GEMM
+    outputs, gradient buffers).
+
+    A freshly allocated large array costs the kernel a page fault and a zeroing pass per
+    page on first touch (numpy maps arrays past glibc's threshold anew each time, and
+    frees them back at once): about a third of a CNN training step at batch 128. The
+    workspace keeps the memory of such arrays once they die and hands it out again for an
+    array of the same size. An entry is free when no array uses its memory any more: every
+    view of an array (reshape, transpose, slicing, ``as_strided``) keeps a reference to
+    the array owning the memory, so the owner's reference count tells (CPython).
+
+    Idle entries beyond ``limit`` bytes in total are dropped, least recently used first;
+    ``clear()`` drops all idle entries. Arrays below ``min_bytes`` come from numpy, whose
+    allocator already recycles small blocks.
+    """
+
+    def __init__(self, limit: int = 4 << 30, min_bytes: int = 1 << 20) -> None:
+        self.limit = limit
+        self.min_bytes = min_bytes
+        self._entries: dict[int, list[np.ndarray]] = {}
+        self._used: dict[int, int] = {}  # id(entry) -> tick of its last hand-out
+        self._held = 0
+        self._tick = 0
+        self._lock = threading.Lock()
+
+    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """An uninitialised C-ordered array, on recycled memory when possible."""
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes < self.min_bytes:
+            return np.empty(shape, dtype=dtype)
+        with self._lock:
+            self._tick += 1
+            entries = self._entries.setdefault(nbytes, [])
+            found = None
+            for entry in entries:
+                if sys.getrefcount(entry) <= _IDLE_REFS:
+                    found = entry
+                    break
+            if found is None:
+                self._trim(self.limit - nbytes)
+                found = np.empty(nbytes, dtype=np.uint8)
+                entries.append(found)
+                self._held += nbytes
+            self._used[id(found)] = self._tick
+            return found.view(dtype).reshape(shape)
+
+    def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        """Like :meth:`empty`, filled with zeros."""
+        out = self.empty(shape, dtype)
+        out.fill(0)
+        return out
+
+    def _trim(self, budget: int) -> None:
+        """Drop idle entries, oldest first, until at most ``budget`` bytes are held."""
+        if self._held <= budget:
+            return
+        idle = []
+        for nbytes, entries in self._entries.items():
+            for entry in entries:
+                if sys.getrefcount(entry) <= _IDLE_REFS:
+                    idle.append((self._used[id(entry)], nbytes, entry))
+        idle.sort(key=lambda item: item[0])
+        for _, nbytes, entry in idle:
+            if self._held <= budget:
+                break
+            self._entries[nbytes] = [e for e in self._entries[nbytes] if e is not entry]
+            del self._used[id(entry)]
+            self._held -= nbytes
+
+    def clear(self) -> None:
+        """Drop every idle entry (the memory of arrays still in use stays theirs)."""
+        with self._lock:
+            self._trim(0)
+
+    @property
+    def held_bytes(self) -> int:
+        """The bytes of memory the workspace holds (in use or idle)."""
+        return self._held
+
+
+# The references an idle entry has while a loop over its list looks at it: the list, the
+# loop variable and getrefcount's own argument.
+_IDLE_REFS = 3
+WORKSPACE = Workspace()
+
+
+# ---------------------------------------------------------------------- layouts
+# The kernels return channels-last results: (N, C, H, W) views of (N, H, W, C) memory, as
+# PyTorch's channels_last format. The GEMMs then read and write (N*H*W, C) matrices, which
+# OpenBLAS runs faster than the channel-major (C, N*H*W) ones for the narrow C of CNNs;
+# the im2col gather copies runs of KW*C contiguous values; elementwise ops and batch norm
+# keep the layout (numpy allocates results in the inputs' order), and pooling follows it.
+# Two orders of im2col columns exist: "nhwc", rows of (KH, KW, C/G) per output position,
+# gathered from channels-last memory; "cm" (channel-major), rows of (C/G, KH, KW) per
+# position, gathered from (C, N, H, W) memory -- better for the first layer of a network,
+# whose NCHW input has few channels but long image rows.
+def channels_last(x: np.ndarray) -> bool:
+    """Whether the (N, C, H, W) array ``x`` views C-ordered (N, H, W, C) memory."""
+    return bool(x.transpose(0, 2, 3, 1).flags.c_contiguous)
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """``a`` itself when C-ordered, else a C-ordered copy on workspace memory."""
+    if a.flags.c_contiguous:
+        return a
+    out = WORKSPACE.empty(a.shape, a.dtype)
+    np.copyto(out, a)
+    return out
+
+
+def _nchw(y: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
+    """(N*H*W, C) -> (N, H, W, C) -> (N, C, H, W), a view."""
+    return y.reshape(n, h, w, y.shape[-1]).transpose(0, 3, 1, 2)
+
+
+def _rows(g: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> (N*H*W, C), a view when ``g`` is channels-last."""
+    n, c, h, w = g.shape
+    return _contiguous(g.transpose(0, 2, 3, 1)).reshape(n * h * w, c)
+
+
+def _column_order(x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, ow: int) -> str:
+    """The im2col order whose gather copies the longer contiguous runs from ``x``."""
+    c = x.shape[1]
+    if c > 1 and channels_last(x):
+        return "nhwc"
+    nhwc_run = c * kernel[1] if dilation[1] == 1 else c
+    cm_run = ow if stride[1] == 1 else 1
+    return "cm" if cm_run > nhwc_run else "nhwc"
+
+
+def _pad_nhwc(x: np.ndarray, padding: Quad) -> np.ndarray:
+    """Zero-pad (N, C, H, W) into C-ordered (N, Hp, Wp, C) memory (negative trailing pads
+    crop); x's own memory when it is unpadded and channels-last already."""
+    n, c, h, w = x.shape
+    pt, pb, pl, pr = padding
+    xt = x.transpose(0, 2, 3, 1)  # (N, C, H, W) -> (N, H, W, C)
+    if pt == pb == pl == pr == 0:
+        return _contiguous(xt)
+    hp, wp = h + pt + pb, w + pl + pr
+    hk, wk = min(h, hp - pt), min(w, wp - pl)  # the rows and columns that are kept
+    out = WORKSPACE.empty((n, hp, wp, c), x.dtype)  # written once: interior, then border
+    out[:, pt : pt + hk, pl : pl + wk] = xt[:, :hk, :wk]
+    out[:, :pt] = 0
+    out[:, pt + hk :] = 0
+    out[:, pt : pt + hk, :pl] = 0
+    out[:, pt : pt + hk, pl + wk :] = 0
+    return out
+
+
 def _pad_cnhw(x: np.ndarray, padding: Quad) -> np.ndarray:
-    """Zero-pad (N, C, H, W) into (C, N, Hp, Wp) order (negative trailing pads crop): a new
-    array, or x's own memory when it is unpadded and already channel-major."""
+    """Zero-pad (N, C, H, W) into (C, N, Hp, Wp) order (negative trailing pads crop)."""
     n, c, h, w = x.shape
     pt, pb, pl, pr = padding
     hp, wp = h + pt + pb, w + pl + pr
-    hk, wk = min(h, hp - pt), min(w, wp - pl)  # the rows and columns that are kept
-    if pt == pb == pl == pr == 0:
-        return np.ascontiguousarray(x.transpose(1, 0, 2, 3))  # (N, C, H, W) -> (C, N, H, W)
-    out = np.zeros((c, n, hp, wp), dtype=x.dtype)
+    hk, wk = min(h, hp - pt), min(w, wp - pl)
+    out = WORKSPACE.zeros((c, n, hp, wp), x.dtype)
     out[:, :, pt : pt + hk, pl : pl + wk] = x[:, :, :hk, :wk].transpose(1, 0, 2, 3)
     return out
 
 
 def _im2col(
-    xp: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, out_size: Pair, groups: int
-) -> np.ndarray:
-    """Columns of the padded (C, N, Hp, Wp) input: (G, C/G * KH * KW, N * OH * OW)."""
-    c, n = xp.shape[:2]
+    x: np.ndarray,
+    padding: Quad,
+    kernel: Pair,
+    stride: Pair,
+    dilation: Pair,
+    out_size: Pair,
+    groups: int,
+) -> tuple[np.ndarray, str]:
+    """The columns of ``x`` (N, C, H, W) as a (G, K, N*OH*OW) array, K = C/G * KH * KW,
+    and their row order ("nhwc": K is (KH, KW, C/G), the array a transposed view of
+    C-ordered (G, N*OH*OW, K); "cm": K is (C/G, KH, KW), the array C-ordered)."""
+    n, c = x.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+    cg = c // groups
+    order = _column_order(x, kernel, stride, dilation, ow)
+    if order == "nhwc":
+        xp = _pad_nhwc(x, padding)
+        s_n, s_h, s_w, s_c = xp.strides
+        windows = as_strided(
+            xp,
+            shape=(groups, n, oh, ow, kh, kw, cg),
+            strides=(s_c * cg, s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c),
+            writeable=False,
+        )
+        # (G, N, OH, OW, KH, KW, C/G) -> (G, N*OH*OW, K), one copy -> (G, K, N*OH*OW) view
+        cols = _contiguous(windows).reshape(groups, n * oh * ow, kh * kw * cg)
+        return cols.transpose(0, 2, 1), order
+    xp = _pad_cnhw(x, padding)
     s_c, s_n, s_h, s_w = xp.strides
     windows = as_strided(
         xp,
@@ -258,25 +435,47 @@ def _im2col(
         writeable=False,
     )
     # (C, KH, KW, N, OH, OW) -> (G, C/G * KH * KW, N * OH * OW), one copy
-    return np.ascontiguousarray(windows).reshape(groups, (c // groups) * kh * kw, n * oh * ow)
+    return _contiguous(windows).reshape(groups, cg * kh * kw, n * oh * ow), order
 
 
-def _grad_matrix(g: np.ndarray, groups: int) -> np.ndarray:
-    """The output gradient as GEMM operand: (N, O, OH, OW) -> (G, O/G, N * OH * OW)."""
-    n, o, oh, ow = g.shape
-    return np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, n * oh * ow)
+def _weight_matrix(w: np.ndarray, groups: int, order: str) -> np.ndarray:
+    """(O, C/G, KH, KW) -> (G, K, O/G), K in the columns' ``order``."""
+    o, cg, kh, kw = w.shape
+    w5 = w.reshape(groups, o // groups, cg, kh, kw)
+    if order == "nhwc":  # (G, O/G, C/G, KH, KW) -> (G, KH, KW, C/G, O/G), a small copy
+        return np.ascontiguousarray(w5.transpose(0, 3, 4, 2, 1)).reshape(groups, -1, o // groups)
+    return w5.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
 
 
-def _group_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` over a leading group axis; one plain GEMM when there is one group."""
-    if a.shape[0] == 1:
-        return (a[0] @ b[0])[None]
-    return np.matmul(a, b)
+def _weight_from_matrix(gw: np.ndarray, shape: tuple[int, ...], order: str) -> np.ndarray:
+    """(G, K, O/G), K in ``order`` -> (O, C/G, KH, KW), the inverse of _weight_matrix."""
+    o, cg, kh, kw = shape
+    groups = gw.shape[0]
+    if order == "nhwc":  # (G, KH, KW, C/G, O/G) -> (G, O/G, C/G, KH, KW)
+        gw5 = gw.reshape(groups, kh, kw, cg, o // groups).transpose(0, 4, 3, 1, 2)
+    else:  # (G, C/G, KH, KW, O/G) -> (G, O/G, C/G, KH, KW)
+        gw5 = gw.reshape(groups, cg, kh, kw, o // groups).transpose(0, 4, 1, 2, 3)
+    return np.ascontiguousarray(gw5).reshape(o, cg, kh, kw)
+
+
+def _group_rows(rows: np.ndarray, groups: int) -> np.ndarray:
+    """(P, O) -> (G, P, O/G), a view."""
+    p, o = rows.shape
+    return rows.reshape(p, groups, o // groups).transpose(1, 0, 2)
+
+
+def _grouped_product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a[g] @ b[g]`` for each group, written into ``out[g]`` when given: one plain GEMM
+    per group (a batched matmul over many small matrices is far slower with a threaded
+    BLAS, worst on a busy machine)."""
+    if out is None:
+        out = WORKSPACE.empty((a.shape[0], a.shape[1], b.shape[2]), np.result_type(a, b))
+    for i in range(a.shape[0]):
+        np.matmul(a[i], b[i], out=out[i])
+    return out
 
 
 # ---------------------------------------------------------------------- kernels
-# Each kernel makes one large GEMM per group: many small BLAS calls (a batched matmul over
-# the batch) are far slower with a multithreaded BLAS, worst on a busy machine.
 def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -286,26 +485,24 @@ def conv2d_forward(
     groups: int,
     cache: ColumnCache | None = None,
 ) -> np.ndarray:
-    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW).
+    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW), channels-last.
 
     With a ``cache``, the im2col matrix is kept there for :func:`conv2d_weight_grad`.
     """
     n, _, h, wd = x.shape
-    o, cg, kh, kw = w.shape
+    o, _, kh, kw = w.shape
     oh, ow = conv2d_output_size((h, wd), (kh, kw), stride, padding, dilation)
     dtype = np.result_type(x, w)
     if oh <= 0 or ow <= 0 or n == 0:
         return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype)
-    cols = _im2col(_pad_cnhw(x, padding), (kh, kw), stride, dilation, (oh, ow), groups)
+    cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
     if cache is not None:
-        cache.cols = cols
-    wm = w.reshape(groups, o // groups, cg * kh * kw)
-    y = _group_matmul(wm, cols)  # (G, O/G, C/G*KH*KW) @ (G, C/G*KH*KW, N*OH*OW)
-    # (O, N, OH, OW) -> (N, O, OH, OW), as a view: the GEMM writes channel-major memory,
-    # and a copy to NCHW order would cost a pass over the output for nothing (numpy ops
-    # take any strides; elementwise ops keep this layout; the next convolution and the
-    # per-channel reductions of batch norm even prefer it)
-    return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+        cache.cols, cache.order = cols, order
+    wm = _weight_matrix(w, groups, order)
+    y = WORKSPACE.empty((n * oh * ow, o), dtype)
+    # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
+    _grouped_product(cols.transpose(0, 2, 1), wm, out=_group_rows(y, groups))
+    return _nchw(y, n, oh, ow)
 
 
 def conv2d_input_grad(
@@ -317,47 +514,112 @@ def conv2d_input_grad(
     dilation: Pair,
     groups: int,
 ) -> np.ndarray:
-    """``J_x^T g``: (N, O, OH, OW) by (O, C/G, KH, KW) to (N, C, H, W), ``(H, W) = input_size``.
+    """``J_x^T g``: (N, O, OH, OW) by (O, C/G, KH, KW) to (N, C, H, W), ``(H, W) = input_size``,
+    channels-last.
 
-    A GEMM to columns, then col2im: one strided add per kernel offset into a padded buffer.
+    A GEMM to columns, then col2im: one strided add per kernel offset into a padded buffer;
+    or, for stride 1 and O <= C, a convolution of g by the flipped kernel.
     """
     n, o, oh, ow = g.shape
     _, cg, kh, kw = w.shape
     c = cg * groups
     h, wd = input_size
-    (sh, sw), (pt, pb, pl, pr), (dh, dw) = stride, padding, dilation
+    (pt, pb, pl, pr), (dh, dw), sw = padding, dilation, stride[1]
     dtype = np.result_type(g, w)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((n, c, h, wd), dtype=dtype)
     span_h, span_w = dh * (kh - 1), dw * (kw - 1)
     if stride == (1, 1) and (kh, kw) != (1, 1) and span_h >= pt and span_w >= pl and o <= c:
         # stride 1: a forward convolution of g by the flipped, transposed kernel, padded so
-        # every input cell sees each output cell that saw it. Its im2col copies O*KH*KW rows
-        # where col2im writes and adds C*KH*KW: about twice as fast when O <= C, a wash up
-        # to O = 2C (with twice the memory), slower beyond.
+        # every input cell sees each output cell that saw it. Its im2col copies O*KH*KW
+        # values per input cell where col2im adds C*KH*KW: faster when O <= C.
         og = o // groups
         # (O, C/G, KH, KW) -> (G, C/G, O/G, KH, KW), flipped -> (C, O/G, KH, KW)
         w_t = w.reshape(groups, og, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
         w_t = np.ascontiguousarray(w_t).reshape(c, og, kh, kw)
         pads = (span_h - pt, span_h - pb, span_w - pl, span_w - pr)
         return conv2d_forward(g, w_t, (1, 1), pads, dilation, groups)
-    wm = w.reshape(groups, o // groups, cg * kh * kw)
-    gm = _grad_matrix(g, groups)
-    cols = _group_matmul(wm.transpose(0, 2, 1), gm)  # (G, C/G*KH*KW, N*OH*OW)
-    cols = cols.reshape(c, kh, kw, n, oh, ow)
     if (kh, kw, oh, ow) == (1, 1, h, wd) and stride == (1, 1) and padding == (0, 0, 0, 0):
-        # (C, N, H, W) -> (N, C, H, W): a 1x1 convolution needs no col2im
-        return cols[:, 0, 0].transpose(1, 0, 2, 3)
-    hp, wp = h + pt + pb, wd + pl + pr
-    # the buffer also holds the rows a negative trailing pad cut off (they get zeros)
-    buf = np.zeros((c, n, max(hp, pt + h), max(wp, pl + wd)), dtype=dtype)
-    h_span, w_span = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+        # a 1x1 convolution needs no col2im: (G, P, O/G) @ (G, O/G, C/G) -> (P, C)
+        rows = WORKSPACE.empty((n * h * wd, c), dtype)
+        wm = _weight_matrix(w, groups, "nhwc").transpose(0, 2, 1)
+        _grouped_product(_group_rows(_rows(g), groups), wm, out=_group_rows(rows, groups))
+        return _nchw(rows, n, h, wd)
+    # col2im adds runs of C (channels-last) or of OW (channel-major) values: the longer wins
+    if c >= (ow if sw == 1 else 1):
+        return _col2im_nhwc(g, w, input_size, stride, padding, dilation, groups)
+    return _col2im_cm(g, w, input_size, stride, padding, dilation, groups)
+
+
+def _landing(count: int, stride: int, shift: int, size: int) -> tuple[slice, slice]:
+    """For one kernel offset along an axis: the output positions ``o`` whose input cell
+    ``o * stride + shift`` lies in ``[0, size)`` (not in the padding), and those cells."""
+    first = max(0, -(shift // stride))  # ceil(-shift / stride)
+    last = min(count - 1, (size - 1 - shift) // stride)
+    if last < first:
+        return slice(0, 0), slice(0, 0)
+    start = first * stride + shift
+    return slice(first, last + 1), slice(start, start + (last - first) * stride + 1, stride)
+
+
+def _col2im_nhwc(
+    g: np.ndarray,
+    w: np.ndarray,
+    input_size: Pair,
+    stride: Pair,
+    padding: Quad,
+    dilation: Pair,
+    groups: int,
+) -> np.ndarray:
+    """``J_x^T g`` by a GEMM to (N*OH*OW, KH*KW*C) columns and a channels-last col2im."""
+    n, _, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    (h, wd), (sh, sw), (dh, dw) = input_size, stride, dilation
+    pt, pl = padding[0], padding[2]
+    wm = _weight_matrix(w, groups, "nhwc")
+    # (G, P, O/G) @ (G, O/G, K) -> (G, P, K), K = (KH, KW, C/G)
+    cols = _grouped_product(_group_rows(_rows(g), groups), wm.transpose(0, 2, 1))
+    # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
+    cols = cols.reshape(groups, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
+    buf = WORKSPACE.zeros((n, h, wd, groups, cg), cols.dtype)
     for i in range(kh):
+        rows_out, rows_in = _landing(oh, sh, i * dh - pt, h)
         for j in range(kw):
-            r, q = i * dh, j * dw
-            buf[:, :, r : r + h_span : sh, q : q + w_span : sw] += cols[:, i, j]
-    # (C, N, H, W) -> (N, C, H, W), a view as in conv2d_forward
-    return buf[:, :, pt : pt + h, pl : pl + wd].transpose(1, 0, 2, 3)
+            cols_out, cols_in = _landing(ow, sw, j * dw - pl, wd)
+            buf[:, rows_in, cols_in] += cols[:, rows_out, cols_out, i, j]
+    # (N, H, W, G, C/G) -> (N, H, W, C) -> (N, C, H, W), a view
+    return buf.reshape(n, h, wd, groups * cg).transpose(0, 3, 1, 2)
+
+
+def _col2im_cm(
+    g: np.ndarray,
+    w: np.ndarray,
+    input_size: Pair,
+    stride: Pair,
+    padding: Quad,
+    dilation: Pair,
+    groups: int,
+) -> np.ndarray:
+    """``J_x^T g`` by a GEMM to (C*KH*KW, N*OH*OW) columns and a channel-major col2im (for
+    few channels C); the result is copied to channels-last."""
+    n, o, oh, ow = g.shape
+    _, cg, kh, kw = w.shape
+    c = cg * groups
+    (h, wd), (sh, sw), (dh, dw) = input_size, stride, dilation
+    pt, pl = padding[0], padding[2]
+    wm = w.reshape(groups, o // groups, cg * kh * kw)
+    # (N, O, OH, OW) -> (O, N, OH, OW) -> (G, O/G, N*OH*OW)
+    gm = _contiguous(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, -1)
+    cols = _grouped_product(wm.transpose(0, 2, 1), gm)  # (G, C/G*KH*KW, N*OH*OW)
+    cols = cols.reshape(c, kh, kw, n, oh, ow)
+    buf = WORKSPACE.zeros((c, n, h, wd), cols.dtype)
+    for i in range(kh):
+        rows_out, rows_in = _landing(oh, sh, i * dh - pt, h)
+        for j in range(kw):
+            cols_out, cols_in = _landing(ow, sw, j * dw - pl, wd)
+            buf[:, :, rows_in, cols_in] += cols[:, i, j, :, rows_out, cols_out]
+    # (C, N, H, W) -> (N, H, W, C) memory -> (N, C, H, W) view
+    return _contiguous(buf.transpose(1, 2, 3, 0)).transpose(0, 3, 1, 2)
 
 
 def conv2d_weight_grad(
@@ -381,10 +643,9 @@ def conv2d_weight_grad(
     dtype = np.result_type(x, g)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((o, cg, kh, kw), dtype=dtype)
-    cols = None if cache is None else cache.take()
+    cols, order = (None, "") if cache is None else cache.take()
     if cols is None or cols.shape != (groups, cg * kh * kw, n * oh * ow) or cols.dtype != x.dtype:
-        cols = _im2col(_pad_cnhw(x, padding), (kh, kw), stride, dilation, (oh, ow), groups)
-    gm = _grad_matrix(g, groups)
-    # (G, C/G*KH*KW, N*OH*OW) @ (G, N*OH*OW, O/G), then (G, K, O/G) -> (G, O/G, K)
-    gw = _group_matmul(cols, gm.transpose(0, 2, 1)).transpose(0, 2, 1)
-    return np.ascontiguousarray(gw).reshape(o, cg, kh, kw)
+        cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
+    # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
+    gw = _grouped_product(cols, _group_rows(_rows(g), groups))
+    return _weight_from_matrix(gw, (o, cg, kh, kw), order)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
+from autograd_np.nn.functional import _conv_utils as cu
 from autograd_np.nn.functional._composed import conv2d_composed
 from autograd_np.nn.functional.conv import _conv2d
 from autograd_np.testing import gradcheck, gradgradcheck
@@ -308,6 +309,96 @@ def test_transposed_conv_is_the_adjoint_of_conv():
     xt = F.conv_transpose2d(v, w, output_padding=(1, 0), **opts).data
     assert xt.shape == x.shape
     np.testing.assert_allclose(np.sum(y * v), np.sum(x * xt), rtol=1e-10)
+
+
+# ---------------------------------------------------------------------- layouts, workspace
+def _layout(a, kind):
+    """``a`` (N, C, H, W) with the same values in another memory layout."""
+    if kind == "nhwc":
+        return np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    if kind == "cnhw":
+        return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    return np.ascontiguousarray(a)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "nhwc", "cnhw"])
+@pytest.mark.parametrize("c, size", [(1, 7), (3, 6), (5, 3)])
+def test_kernels_take_any_layout_and_return_channels_last(layout, c, size):
+    # the im2col order (channels-last or channel-major) and the col2im variant are chosen
+    # by the input's layout and shape: all must agree with the definition
+    rng = np.random.default_rng(7)
+    x = _layout(rng.standard_normal((2, c, size, size)), layout)
+    w = rng.standard_normal((4, c, 3, 2))
+    for opts in ({"stride": 1, "padding": 1}, {"stride": (2, 1), "padding": (0, 1)}):
+        y = F.conv2d(x, w, **opts)
+        sh, sw = (opts["stride"],) * 2 if isinstance(opts["stride"], int) else opts["stride"]
+        ph, pw = (opts["padding"],) * 2 if isinstance(opts["padding"], int) else opts["padding"]
+        want = conv2d_loop(x, w, None, (sh, sw), (ph, ph, pw, pw), (1, 1), 1)
+        np.testing.assert_allclose(y.data, want, rtol=1e-10, atol=1e-10)
+        assert cu.channels_last(y.data)
+        g = _layout(rng.standard_normal(y.shape), layout)
+        pads = (ph, ph, pw, pw)
+        gx = cu.conv2d_input_grad(g, w, (size, size), (sh, sw), pads, (1, 1), 1)
+        # <conv(x), g> = <x, conv^T(g)>
+        np.testing.assert_allclose(np.sum(want * g), np.sum(x * gx), rtol=1e-10)
+        assert cu.channels_last(gx)
+
+
+def test_workspace_hands_out_only_memory_no_array_uses():
+    ws = cu.Workspace(min_bytes=0)
+    a = ws.empty((4, 6), np.float32)
+    view = a[1:, ::2].T  # a view keeps the memory in use after a is gone
+    del a
+    b = ws.empty((4, 6), np.float32)
+    assert not np.shares_memory(b, view)
+    assert ws.held_bytes == 2 * 96
+    del view
+    c = ws.empty((6, 4), np.float32)  # same size: the first entry again
+    assert ws.held_bytes == 2 * 96
+    assert not np.shares_memory(c, b)
+    z = ws.zeros((2, 3, 4), np.float32)
+    assert z.dtype == np.float32 and not z.any() and z.flags.c_contiguous
+
+
+def test_workspace_drops_idle_entries_beyond_its_limit_oldest_first():
+    ws = cu.Workspace(limit=300, min_bytes=0)
+    first = ws.empty((25,), np.float64)  # 200 bytes
+    del first
+    second = ws.empty((10,), np.float64)  # 80 bytes: 280 held
+    assert ws.held_bytes == 280
+    third = ws.empty((5,), np.float64)  # 40 more would pass 300: the idle 200 go
+    assert ws.held_bytes == 120
+    ws.clear()  # second and third are in use: they stay
+    assert ws.held_bytes == 120
+    del second, third
+    ws.clear()
+    assert ws.held_bytes == 0
+
+
+def test_conv_results_stay_valid_when_the_workspace_recycles_memory(monkeypatch):
+    # every array on workspace memory: a later step must never write into an earlier
+    # step's results or into the columns a pending backward still needs
+    monkeypatch.setattr(cu.WORKSPACE, "min_bytes", 0)
+    rng = np.random.default_rng(8)
+    w = ag.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
+    results = []
+    for _ in range(3):
+        x = ag.tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=True)
+        y = F.conv2d(x, w, padding=1, stride=(1, 2))
+        want = conv2d_loop(x.data, w.data, None, (1, 2), (1, 1, 1, 1), (1, 1), 1)
+        results.append((x, y, want))
+    for x, y, want in results:
+        np.testing.assert_allclose(y.data, want, rtol=1e-12)
+        g = rng.standard_normal(y.shape)
+        w.grad = None
+        y.backward(ag.tensor(g))
+        wt = ag.tensor(w.data, requires_grad=True)
+        composed = conv2d_composed(
+            ag.tensor(x.data), wt, stride=(1, 2), padding=(1, 1, 1, 1), dilation=(1, 1), groups=1
+        )
+        (gw,) = ag.grad(composed, [wt], grad_outputs=ag.tensor(g))
+        np.testing.assert_allclose(w.grad.data, gw.data, rtol=1e-10)
+        np.testing.assert_allclose(y.data, want, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------- double backward
