@@ -137,20 +137,37 @@ def _disjoint(kernel: Pair, stride: Pair, dilation: Pair) -> bool:
 
 
 def _scatter_buffer(
-    g: np.ndarray, input_size: Pair, geometry: tuple[Pair, Pair, Pair, Pair]
+    g: np.ndarray,
+    input_size: Pair,
+    geometry: tuple[Pair, Pair, Pair, Pair],
+    like: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The padded gradient buffer; left uninitialised when the windows tile it exactly
-    (stride equal to the kernel, no dilation, no cell left out)."""
+    """The padded gradient buffer, in the memory layout of ``like`` (else of ``g``); left
+    uninitialised when the windows tile it exactly (stride equal to the kernel, no
+    dilation, no cell left out)."""
     kernel, stride, padding, dilation = geometry
     n, c = g.shape[:2]
     (h, w), (ph, pw) = input_size, padding
     extent = _extent(kernel, stride, dilation, (g.shape[2], g.shape[3]))
     shape = (n, c, max(extent[0], ph + h), max(extent[1], pw + w))
     tiled = all(s == k and d == 1 for k, s, d in zip(kernel, stride, dilation))
-    # in g's memory layout (channel-major after a convolution), so the writes stream
+    # in the input's memory layout (channels-last after a convolution), so the writes
+    # stream and the ops after it see one layout, whatever the layout of g (a flatten's
+    # gradient is NCHW-ordered)
+    model = g if like is None else like
     if tiled and shape[2:] == extent and g.size:
-        return np.empty_like(g, shape=shape)
-    return np.zeros_like(g, shape=shape)
+        return np.empty_like(model, dtype=g.dtype, shape=shape)
+    return np.zeros_like(model, dtype=g.dtype, shape=shape)
+
+
+def _in_layout_of(model: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``a`` in the memory layout of ``model`` (same shape): itself, or a copy. Ops
+    mixing layouts run several times slower than ops on one."""
+    out = np.empty_like(model, dtype=a.dtype)
+    if out.strides == a.strides:
+        return a
+    np.copyto(out, a)
+    return out
 
 
 def _crop(buf: np.ndarray, input_size: Pair, padding: Pair) -> np.ndarray:
@@ -254,7 +271,8 @@ def max_pool2d_scatter(
     a cell); cells in the padding are dropped. (N, C, OH, OW) -> (N, C, H, W)."""
     out = (g.shape[2], g.shape[3])
     disjoint = _disjoint(kernel, stride, dilation)
-    buf = _scatter_buffer(g, input_size, (kernel, stride, padding, dilation))
+    buf = _scatter_buffer(g, input_size, (kernel, stride, padding, dilation), like=arg)
+    g = _in_layout_of(arg, g)
     if g.size:
         for k, view in enumerate(_views(buf, kernel, stride, dilation, out)):
             hit = arg == k

@@ -105,7 +105,10 @@ def pool_cases(draw, dilated=True):
     x = rng.standard_normal((draw(st.integers(1, 2)), draw(st.integers(1, 2)), *size))
     if draw(st.booleans()):
         x = np.round(x)  # ties
-    if draw(st.booleans()):  # channel-major memory, as a convolution's output has
+    layout = draw(st.sampled_from(["nchw", "nhwc", "cnhw"]))
+    if layout == "nhwc":  # channels-last memory, as a convolution's output has
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    elif layout == "cnhw":  # channel-major memory
         x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
     return x, kernel, stride, padding, dilation, ceil_mode
 
@@ -115,7 +118,7 @@ def pool_cases(draw, dilated=True):
 def test_max_pool2d_values_indices_and_gradient_match_loops(case):
     x, kernel, stride, padding, dilation, ceil_mode = case
     want, want_idx, backward = max_pool2d_loop(x, kernel, stride, padding, dilation, ceil_mode)
-    xt = ag.tensor(x, requires_grad=True)
+    xt = ag.Tensor(x, requires_grad=True)  # no copy: keeps the drawn memory layout
     got, idx = F.max_pool2d(xt, kernel, stride, padding, dilation, ceil_mode, return_indices=True)
     np.testing.assert_array_equal(got.data, want)
     np.testing.assert_array_equal(idx.data, want_idx)
@@ -123,6 +126,20 @@ def test_max_pool2d_values_indices_and_gradient_match_loops(case):
     g = np.random.default_rng(0).standard_normal(got.shape)
     got.backward(ag.tensor(g))
     np.testing.assert_allclose(xt.grad.data, backward(g), atol=1e-12)
+
+
+def test_max_pool2d_gradient_takes_the_input_layout_whatever_the_gradient_layout():
+    # after a flatten the incoming gradient is NCHW-ordered while a conv's output is
+    # channels-last: the input gradient follows the input, with the same values
+    rng = np.random.default_rng(9)
+    x = np.round(rng.standard_normal((2, 3, 6, 4)) * 2)  # ties
+    x_cl = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    _, _, backward = max_pool2d_loop(x, (2, 2), (2, 2), (0, 0), (1, 1), False)
+    g = rng.standard_normal((2, 3, 3, 2))
+    xt = ag.Tensor(x_cl, requires_grad=True)  # no copy: the memory stays channels-last
+    F.max_pool2d(xt, 2).backward(ag.tensor(g))
+    np.testing.assert_array_equal(xt.grad.data, backward(g))
+    assert xt.grad.data.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
 @given(pool_cases())
