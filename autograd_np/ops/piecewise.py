@@ -12,7 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np import grad_mode
 from autograd_np._dtypes import DEFAULT_FLOAT, is_floating
+from autograd_np._workspace import WORKSPACE
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._specs import unary
 from autograd_np.ops.arithmetic import _promote, _promoted, _Scalar, multiply
@@ -80,12 +82,19 @@ def relu(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
-    return np.maximum(x, 0)
+    if x.dtype.kind != "f":
+        return np.maximum(x, 0)
+    return np.maximum(x, 0, out=WORKSPACE.empty_like(x))
 
 
 @relu.defvjp
 def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
-    return multiply(g, _mask(x.data > 0, g.dtype))  # d relu = [x > 0] dx
+    # d relu = [x > 0] dx; the bool mask is cast in the multiply's loop (no float mask pass)
+    mask = x.data > 0
+    if grad_mode.is_grad_enabled():
+        return multiply(g, Tensor._make(mask))
+    gx = WORKSPACE.empty_like(x.data, dtype=g.dtype)
+    return Tensor._make(np.multiply(g.data, mask, out=gx))
 
 
 # Rounding and sign: piecewise constant, declared non-differentiable (outputs never require

@@ -18,17 +18,17 @@ cost nothing to bring back to (C, N, H, W) order in the next convolution.
 
 from __future__ import annotations
 
-import math
-import sys
-import threading
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from autograd_np._workspace import WORKSPACE
+
 __all__ = [
     "ColumnCache",
+    "channels_last",
     "conv2d_forward",
     "conv2d_input_grad",
     "conv2d_options",
@@ -232,95 +232,6 @@ class ColumnCache:
 
     def __repr__(self) -> str:
         return "ColumnCache(empty)" if self.cols is None else f"ColumnCache{self.cols.shape}"
-
-
-# ---------------------------------------------------------------------- workspace
-class Workspace:
-    """Reusable memory for the kernels' large arrays (im2col columns, padded copies, GEMM
-    outputs, gradient buffers).
-
-    A freshly allocated large array costs the kernel a page fault and a zeroing pass per
-    page on first touch (numpy maps arrays past glibc's threshold anew each time, and
-    frees them back at once): about a third of a CNN training step at batch 128. The
-    workspace keeps the memory of such arrays once they die and hands it out again for an
-    array of the same size. An entry is free when no array uses its memory any more: every
-    view of an array (reshape, transpose, slicing, ``as_strided``) keeps a reference to
-    the array owning the memory, so the owner's reference count tells (CPython).
-
-    Idle entries beyond ``limit`` bytes in total are dropped, least recently used first;
-    ``clear()`` drops all idle entries. Arrays below ``min_bytes`` come from numpy, whose
-    allocator already recycles small blocks.
-    """
-
-    def __init__(self, limit: int = 4 << 30, min_bytes: int = 1 << 20) -> None:
-        self.limit = limit
-        self.min_bytes = min_bytes
-        self._entries: dict[int, list[np.ndarray]] = {}
-        self._used: dict[int, int] = {}  # id(entry) -> tick of its last hand-out
-        self._held = 0
-        self._tick = 0
-        self._lock = threading.Lock()
-
-    def empty(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        """An uninitialised C-ordered array, on recycled memory when possible."""
-        dtype = np.dtype(dtype)
-        nbytes = math.prod(shape) * dtype.itemsize
-        if nbytes < self.min_bytes:
-            return np.empty(shape, dtype=dtype)
-        with self._lock:
-            self._tick += 1
-            entries = self._entries.setdefault(nbytes, [])
-            found = None
-            for entry in entries:
-                if sys.getrefcount(entry) <= _IDLE_REFS:
-                    found = entry
-                    break
-            if found is None:
-                self._trim(self.limit - nbytes)
-                found = np.empty(nbytes, dtype=np.uint8)
-                entries.append(found)
-                self._held += nbytes
-            self._used[id(found)] = self._tick
-            return found.view(dtype).reshape(shape)
-
-    def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        """Like :meth:`empty`, filled with zeros."""
-        out = self.empty(shape, dtype)
-        out.fill(0)
-        return out
-
-    def _trim(self, budget: int) -> None:
-        """Drop idle entries, oldest first, until at most ``budget`` bytes are held."""
-        if self._held <= budget:
-            return
-        idle = []
-        for nbytes, entries in self._entries.items():
-            for entry in entries:
-                if sys.getrefcount(entry) <= _IDLE_REFS:
-                    idle.append((self._used[id(entry)], nbytes, entry))
-        idle.sort(key=lambda item: item[0])
-        for _, nbytes, entry in idle:
-            if self._held <= budget:
-                break
-            self._entries[nbytes] = [e for e in self._entries[nbytes] if e is not entry]
-            del self._used[id(entry)]
-            self._held -= nbytes
-
-    def clear(self) -> None:
-        """Drop every idle entry (the memory of arrays still in use stays theirs)."""
-        with self._lock:
-            self._trim(0)
-
-    @property
-    def held_bytes(self) -> int:
-        """The bytes of memory the workspace holds (in use or idle)."""
-        return self._held
-
-
-# The references an idle entry has while a loop over its list looks at it: the list, the
-# loop variable and getrefcount's own argument.
-_IDLE_REFS = 3
-WORKSPACE = Workspace()
 
 
 # ---------------------------------------------------------------------- layouts

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np._workspace import WORKSPACE
 from autograd_np.nn.functional._conv_utils import ntuple
 
 __all__ = [
@@ -155,19 +156,10 @@ def _scatter_buffer(
     # stream and the ops after it see one layout, whatever the layout of g (a flatten's
     # gradient is NCHW-ordered)
     model = g if like is None else like
-    if tiled and shape[2:] == extent and g.size:
-        return np.empty_like(model, dtype=g.dtype, shape=shape)
-    return np.zeros_like(model, dtype=g.dtype, shape=shape)
-
-
-def _in_layout_of(model: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """``a`` in the memory layout of ``model`` (same shape): itself, or a copy. Ops
-    mixing layouts run several times slower than ops on one."""
-    out = np.empty_like(model, dtype=a.dtype)
-    if out.strides == a.strides:
-        return a
-    np.copyto(out, a)
-    return out
+    buf = WORKSPACE.empty_like(model, dtype=g.dtype, shape=shape)
+    if not (tiled and shape[2:] == extent and g.size):
+        buf.fill(0)
+    return buf
 
 
 def _crop(buf: np.ndarray, input_size: Pair, padding: Pair) -> np.ndarray:
@@ -187,7 +179,7 @@ def max_pool2d_forward(
     views = _views(xp, kernel, stride, dilation, out)
     if len(views) == 1:
         return np.ascontiguousarray(views[0])
-    best = np.maximum(views[0], views[1])
+    best = np.maximum(views[0], views[1], out=WORKSPACE.empty_like(views[0]))
     for v in views[2:]:
         np.maximum(best, v, out=best)
     return best
@@ -272,7 +264,7 @@ def max_pool2d_scatter(
     out = (g.shape[2], g.shape[3])
     disjoint = _disjoint(kernel, stride, dilation)
     buf = _scatter_buffer(g, input_size, (kernel, stride, padding, dilation), like=arg)
-    g = _in_layout_of(arg, g)
+    g = WORKSPACE.like(arg, g)
     if g.size:
         for k, view in enumerate(_views(buf, kernel, stride, dilation, out)):
             hit = arg == k

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np import grad_mode
+from autograd_np._workspace import WORKSPACE
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
@@ -56,11 +57,41 @@ def _scale_shift_ref(y: np.ndarray, weight: Any, bias: Any, shape: tuple[int, ..
     return y
 
 
+def _rows(x: np.ndarray) -> np.ndarray | None:
+    """(N, C, *) -> (M, C), a view, when channels are the fastest axis of ``x``'s memory
+    (channels-last, or a plain (N, C) matrix); else None."""
+    if x.ndim < 2:
+        return None
+    xt = np.moveaxis(x, 1, -1)  # (N, C, *) -> (N, *, C)
+    return xt.reshape(-1, x.shape[1]) if xt.flags.c_contiguous else None
+
+
 def _channel_sum(*arrays: np.ndarray) -> np.ndarray:
-    """The per-channel sum of the product of ``arrays`` (N, C, *) over every axis but 1, by
-    einsum (no temporary, no upcast)."""
+    """The per-channel sum of the product of ``arrays`` (N, C, *) over every axis but 1, in
+    their dtype (no temporary, no upcast): a GEMV with ones, or einsum."""
+    rows = [_rows(a) for a in arrays]
+    if len(rows) == 1 and rows[0] is not None:
+        r = rows[0]
+        return np.ones(r.shape[0], dtype=r.dtype) @ r
+    if len(rows) == 2 and rows[0] is not None and rows[1] is not None:
+        return np.einsum("ij,ij->j", rows[0], rows[1])
     idx = "nc" + "defghijk"[: arrays[0].ndim - 2]
     return np.einsum(",".join([idx] * len(arrays)) + "->c", *arrays)
+
+
+def _channel_op(ufunc: np.ufunc, a: np.ndarray, v: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``out = ufunc(a, v)`` with the (C,) vector ``v`` broadcast along axis 1. When ``a``
+    and ``out`` are channels-last, ``v`` is tiled along the last spatial axis so numpy's
+    inner loop runs over W*C values instead of C (twice as fast for C = 32)."""
+    ra, ro = _rows(a), _rows(out)
+    if ra is not None and ro is not None:
+        width = a.shape[-1] if a.ndim > 2 else 1
+        c = a.shape[1]
+        # (M, C) -> (M / W, W * C), with v repeated W times
+        ufunc(ra.reshape(-1, width * c), np.tile(v, width), out=ro.reshape(-1, width * c))
+    else:
+        ufunc(a, v.reshape(_per_channel(a.ndim, a.shape[1])), out=out)
+    return out
 
 
 def _channel_vector(op: str, name: str, v: TensorLike | None, c: int) -> Tensor | None:
@@ -90,12 +121,11 @@ def _batch_norm_train(
     eps: float,
 ) -> np.ndarray:
     """``(x - mean) * invstd * weight + bias`` with ``mean``/``invstd`` the batch statistics
-    of ``x`` over every axis but 1, computed by the caller."""
-    shape = _per_channel(x.ndim, x.shape[1])
-    out = np.subtract(x, mean.reshape(shape))
-    out *= (invstd * weight).reshape(shape)
-    out += bias.reshape(shape)
-    return out
+    of ``x`` over every axis but 1, computed by the caller; in x's memory layout."""
+    scale = invstd * weight
+    out = WORKSPACE.empty_like(x)
+    _channel_op(np.multiply, x, scale, out)  # x * scale + (bias - mean * scale), two passes
+    return _channel_op(np.add, out, bias - mean * scale, out)
 
 
 @_batch_norm_train.defvjp
@@ -132,31 +162,37 @@ def _batch_norm_train_vjp(
 def _batch_norm_backward_numpy(
     g: np.ndarray, x: Tensor, weight: Tensor, bias: Tensor, *, mean: np.ndarray, invstd: np.ndarray
 ) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
-    """The closed-form VJP in numpy, one work buffer, reductions by einsum in x's dtype."""
+    """The closed-form VJP in numpy: two reductions and four passes, in x's dtype.
+
+    With ``sum(g xhat) = invstd (sum(g x) - mean sum(g))`` the gradient is affine in g and x
+    per channel, ``gx = k g + b x + c``, so no centred copy of x is made."""
     xd = x.data
-    shape = _per_channel(xd.ndim, xd.shape[1])
+    if _rows(xd) is not None:
+        g = WORKSPACE.like(xd, g)  # one layout for every pass below
     m = xd.size // xd.shape[1]
     sum_g = _channel_sum(g)
-    xhat = np.subtract(xd, mean.reshape(shape))  # the one full-size buffer
-    xhat *= invstd.reshape(shape)
-    sum_gxhat = _channel_sum(g, xhat)
+    sum_gxhat = (_channel_sum(g, xd) - mean * sum_g) * invstd
     gx = None
     if x.requires_grad:
         k = invstd * weight.data  # gx = k (g - sum_g/M - xhat sum_gxhat/M)
-        xhat *= (-k * sum_gxhat * (1.0 / m)).reshape(shape)
-        xhat += g * k.reshape(shape)
-        xhat -= (k * sum_g * (1.0 / m)).reshape(shape)
-        gx = Tensor._make(xhat)
+        b = k * invstd * sum_gxhat * (-1.0 / m)
+        c = k * sum_g * (-1.0 / m) - b * mean
+        out = WORKSPACE.empty_like(xd)
+        _channel_op(np.multiply, xd, b, out)
+        _channel_op(np.add, out, c, out)
+        out += _channel_op(np.multiply, g, k, WORKSPACE.empty_like(xd))
+        gx = Tensor._make(out)
     gw = Tensor._make(sum_gxhat) if weight.requires_grad else None
     gb = Tensor._make(sum_g) if bias.requires_grad else None
     return gx, gw, gb
 
 
 def _batch_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and biased variance over every axis but 1, in x's dtype."""
+    """Per-channel mean and biased variance over every axis but 1, in x's dtype (two
+    passes: the variance is the mean square of the centred values)."""
     m = x.size // x.shape[1]
     mean = _channel_sum(x) * (1.0 / m)
-    d = np.subtract(x, mean.reshape(_per_channel(x.ndim, x.shape[1])))
+    d = _channel_op(np.subtract, x, mean, WORKSPACE.empty_like(x))
     var = _channel_sum(d, d) * (1.0 / m)
     return mean, var
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
+from autograd_np._workspace import WORKSPACE, Workspace
 from autograd_np.nn.functional import _conv_utils as cu
 from autograd_np.nn.functional._composed import conv2d_composed
 from autograd_np.nn.functional.conv import _conv2d
@@ -345,7 +346,7 @@ def test_kernels_take_any_layout_and_return_channels_last(layout, c, size):
 
 
 def test_workspace_hands_out_only_memory_no_array_uses():
-    ws = cu.Workspace(min_bytes=0)
+    ws = Workspace(min_bytes=0)
     a = ws.empty((4, 6), np.float32)
     view = a[1:, ::2].T  # a view keeps the memory in use after a is gone
     del a
@@ -361,7 +362,7 @@ def test_workspace_hands_out_only_memory_no_array_uses():
 
 
 def test_workspace_drops_idle_entries_beyond_its_limit_oldest_first():
-    ws = cu.Workspace(limit=300, min_bytes=0)
+    ws = Workspace(limit=300, min_bytes=0)
     first = ws.empty((25,), np.float64)  # 200 bytes
     del first
     second = ws.empty((10,), np.float64)  # 80 bytes: 280 held
@@ -378,7 +379,7 @@ def test_workspace_drops_idle_entries_beyond_its_limit_oldest_first():
 def test_conv_results_stay_valid_when_the_workspace_recycles_memory(monkeypatch):
     # every array on workspace memory: a later step must never write into an earlier
     # step's results or into the columns a pending backward still needs
-    monkeypatch.setattr(cu.WORKSPACE, "min_bytes", 0)
+    monkeypatch.setattr(WORKSPACE, "min_bytes", 0)
     rng = np.random.default_rng(8)
     w = ag.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=True)
     results = []

@@ -47,6 +47,28 @@ def test_fused_batch_norm_matches_composed_oracle(shape, affine):
         np.testing.assert_allclose(a_data, b_data, rtol=1e-9, atol=1e-11)
 
 
+@pytest.mark.parametrize("layout", ["nhwc", "cnhw", "nchw"])
+def test_fused_batch_norm_in_any_memory_layout(layout):
+    # channels-last arrays take the (M, C)-matrix paths (GEMV sums, tiled per-channel ops),
+    # others the einsum ones; an incoming gradient in another layout is brought to x's
+    rng = np.random.default_rng(4)
+    x0 = rng.standard_normal((4, 3, 5, 2)) * 2 + 1
+    perm = {"nhwc": (0, 2, 3, 1), "cnhw": (1, 0, 2, 3), "nchw": (0, 1, 2, 3)}[layout]
+    x_mem = np.ascontiguousarray(x0.transpose(perm)).transpose(np.argsort(perm))
+    g = np.ascontiguousarray(rng.standard_normal(x0.shape))  # NCHW-ordered gradient
+    w, b = rng.uniform(0.5, 2.0, 3), rng.standard_normal(3)
+    grads = []
+    for fn, xv in ((F.batch_norm, x_mem), (_batch_norm_composed, x0)):
+        x, wt, bt = ag.Tensor(xv, requires_grad=True), _t(w, True), _t(b, True)
+        rm, rv = ag.zeros(3, dtype=np.float64), ag.ones(3, dtype=np.float64)
+        y = fn(x, rm, rv, wt, bt, training=True)
+        y.backward(ag.Tensor(g))
+        grads.append([y.data, x.grad.data, wt.grad.data, bt.grad.data, rm.data, rv.data])
+    for got, want in zip(*grads):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    assert grads[0][0].strides == np.empty_like(x_mem).strides  # the output keeps x's layout
+
+
 def test_fused_batch_norm_float32_end_to_end():
     rng = np.random.default_rng(0)
     x = _t(rng.standard_normal((8, 4, 3, 3)) * 3 + 5, requires_grad=True, dtype=np.float32)
