@@ -473,6 +473,11 @@ def _landing(count: int, stride: int, shift: int, size: int) -> tuple[slice, sli
     return slice(first, last + 1), slice(start, start + (last - first) * stride + 1, stride)
 
 
+def _covers(cells: slice, size: int) -> bool:
+    """Whether a landing range (from :func:`_landing`) is every cell of the axis."""
+    return cells.start == 0 and cells.step == 1 and cells.stop == size
+
+
 def _col2im_nhwc(
     g: np.ndarray,
     w: np.ndarray,
@@ -492,12 +497,24 @@ def _col2im_nhwc(
     cols = _grouped_product(_group_rows(_rows(g), groups), wm.transpose(0, 2, 1))
     # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
     cols = cols.reshape(groups, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
-    buf = WORKSPACE.zeros((n, h, wd, groups, cg), cols.dtype)
-    for i in range(kh):
-        rows_out, rows_in = _landing(oh, sh, i * dh - pt, h)
-        for j in range(kw):
-            cols_out, cols_in = _landing(ow, sw, j * dw - pl, wd)
-            buf[:, rows_in, cols_in] += cols[:, rows_out, cols_out, i, j]
+    buf = WORKSPACE.empty((n, h, wd, groups, cg), cols.dtype)
+    # each offset's landing ranges; one covering the whole buffer goes first, as a copy
+    # (then the buffer needs no zeroing pass)
+    offsets = [
+        (i, j, *_landing(oh, sh, i * dh - pt, h), *_landing(ow, sw, j * dw - pl, wd))
+        for i in range(kh)
+        for j in range(kw)
+    ]
+    offsets.sort(key=lambda o: not (_covers(o[3], h) and _covers(o[5], wd)))
+    copy_first = _covers(offsets[0][3], h) and _covers(offsets[0][5], wd)
+    if not copy_first:
+        buf.fill(0)
+    for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
+        view, src = buf[:, rows_in, cols_in], cols[:, rows_out, cols_out, i, j]
+        if k == 0 and copy_first:
+            view[...] = src
+        else:
+            view += src
     # (N, H, W, G, C/G) -> (N, H, W, C) -> (N, C, H, W), a view
     return buf.reshape(n, h, wd, groups * cg).transpose(0, 3, 1, 2)
 
