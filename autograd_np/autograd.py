@@ -172,19 +172,35 @@ def _call_vjp(node: Node, g: Tensor, anomaly: bool) -> tuple[Any, ...]:
     return grads
 
 
-def _owned(g: Tensor, owned: bool, create_graph: bool) -> Tensor:
-    """``g`` as a tensor whose values nobody else holds (copied unless ``owned``)."""
+def _owned(g: Tensor, owned: bool, create_graph: bool, like: np.ndarray | None = None) -> Tensor:
+    """``g`` as a tensor whose values nobody else holds (copied unless ``owned``); with
+    ``like``, in the memory layout of that array (a gradient laid out like its tensor:
+    an optimizer mixing a C-ordered parameter with a transposed gradient runs 3x slower)."""
     if create_graph:
         return g if owned else _clone(g)
     if g._node is not None or g._leaf_requires_grad:
         g = g.detach()
-    return g if owned else Tensor._make(np.array(g.data, copy=True))
+    data = g.data
+    if like is not None and like.shape == data.shape:
+        if owned and data.strides == like.strides:
+            return g
+        out = np.empty_like(like, dtype=data.dtype)
+        np.copyto(out, data)
+        return Tensor._make(out)
+    return g if owned else Tensor._make(np.array(data, copy=True))
 
 
-def _accumulate(old: Tensor | None, g: Tensor, owned: bool, create_graph: bool) -> Tensor:
-    """The new ``.grad``: ``old + g``, out of place, never aliasing ``g``."""
+def _accumulate(
+    old: Tensor | None,
+    g: Tensor,
+    owned: bool,
+    create_graph: bool,
+    like: np.ndarray | None = None,
+) -> Tensor:
+    """The new ``.grad``: ``old + g``, out of place, never aliasing ``g``; a first gradient
+    is laid out like ``like`` (the tensor's values), when given."""
     if old is None:
-        return _owned(g, owned, create_graph)
+        return _owned(g, owned, create_graph, like)
     if create_graph:
         return old + g
     return Tensor._make(old.data + g.data)
@@ -304,7 +320,7 @@ def _run(
                         total, owned = r, False
             captured[key] = (total, owned)
             if accumulate:
-                leaf.grad = _accumulate(leaf.grad, total, owned, create_graph)
+                leaf.grad = _accumulate(leaf.grad, total, owned, create_graph, leaf.data)
     if accumulate and targets is not None:
         for t in targets:
             if t._node is not None and id(t) in captured:

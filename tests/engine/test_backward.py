@@ -395,3 +395,15 @@ def test_float32_gradients_stay_float32():
     w = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     ((w @ x).tanh() * 0.5).sum().backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
+
+
+def test_a_leaf_gradient_is_laid_out_like_the_leaf():
+    # x @ w.T gives w's gradient as the transpose of a C-ordered product; .grad follows
+    # w's own memory layout (optimizers mixing layouts run several times slower)
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.standard_normal((5, 3)))
+    for w_data in (rng.standard_normal((4, 3)), np.asfortranarray(rng.standard_normal((4, 3)))):
+        w = ag.Tensor(w_data, requires_grad=True)
+        (x @ w.T).sum().backward()
+        assert w.grad.data.strides == w.data.strides
+        np.testing.assert_allclose(w.grad.data, np.ones((5, 4)).T @ x.data)
