@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd_np._workspace import WORKSPACE
 from autograd_np.function import composite, primitive
 from autograd_np.grad_mode import is_grad_enabled
+from autograd_np.nn.functional import _channels as ch
 from autograd_np.nn.functional import _conv_specs as specs
 from autograd_np.nn.functional import _conv_utils as cu
-from autograd_np.ops.arithmetic import add
+from autograd_np.ops.reduction import _sum
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
 
@@ -173,10 +175,28 @@ def _column_cache(w: Tensor) -> cu.ColumnCache | None:
     return cu.ColumnCache() if w.requires_grad and is_grad_enabled() else None
 
 
+@primitive("nn.functional.conv_bias", register=False, saves=())
+def _conv_bias(y: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``y + b`` with the (C,) bias along axis 1, in y's memory layout (a plain broadcast
+    add loops over the C channels of a channels-last array at a time)."""
+    out = WORKSPACE.empty_like(y, dtype=np.result_type(y, b))
+    return ch.channel_op(np.add, y, b, out)
+
+
+@_conv_bias.defvjp
+def _conv_bias_vjp(g: Tensor, out: Tensor, y: Tensor, b: Tensor) -> tuple[Tensor, Tensor | None]:
+    # d(y + b) = dy + sum of dy over every axis but the channels'
+    gb = None
+    if b.requires_grad:
+        if is_grad_enabled():  # create_graph: a differentiable sum
+            gb = _sum(g, axis=(0, *range(2, g.ndim)), keepdims=False)
+        else:
+            gb = Tensor._make(ch.channel_sum(g.data))
+    return g, gb
+
+
 def _add_bias(y: Tensor, bias: Tensor | None) -> Tensor:
-    if bias is None:
-        return y
-    return add(y, reshape(bias, (1, bias.shape[0], *(1,) * (y.ndim - 2))))
+    return y if bias is None else _conv_bias(y, bias)
 
 
 # ---------------------------------------------------------------------- public functions

@@ -23,6 +23,7 @@ from autograd_np import grad_mode
 from autograd_np._workspace import WORKSPACE
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
+from autograd_np.nn.functional import _channels as ch
 from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
 from autograd_np.ops.reduction import mean as _mean
 from autograd_np.ops.reduction import sum as _sum
@@ -30,11 +31,6 @@ from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
-
-
-def _per_channel(ndim: int, c: int) -> tuple[int, ...]:
-    """The broadcast shape of a per-channel vector: (1, C, 1, ...)."""
-    return (1, c) + (1,) * (ndim - 2)
 
 
 def _scale_shift(
@@ -55,43 +51,6 @@ def _scale_shift_ref(y: np.ndarray, weight: Any, bias: Any, shape: tuple[int, ..
     if bias is not None:
         y = y + np.reshape(bias, shape)
     return y
-
-
-def _rows(x: np.ndarray) -> np.ndarray | None:
-    """(N, C, *) -> (M, C), a view, when channels are the fastest axis of ``x``'s memory
-    (channels-last, or a plain (N, C) matrix); else None."""
-    if x.ndim < 2:
-        return None
-    xt = np.moveaxis(x, 1, -1)  # (N, C, *) -> (N, *, C)
-    return xt.reshape(-1, x.shape[1]) if xt.flags.c_contiguous else None
-
-
-def _channel_sum(*arrays: np.ndarray) -> np.ndarray:
-    """The per-channel sum of the product of ``arrays`` (N, C, *) over every axis but 1, in
-    their dtype (no temporary, no upcast): a GEMV with ones, or einsum."""
-    rows = [_rows(a) for a in arrays]
-    if len(rows) == 1 and rows[0] is not None:
-        r = rows[0]
-        return np.ones(r.shape[0], dtype=r.dtype) @ r
-    if len(rows) == 2 and rows[0] is not None and rows[1] is not None:
-        return np.einsum("ij,ij->j", rows[0], rows[1])
-    idx = "nc" + "defghijk"[: arrays[0].ndim - 2]
-    return np.einsum(",".join([idx] * len(arrays)) + "->c", *arrays)
-
-
-def _channel_op(ufunc: np.ufunc, a: np.ndarray, v: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``out = ufunc(a, v)`` with the (C,) vector ``v`` broadcast along axis 1. When ``a``
-    and ``out`` are channels-last, ``v`` is tiled along the last spatial axis so numpy's
-    inner loop runs over W*C values instead of C (twice as fast for C = 32)."""
-    ra, ro = _rows(a), _rows(out)
-    if ra is not None and ro is not None:
-        width = a.shape[-1] if a.ndim > 2 else 1
-        c = a.shape[1]
-        # (M, C) -> (M / W, W * C), with v repeated W times
-        ufunc(ra.reshape(-1, width * c), np.tile(v, width), out=ro.reshape(-1, width * c))
-    else:
-        ufunc(a, v.reshape(_per_channel(a.ndim, a.shape[1])), out=out)
-    return out
 
 
 def _channel_vector(op: str, name: str, v: TensorLike | None, c: int) -> Tensor | None:
@@ -124,8 +83,8 @@ def _batch_norm_train(
     of ``x`` over every axis but 1, computed by the caller; in x's memory layout."""
     scale = invstd * weight
     out = WORKSPACE.empty_like(x)
-    _channel_op(np.multiply, x, scale, out)  # x * scale + (bias - mean * scale), two passes
-    return _channel_op(np.add, out, bias - mean * scale, out)
+    ch.channel_op(np.multiply, x, scale, out)  # x * scale + (bias - mean * scale), two passes
+    return ch.channel_op(np.add, out, bias - mean * scale, out)
 
 
 @_batch_norm_train.defvjp
@@ -148,7 +107,7 @@ def _batch_norm_train_vjp(
         d = subtract(x, _mean(x, axes, keepdims=True))
         inv = reciprocal(sqrt(add(_mean(square(d), axes, keepdims=True), eps)))
         xhat = multiply(d, inv)
-        gxhat = multiply(g, reshape(weight, _per_channel(x.ndim, x.shape[1])))
+        gxhat = multiply(g, reshape(weight, ch.per_channel(x.ndim, x.shape[1])))
         centred = subtract(gxhat, _mean(gxhat, axes, keepdims=True))
         gx = multiply(
             inv, subtract(centred, multiply(xhat, _mean(multiply(gxhat, xhat), axes, True)))
@@ -167,20 +126,20 @@ def _batch_norm_backward_numpy(
     With ``sum(g xhat) = invstd (sum(g x) - mean sum(g))`` the gradient is affine in g and x
     per channel, ``gx = k g + b x + c``, so no centred copy of x is made."""
     xd = x.data
-    if _rows(xd) is not None:
+    if ch.rows(xd) is not None:
         g = WORKSPACE.like(xd, g)  # one layout for every pass below
     m = xd.size // xd.shape[1]
-    sum_g = _channel_sum(g)
-    sum_gxhat = (_channel_sum(g, xd) - mean * sum_g) * invstd
+    sum_g = ch.channel_sum(g)
+    sum_gxhat = (ch.channel_sum(g, xd) - mean * sum_g) * invstd
     gx = None
     if x.requires_grad:
         k = invstd * weight.data  # gx = k (g - sum_g/M - xhat sum_gxhat/M)
         b = k * invstd * sum_gxhat * (-1.0 / m)
         c = k * sum_g * (-1.0 / m) - b * mean
         out = WORKSPACE.empty_like(xd)
-        _channel_op(np.multiply, xd, b, out)
-        _channel_op(np.add, out, c, out)
-        out += _channel_op(np.multiply, g, k, WORKSPACE.empty_like(xd))
+        ch.channel_op(np.multiply, xd, b, out)
+        ch.channel_op(np.add, out, c, out)
+        out += ch.channel_op(np.multiply, g, k, WORKSPACE.empty_like(xd))
         gx = Tensor._make(out)
     gw = Tensor._make(sum_gxhat) if weight.requires_grad else None
     gb = Tensor._make(sum_g) if bias.requires_grad else None
@@ -191,9 +150,9 @@ def _batch_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and biased variance over every axis but 1, in x's dtype (two
     passes: the variance is the mean square of the centred values)."""
     m = x.size // x.shape[1]
-    mean = _channel_sum(x) * (1.0 / m)
-    d = _channel_op(np.subtract, x, mean, WORKSPACE.empty_like(x))
-    var = _channel_sum(d, d) * (1.0 / m)
+    mean = ch.channel_sum(x) * (1.0 / m)
+    d = ch.channel_op(np.subtract, x, mean, WORKSPACE.empty_like(x))
+    var = ch.channel_sum(d, d) * (1.0 / m)
     return mean, var
 
 
@@ -239,7 +198,7 @@ def _batch_norm_ref(
     eps: float = 1e-5,
 ) -> np.ndarray:
     axes = (0, *range(2, x.ndim))
-    shape = _per_channel(x.ndim, x.shape[1])
+    shape = ch.per_channel(x.ndim, x.shape[1])
     if training:
         mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
     else:
@@ -319,7 +278,7 @@ def batch_norm(
             scale = multiply(scale, w)
         shift = multiply(rm.astype(x.dtype), scale)
         shift = subtract(b, shift) if b is not None else multiply(shift, -1.0)
-        shape = _per_channel(x.ndim, c)
+        shape = ch.per_channel(x.ndim, c)
         return add(multiply(x, reshape(scale, shape)), reshape(shift, shape))
     m = x.data.size // max(c, 1)
     if m <= 1:
@@ -359,7 +318,7 @@ def _batch_norm_composed(
     """The test oracle: batch norm from engine ops (mean, var, sqrt, divide), no fusion."""
     x = as_tensor(input)
     c = x.shape[1]
-    shape = _per_channel(x.ndim, c)
+    shape = ch.per_channel(x.ndim, c)
     axes = (0, *range(2, x.ndim))
     if training:
         mean = _mean(x, axes, keepdims=True)
@@ -459,7 +418,7 @@ def _group_norm_ref(
     y = ((xg - xg.mean(2, keepdims=True)) / np.sqrt(xg.var(2, keepdims=True) + eps)).reshape(
         x.shape
     )
-    return _scale_shift_ref(y, w, b, _per_channel(x.ndim, c))
+    return _scale_shift_ref(y, w, b, ch.per_channel(x.ndim, c))
 
 
 @composite("nn.functional.group_norm", spec=_group_norm_spec, ref=_group_norm_ref)
@@ -499,7 +458,7 @@ def group_norm(
         )
     xg = reshape(x, (n, num_groups, -1))  # (N, C, *) -> (N, G, C/G * prod(*))
     y = reshape(_normalize_ops(xg, (2,), float(eps)), x.shape)  # back to (N, C, *)
-    shape = _per_channel(x.ndim, c)
+    shape = ch.per_channel(x.ndim, c)
     w = _channel_vector(op, "weight", weight, c)
     b = _channel_vector(op, "bias", bias, c)
     return _scale_shift(y, w, b, shape)
