@@ -240,10 +240,16 @@ class ColumnCache:
 # OpenBLAS runs faster than the channel-major (C, N*H*W) ones for the narrow C of CNNs;
 # the im2col gather copies runs of KW*C contiguous values; elementwise ops and batch norm
 # keep the layout (numpy allocates results in the inputs' order), and pooling follows it.
-# Two orders of im2col columns exist: "nhwc", rows of (KH, KW, C/G) per output position,
-# gathered from channels-last memory; "cm" (channel-major), rows of (C/G, KH, KW) per
-# position, gathered from (C, N, H, W) memory -- better for the first layer of a network,
-# whose NCHW input has few channels but long image rows.
+# Results with fewer than CHANNELS_LAST_FROM channels are channel-major instead, (C, N, H,
+# W) memory: numpy's inner loops then run along image rows rather than over a handful of
+# channels (pooling, bias and batch norm of a 6-channel channels-last array are 2-3x
+# slower). Two orders of im2col columns exist: "nhwc", rows of (KH, KW, C/G) per output
+# position, gathered from channels-last memory; "cm" (channel-major), rows of (C/G, KH,
+# KW) per position, gathered from (C, N, H, W) memory -- better for inputs with few
+# channels but long image rows (a network's first layer).
+CHANNELS_LAST_FROM = 16
+
+
 def channels_last(x: np.ndarray) -> bool:
     """Whether the (N, C, H, W) array ``x`` views C-ordered (N, H, W, C) memory."""
     return bool(x.transpose(0, 2, 3, 1).flags.c_contiguous)
@@ -256,6 +262,11 @@ def _contiguous(a: np.ndarray) -> np.ndarray:
     out = WORKSPACE.empty(a.shape, a.dtype)
     np.copyto(out, a)
     return out
+
+
+def _channel_major(x: np.ndarray) -> bool:
+    """Whether the (N, C, H, W) array ``x`` views C-ordered (C, N, H, W) memory."""
+    return bool(x.transpose(1, 0, 2, 3).flags.c_contiguous)
 
 
 def _nchw(y: np.ndarray, n: int, h: int, w: int) -> np.ndarray:
@@ -410,6 +421,11 @@ def conv2d_forward(
     if cache is not None:
         cache.cols, cache.order = cols, order
     wm = _weight_matrix(w, groups, order)
+    if o < CHANNELS_LAST_FROM:
+        y = WORKSPACE.empty((o, n * oh * ow), dtype)
+        # (G, O/G, K) @ (G, K, P) -> (G, O/G, P): the (O, N*OH*OW) channel-major output
+        _grouped_product(wm.transpose(0, 2, 1), cols, out=y.reshape(groups, o // groups, -1))
+        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # (O, N, OH, OW) -> NCHW view
     y = WORKSPACE.empty((n * oh * ow, o), dtype)
     # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
     _grouped_product(cols.transpose(0, 2, 1), wm, out=_group_rows(y, groups))
@@ -529,7 +545,7 @@ def _col2im_cm(
     groups: int,
 ) -> np.ndarray:
     """``J_x^T g`` by a GEMM to (C*KH*KW, N*OH*OW) columns and a channel-major col2im (for
-    few channels C); the result is copied to channels-last."""
+    few channels C); the result is channel-major."""
     n, o, oh, ow = g.shape
     _, cg, kh, kw = w.shape
     c = cg * groups
@@ -546,8 +562,7 @@ def _col2im_cm(
         for j in range(kw):
             cols_out, cols_in = _landing(ow, sw, j * dw - pl, wd)
             buf[:, :, rows_in, cols_in] += cols[:, i, j, :, rows_out, cols_out]
-    # (C, N, H, W) -> (N, H, W, C) memory -> (N, C, H, W) view
-    return _contiguous(buf.transpose(1, 2, 3, 0)).transpose(0, 3, 1, 2)
+    return buf.transpose(1, 0, 2, 3)  # (C, N, H, W) -> (N, C, H, W), a view
 
 
 def conv2d_weight_grad(
@@ -574,6 +589,14 @@ def conv2d_weight_grad(
     cols, order = (None, "") if cache is None else cache.take()
     if cols is None or cols.shape != (groups, cg * kh * kw, n * oh * ow) or cols.dtype != x.dtype:
         cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
-    # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
-    gw = _grouped_product(cols, _group_rows(_rows(g), groups))
+    if order == "cm" and not _channel_major(g):
+        # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
+        gw = _grouped_product(cols, _group_rows(_rows(g), groups))
+        return _weight_from_matrix(gw, (o, cg, kh, kw), order)
+    if _channel_major(g):  # (N, O, OH, OW) -> (O, N*OH*OW) -> (G, O/G, P), a view
+        gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
+    else:  # (P, O) -> (G, P, O/G) -> (G, O/G, P), a view
+        gm = _group_rows(_rows(g), groups).transpose(0, 2, 1)
+    # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
+    gw = _grouped_product(gm, cols.transpose(0, 2, 1)).transpose(0, 2, 1)
     return _weight_from_matrix(gw, (o, cg, kh, kw), order)
