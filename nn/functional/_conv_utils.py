@@ -451,7 +451,7 @@ def conv2d_input_grad(
     _, cg, kh, kw = w.shape
     c = cg * groups
     h, wd = input_size
-    (pt, pb, pl, pr), (dh, dw), sw = padding, dilation, stride[1]
+    (pt, pb, pl, pr), (dh, dw) = padding, dilation
     dtype = np.result_type(g, w)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((n, c, h, wd), dtype=dtype)
@@ -472,8 +472,9 @@ def conv2d_input_grad(
         wm = _weight_matrix(w, groups, "nhwc").transpose(0, 2, 1)
         _grouped_product(_group_rows(_rows(g), groups), wm, out=_group_rows(rows, groups))
         return _nchw(rows, n, h, wd)
-    # col2im adds runs of C (channels-last) or of OW (channel-major) values: the longer wins
-    if c >= (ow if sw == 1 else 1):
+    # the result's layout follows the forward rule for C channels (the layout x had when
+    # a convolution made it)
+    if c >= CHANNELS_LAST_FROM:
         return _col2im_nhwc(g, w, input_size, stride, padding, dilation, groups)
     return _col2im_cm(g, w, input_size, stride, padding, dilation, groups)
 
