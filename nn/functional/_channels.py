@@ -37,7 +37,12 @@ def channel_sum(*arrays: np.ndarray) -> np.ndarray:
         r = views[0]
         return np.ones(r.shape[0], dtype=r.dtype) @ r
     if len(views) == 2 and views[0] is not None and views[1] is not None:
-        return np.einsum("ij,ij->j", views[0], views[1])
+        # on (M / W, W * C) views, then the W partial sums of each channel added: einsum's
+        # inner loop runs twice as fast over long rows
+        width = arrays[0].shape[-1] if arrays[0].ndim > 2 else 1
+        c = arrays[0].shape[1]
+        a, b = (v.reshape(-1, width * c) for v in views)
+        return np.einsum("ij,ij->j", a, b).reshape(width, c).sum(axis=0)
     idx = "nc" + "defghijk"[: arrays[0].ndim - 2]
     return np.einsum(",".join([idx] * len(arrays)) + "->c", *arrays)
 
