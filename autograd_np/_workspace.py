@@ -25,7 +25,8 @@ class Workspace:
     An entry is free when no array uses its memory any more: every view of an array
     (reshape, transpose, slicing, ``as_strided``) keeps a reference to the array owning
     the memory, so the owner's reference count tells (CPython). Entries are matched by
-    size in bytes, so a training loop with fixed shapes settles on one set of entries.
+    size in bytes (an idle entry of up to twice the size serves too), so a training loop
+    with fixed shapes settles on one set of entries.
 
     Idle entries beyond ``limit`` bytes in total are dropped, least recently used first;
     ``clear()`` drops all idle entries. Arrays below ``min_bytes`` (64 KB) come from numpy
@@ -63,19 +64,25 @@ class Workspace:
             return np.empty(shape, dtype=dtype)
         with self._lock:
             self._tick += 1
-            entries = self._entries.setdefault(nbytes, [])
-            found = None
-            for entry in entries:
-                if sys.getrefcount(entry) <= _IDLE_REFS:
-                    found = entry
-                    break
+            found = self._idle_entry(nbytes)
             if found is None:
                 self._trim(self.limit - nbytes)
                 found = np.empty(nbytes, dtype=np.uint8)
-                entries.append(found)
+                self._entries.setdefault(nbytes, []).append(found)
                 self._held += nbytes
             self._used[id(found)] = self._tick
-            return found.view(dtype).reshape(shape)
+            return found[:nbytes].view(dtype).reshape(shape)
+
+    def _idle_entry(self, nbytes: int) -> np.ndarray | None:
+        """An idle entry of ``nbytes``, else the smallest idle one of at most twice that."""
+        for entry in self._entries.get(nbytes, ()):
+            if sys.getrefcount(entry) <= _IDLE_REFS:
+                return entry
+        for size in sorted(s for s in self._entries if nbytes < s <= 2 * nbytes):
+            for entry in self._entries[size]:
+                if sys.getrefcount(entry) <= _IDLE_REFS:
+                    return entry
+        return None
 
     def empty_like(
         self, a: np.ndarray, *, dtype: Any = None, shape: tuple[int, ...] | None = None

@@ -66,10 +66,10 @@ def _conv2d_vjp(
 ) -> tuple[Tensor | None, Tensor | None]:
     # y = B(x, w): gx = J_x^T g (transposed conv), gw = J_w^T g
     opts = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
-    gx = _conv2d_input_grad(g, w, input_size=x.shape[2:], **opts) if x.requires_grad else None
     gw = None
-    if w.requires_grad:
+    if w.requires_grad:  # first: the cached columns it frees serve the input gradient
         gw = _conv2d_weight_grad(x, g, kernel_size=w.shape[2:], cache=cache, **opts)
+    gx = _conv2d_input_grad(g, w, input_size=x.shape[2:], **opts) if x.requires_grad else None
     return gx, gw
 
 
