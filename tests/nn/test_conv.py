@@ -368,6 +368,20 @@ def test_workspace_hands_out_only_memory_no_array_uses():
     assert z.dtype == np.float32 and not z.any() and z.flags.c_contiguous
 
 
+def test_workspace_serves_a_request_from_an_idle_entry_of_up_to_twice_its_size():
+    ws = Workspace(min_bytes=0)
+    big = ws.empty((50,), np.float32)  # 200 bytes
+    del big
+    mid = ws.empty((30,), np.float32)  # 120 bytes: the idle 200-byte entry
+    assert ws.held_bytes == 200 and mid.nbytes == 120 and mid.flags.c_contiguous
+    small = ws.empty((10,), np.float32)  # 40 bytes: the entry is in use -> a new one
+    assert ws.held_bytes == 240 and not np.shares_memory(mid, small)
+    del mid, small
+    tiny = ws.empty((20,), np.float32)  # 80 bytes: 200 > 2 * 80, the 40-byte one is small
+    assert ws.held_bytes == 320
+    del tiny
+
+
 def test_workspace_drops_idle_entries_beyond_its_limit_oldest_first():
     ws = Workspace(limit=300, min_bytes=0)
     first = ws.empty((25,), np.float64)  # 200 bytes
