@@ -84,6 +84,22 @@ def test_fused_batch_norm_float32_end_to_end():
     np.testing.assert_allclose(y.data, ref.data, atol=2e-5)
 
 
+def test_float32_batch_norm_gradients_stay_accurate_for_a_large_mean():
+    # mean / std = 30: sum(g xhat) from sum(g x) - mean sum(g) would cancel (1.3e-5 for
+    # the weight gradient here); the centred form keeps it at 6e-6
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((64, 8, 16, 16)) * 0.1 + 3.0).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    grads = {}
+    for dtype in (np.float32, np.float64):
+        xt = ag.Tensor(x.astype(dtype), requires_grad=True)
+        w, b = _t(np.ones(8), True, dtype), _t(np.zeros(8), True, dtype)
+        F.batch_norm(xt, None, None, w, b, training=True).backward(ag.Tensor(g.astype(dtype)))
+        grads[dtype] = [t.grad.data.astype(np.float64) for t in (xt, w, b)]
+    for got, want, tol in zip(grads[np.float32], grads[np.float64], (1e-6, 1e-5, 1e-6)):
+        assert np.abs(got - want).max() <= tol * np.abs(want).max()
+
+
 # ---------------------------------------------------------------------- running statistics
 def test_running_statistics_after_three_steps_match_a_hand_computation():
     rng = np.random.default_rng(5)
