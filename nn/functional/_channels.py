@@ -36,13 +36,14 @@ def channel_sum(*arrays: np.ndarray) -> np.ndarray:
     if len(views) == 1 and views[0] is not None:
         r = views[0]
         return np.ones(r.shape[0], dtype=r.dtype) @ r
-    if len(views) == 2 and views[0] is not None and views[1] is not None:
+    ra, rb = [*views, None][:2]
+    if len(views) == 2 and ra is not None and rb is not None:
         # on (M / W, W * C) views, then the W partial sums of each channel added: einsum's
         # inner loop runs twice as fast over long rows
         width = arrays[0].shape[-1] if arrays[0].ndim > 2 else 1
         c = arrays[0].shape[1]
-        a, b = (v.reshape(-1, width * c) for v in views)
-        return np.einsum("ij,ij->j", a, b).reshape(width, c).sum(axis=0)
+        wide = (ra.reshape(-1, width * c), rb.reshape(-1, width * c))
+        return np.einsum("ij,ij->j", *wide).reshape(width, c).sum(axis=0)
     idx = "nc" + "defghijk"[: arrays[0].ndim - 2]
     return np.einsum(",".join([idx] * len(arrays)) + "->c", *arrays)
 
