@@ -281,13 +281,14 @@ def _rows(g: np.ndarray) -> np.ndarray:
 
 
 def _column_order(x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair, ow: int) -> str:
-    """The im2col order whose gather copies the longer contiguous runs from ``x``."""
+    """The im2col order whose gather has the longer inner loop over ``x``."""
     c = x.shape[1]
     if c > 1 and channels_last(x):
         return "nhwc"
+    # the length of the gather's inner loop: a window row of channels, or an output row
+    # (strided when the convolution is)
     nhwc_run = c * kernel[1] if dilation[1] == 1 else c
-    cm_run = ow if stride[1] == 1 else 1
-    return "cm" if cm_run > nhwc_run else "nhwc"
+    return "cm" if ow > nhwc_run else "nhwc"
 
 
 def _pad_nhwc(x: np.ndarray, padding: Quad) -> np.ndarray:
