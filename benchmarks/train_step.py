@@ -15,6 +15,13 @@ the two the process frees what the first one holds and pauses, so that neither l
 worker threads (OpenBLAS's, OpenMP's) still spin while the other one is timed. Times are
 medians (``--stat min`` for minima) over the repeats.
 
+Allocation matters at these sizes and depends on the process's history: glibc maps every
+block above its mmap threshold (128 KB at start) anew, page faults included, and raises
+the threshold (up to 32 MB) once a mapped block is freed. The matmul measurement at the
+start frees 16 MB arrays, so every model runs with the raised threshold, as in a program
+that has freed any large array before (loading a dataset does). autograd_np's kernels
+recycle their large arrays themselves (``autograd_np._workspace``).
+
 OpenBLAS's kernel choice decides most of the convolutions' speed: on an AVX-512 CPU its
 Haswell (AVX2) kernels reach about half the float32 GEMM throughput of its SkylakeX ones,
 while PyTorch's oneDNN uses AVX-512 either way. When ``OPENBLAS_CORETYPE`` selects a core
