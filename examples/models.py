@@ -90,6 +90,20 @@ def vgg(in_channels: int, size: int, generator: np.random.Generator) -> nn.Modul
     return nn.Sequential(*layers)
 
 
+class Scale(nn.Module):
+    """Multiply by a constant (keeps the logits of a wide head small at the start)."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * self.factor
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor}"
+
+
 class Residual(nn.Module):
     """``x + body(x)``."""
 
@@ -128,6 +142,7 @@ def resnet(in_channels: int, size: int, generator: np.random.Generator) -> nn.Mo
         nn.AdaptiveMaxPool2d(1),
         nn.Flatten(),
         nn.Linear(256, 10, bias=False, generator=g),
+        Scale(0.125),
     )
 
 

@@ -12,7 +12,14 @@ from autograd_np.nn.modules._utils import _single
 from autograd_np.nn.modules.module import Module
 from autograd_np.tensor import Tensor
 
-__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
+__all__ = [
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "MaxPool1d",
+    "MaxPool2d",
+]
 
 IntOrTuple = int | Sequence[int]
 
