@@ -111,6 +111,7 @@ def write_plots(
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         return [
             "matplotlib is not installed (pip install matplotlib): skipped the PNG plots; "
@@ -130,6 +131,8 @@ def write_plots(
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("accuracy (%)")
     ax2.legend()
+    for ax in (ax1, ax2):  # whole epochs only
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(out / "curves.png", dpi=100)
     plt.close(fig)
