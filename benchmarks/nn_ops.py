@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from _common import blas_threads
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
@@ -46,18 +47,6 @@ except ImportError:  # pragma: no cover - depends on the environment
     TF = None
 
 
-def blas_threads() -> int:
-    """The thread count OpenBLAS uses: its environment variables, else the usable cores."""
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(var)
-        if value and value.isdigit():
-            return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 @dataclass
 class Case:
     """One benchmarked op: the arrays it needs and how to call it in each library."""
@@ -67,6 +56,11 @@ class Case:
     grads: tuple[str, ...]  # the arrays that require grad
     ours: Callable[[dict[str, Any]], Any]
     theirs: Callable[[dict[str, Any]], Any]
+
+
+def conv_call(functional: Any, pad: int) -> Callable[[dict[str, Any]], Any]:
+    """``functional.conv2d`` (ours or torch's) on a case's arrays with this padding."""
+    return lambda a: functional.conv2d(a["x"], a["w"], a["b"], padding=pad)
 
 
 def _cases(batch: int, rng: np.random.Generator) -> list[Case]:
@@ -92,8 +86,8 @@ def _cases(batch: int, rng: np.random.Generator) -> list[Case]:
                 f"conv2d {c_in}->{c_out} {size}x{size} k{k} p{pad}",
                 arrays,
                 ("x", "w", "b"),
-                lambda a, pad=pad: F.conv2d(a["x"], a["w"], a["b"], padding=pad),
-                lambda a, pad=pad: TF.conv2d(a["x"], a["w"], a["b"], padding=pad),
+                conv_call(F, pad),
+                conv_call(TF, pad),
             )
         )
     cases.append(

@@ -43,6 +43,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _common import blas_threads
 
 import autograd_np as ag
 import autograd_np.nn as ag_nn
@@ -127,18 +128,6 @@ def conv_linear_flops(name: str, batch: int) -> float:
         size //= 2
     flops += 2.0 * 2048 * 10
     return flops * batch
-
-
-def blas_threads() -> int:
-    """The thread count OpenBLAS uses: its environment variables, else the usable cores."""
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        value = os.environ.get(var)
-        if value and value.isdigit():
-            return int(value)
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def cpu_has_avx512() -> bool:
@@ -263,9 +252,11 @@ def run(args: argparse.Namespace) -> None:
     torch: Any = None
     if not args.no_torch:
         try:
-            import torch
+            import torch as torch_module
         except ImportError:
-            torch = None
+            pass
+        else:
+            torch = torch_module
     threads = blas_threads()
     if torch is not None:
         torch.set_num_threads(threads)
