@@ -564,9 +564,24 @@ class Tensor(TensorMethods):
         return self._arith_inplace("/=", _ops.divide, other, reads_self=True)
 
     def __setitem__(self, key: Any, value: TensorLike) -> None:
-        """``x[key] = value`` in place (not recorded: refused on tensors in the graph while
-        grad mode is on; build the result out of place with ``where`` instead)."""
-        self._check_inplace("__setitem__", value)
+        """``x[key] = value`` in place, with numpy's keys and broadcasting.
+
+        In grad mode, on a tensor in the graph or with values that require grad, the
+        assignment is recorded as in PyTorch: later gradients reach ``value`` from the
+        assigned positions and the old ``x`` from the others (see
+        :func:`autograd_np.ops.indexing.setitem_result`). A leaf that requires grad is
+        changed only under ``no_grad``.
+        """
+        if grad_mode._state.grad_enabled and (
+            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
+        ):
+            self._arith_inplace(
+                "__setitem__",
+                lambda old, v: _ops.indexing.setitem_result(old, key, v),
+                value,
+                reads_self=False,
+            )
+            return
         if isinstance(key, Tensor):
             key = key.data
         elif isinstance(key, tuple):

@@ -11,6 +11,7 @@ fall back to ``add.at`` with the key.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import check_axis
 from autograd_np.ops._specs import axis_of
+from autograd_np.ops.piecewise import _where
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = [
@@ -225,6 +227,42 @@ def getitem(x: TensorLike, key: Any) -> Tensor:
     t = as_tensor(x)
     record = t.requires_grad and grad_mode.is_grad_enabled()
     return _getitem(t, key=_normalize_key(key, copy=record))
+
+
+def setitem_result(x: Tensor, key: Any, value: TensorLike) -> Tensor:
+    """``x`` with ``value`` (broadcast) at ``key``, out of place and differentiable: what a
+    recorded ``x[key] = value`` stands for (``Tensor.__setitem__`` in grad mode).
+
+    The gradient goes to ``value`` from the positions it was written to (summed over
+    broadcasting) and to ``x`` from all the others. A key that selects an element twice is
+    refused: which of its values would land there, and so get the gradient, is unspecified.
+    """
+    from autograd_np.ops.shape import broadcast_to  # shape builds on this module
+
+    key = _normalize_key(key, copy=True)
+    mask = np.zeros(x.shape, dtype=bool)
+    try:
+        mask[key] = True
+        selected = mask[key].shape
+    except (IndexError, ValueError, TypeError) as e:
+        raise type(e)(f"__setitem__: {e} (tensor of shape {x.shape})") from e
+    if np.count_nonzero(mask) != math.prod(selected):
+        raise RuntimeError(
+            "__setitem__: the key selects some elements more than once, so a recorded "
+            "assignment has no defined gradient there; use unique indices, or assign under "
+            "`with no_grad():`"
+        )
+    v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, dtype=x.dtype))
+    try:
+        v_sel = broadcast_to(v, selected)
+    except ValueError as e:
+        raise ValueError(
+            f"__setitem__: values of shape {v.shape} cannot be broadcast to the {selected} "
+            f"elements the key selects in a tensor of shape {x.shape}"
+        ) from e
+    # x where the key did not write, value's elements where it did
+    placed = _index_add_into_zeros(v_sel, key=key, shape=x.shape)
+    return _where(Tensor._make(mask), placed, x)
 
 
 # ---------------------------------------------------------------------- gather / scatter
