@@ -458,6 +458,13 @@ class Tensor(TensorMethods):
         self._check_inplace(name, values)
         return self._write(name, values, casting="unsafe")
 
+    def _must_record(self, other: Any) -> _bool:
+        """Whether autograd must see an in-place change of ``self`` by ``other``: grad mode
+        is on and either requires grad."""
+        return grad_mode._state.grad_enabled and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        )
+
     def _arith_inplace(
         self, name: str, op: Callable[..., Tensor], other: Any, *, reads_self: _bool
     ) -> Tensor:
@@ -466,8 +473,7 @@ class Tensor(TensorMethods):
         ``reads_self``: whether the op's VJP needs the old value of ``self`` (mul, div),
         which is then kept in a copy.
         """
-        other_rg = isinstance(other, Tensor) and other.requires_grad
-        if not (grad_mode._state.grad_enabled and (self.requires_grad or other_rg)):
+        if not self._must_record(other):
             return self._write(name, op(self, other), casting="same_kind")
         if self._node is None and self._leaf_requires_grad:
             raise RuntimeError(
@@ -572,9 +578,7 @@ class Tensor(TensorMethods):
         :func:`autograd_np.ops.indexing.setitem_result`). A leaf that requires grad is
         changed only under ``no_grad``.
         """
-        if grad_mode._state.grad_enabled and (
-            self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)
-        ):
+        if self._must_record(value):
             self._arith_inplace(
                 "__setitem__",
                 lambda old, v: _ops.indexing.setitem_result(old, key, v),
@@ -582,10 +586,7 @@ class Tensor(TensorMethods):
                 reads_self=False,
             )
             return
-        if isinstance(key, Tensor):
-            key = key.data
-        elif isinstance(key, tuple):
-            key = tuple(k.data if isinstance(k, Tensor) else k for k in key)
+        key = _ops.indexing._normalize_key(key, copy=False)
         if not self.data.flags.writeable:
             raise RuntimeError(
                 "__setitem__: the tensor's values are read-only (a broadcast view or a "
