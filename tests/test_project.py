@@ -1,5 +1,5 @@
 """The front door stays true: README examples run, every package directory is installed,
-the engine never imports nn, optim or data."""
+the engine never imports nn, optim or data, the training-step benchmark runs."""
 
 from __future__ import annotations
 
@@ -53,3 +53,18 @@ def test_importing_the_library_needs_no_optional_extras():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_training_step_benchmark_runs():
+    # a smoke run of the benchmark (no timing is asserted): every model builds, steps, and
+    # the vgg line that times the convolutions' GEMMs inside the step still finds them
+    script = REPO / "benchmarks" / "train_step.py"
+    args = ["--no-torch", "--no-avx512-rerun", "--batch", "2", "--repeats", "1", "--warmup", "0"]
+    result = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    for name in ("mlp", "lenet", "seedcnn", "vgg"):
+        assert re.search(rf"^{name}\s+\d+\.\d", result.stdout, re.M), result.stdout
+    gemm = re.search(r"vgg conv GEMMs alone: (\d+) ms per step", result.stdout)
+    assert gemm is not None, result.stdout
