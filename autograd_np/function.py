@@ -35,6 +35,7 @@ import numpy as np
 
 from autograd_np import grad_mode
 from autograd_np._dtypes import DEFAULT_FLOAT, to_array
+from autograd_np._views import register_view
 
 if TYPE_CHECKING:
     from autograd_np.tensor import Tensor
@@ -323,14 +324,17 @@ def _named_error(op: Primitive, e: Exception, inputs: tuple[Tensor, ...]) -> Exc
     return RuntimeError(message)  # pragma: no cover - one of the classes above always fits
 
 
-def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
-    """Give a view the version counter of the input it views, so an in-place change through
-    either is seen by every node that saved the other (PyTorch's views do the same)."""
+def _share_version(
+    result: Tensor, inputs: tuple[Tensor, ...], op: Primitive, kwargs: dict[str, Any]
+) -> None:
+    """Make a view a member of the family of the input it views: one version counter, so an
+    in-place change through either is seen by every node that saved the other (as
+    PyTorch's views share their base's), and what a recorded in-place change through the
+    family needs to replay the view (see ``autograd_np._views``)."""
     out = result.data
     for t in inputs:
         if np.may_share_memory(out, t.data):
-            result._version_box = t._version_box
-            t._version_box.has_views = True
+            register_view(result, t, op, kwargs, replayable=len(inputs) == 1)
             return
 
 
@@ -407,7 +411,7 @@ class Primitive:
                     return self._record(args, kwargs, out, state.anomaly)
         result = Tensor._make(out)
         if out.base is not None:
-            _share_version(result, args)
+            _share_version(result, args, self, kwargs)
         return result
 
     def _record(
@@ -417,7 +421,7 @@ class Primitive:
         node = Node(self, inputs, kwargs, out)
         result = Tensor._make(out, node)
         if out.base is not None:
-            _share_version(result, inputs)
+            _share_version(result, inputs, self, kwargs)
         if self.saves_output:
             node.out_box = result._version_box
             node.out_version = result._version_box.value

@@ -10,9 +10,11 @@ import numpy as np
 from autograd_np import grad_mode
 from autograd_np._dtypes import DTypeLike, is_floating, to_array
 from autograd_np._tensor_methods import TensorMethods, _bind_ops
+from autograd_np._views import Version as _Version
+from autograd_np._views import record_family_change
 
 if TYPE_CHECKING:
-    from autograd_np.function import Node
+    from autograd_np.function import Node, Primitive
 
 __all__ = ["Tensor", "TensorLike"]
 
@@ -23,21 +25,6 @@ _float = float
 _bool = bool
 
 TensorLike = Union["Tensor", np.ndarray, float, int, bool, Sequence[Any]]
-
-
-class _Version:
-    """A counter of in-place changes, shared by a tensor and the tensors that alias it.
-
-    ``has_views`` is set when an op returned a view of the values (reshape, slicing...):
-    such memory cannot be changed by a recorded in-place op, whose graph would then not
-    describe the other tensors sharing it.
-    """
-
-    __slots__ = ("has_views", "value")
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.has_views = False
 
 
 class RemovableHandle:
@@ -107,6 +94,7 @@ class Tensor(TensorMethods):
         "_node",
         "_retains_grad",
         "_version_box",
+        "_view_of",
         "data",
     )
 
@@ -118,6 +106,8 @@ class Tensor(TensorMethods):
     _grad: Tensor | None
     _node: Node | None
     _version_box: _Version
+    # (parent, op, options) of a view made by ``op(parent, **options)``; see ``_views``
+    _view_of: tuple[Tensor, Primitive, dict[str, Any]] | None
 
     def __init__(
         self, data: Any, *, dtype: DTypeLike | None = None, requires_grad: _bool = False
@@ -128,6 +118,7 @@ class Tensor(TensorMethods):
         self.data = to_array(data, dtype)
         self._grad = None
         self._node = None
+        self._view_of = None
         # sharing another tensor's values means sharing its in-place version counter
         if source is not None and self.data is source.data:
             self._version_box = source._version_box
@@ -147,6 +138,7 @@ class Tensor(TensorMethods):
         t._grad = None
         t._node = node
         t._version_box = _Version()
+        t._view_of = None
         t._hooks = None
         t._retains_grad = False
         t._leaf_requires_grad = False
@@ -482,18 +474,33 @@ class Tensor(TensorMethods):
                 "use an out-of-place op"
             )
         if self._version_box.has_views:
-            raise RuntimeError(
-                f"{name}: this tensor is a view of another tensor's values, or has views (from "
-                "reshape, slicing, transpose...), and grad mode is on: a recorded in-place "
-                "change would leave the graph of the other tensors sharing the values wrong. "
-                "Use an out-of-place op (x = x + y), or clone() first"
+            # a view, or a tensor with views: the change is recorded on the family's root,
+            # and every view takes its values from it again (see autograd_np._views)
+            record_family_change(
+                self,
+                name,
+                lambda old: self._inplace_result(name, op, old, other, reads_self),
+                lambda new: self._write(name, new, casting="same_kind"),
             )
+            return self
         # Record op(old self, other) and make self stand for its result. Nodes that used
         # the old value keep their edge to the old node; the version bump below makes any
         # of them that saved the old value raise at backward.
-        old = Tensor._make(self.data.copy() if reads_self else self.data, self._node)
-        if not reads_self:
-            old._version_box = self._version_box
+        old = Tensor._make(self.data, self._node)
+        old._version_box = self._version_box
+        result = self._inplace_result(name, op, old, other, reads_self)
+        self._write(name, result, casting="same_kind")
+        assert result._node is not None
+        self._adopt(result._node)
+        return self
+
+    def _inplace_result(
+        self, name: str, op: Callable[..., Tensor], old: Tensor, other: Any, reads_self: _bool
+    ) -> Tensor:
+        """``op(old, other)`` with ``old`` standing for this tensor's values before an
+        in-place change (copied first when the op's VJP reads them), checked to fit back."""
+        if reads_self:
+            old = Tensor._make(old.data.copy(), old._node)
         result = op(old, old if other is self else other)
         if result.data.shape != self.data.shape:
             raise RuntimeError(
@@ -507,18 +514,19 @@ class Tensor(TensorMethods):
                     f"into a tensor of dtype {self.data.dtype}"
                 )
             result = _ops.astype(result, self.data.dtype)
-        self._write(name, result, casting="same_kind")
-        node = result._node
-        assert node is not None
+        return result
+
+    def _adopt(self, node: Node) -> None:
+        """Make this tensor stand for ``node``'s output, after an in-place change of its
+        values (the node's output is then these values, at their current version)."""
         node.out_data = self.data
-        if node.out_box is not None:
+        if node.out_box is not None or node.op.saves_output:
             node.out_box = self._version_box
             node.out_version = self._version_box.value
         if self._retains_grad and self._node is not None:
             self._node.retained = None
             node.retain(self)
         self._node = node
-        return self
 
     def copy_(self, src: TensorLike) -> Tensor:
         """Copy ``src`` (broadcast, converted to this dtype) into this tensor in place."""
