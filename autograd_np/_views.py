@@ -90,7 +90,8 @@ def record_family_change(
     compute: Callable[[Tensor], Tensor],
     write: Callable[[Tensor], object],
 ) -> None:
-    """Record an in-place change of ``t``, a tensor that shares its values with others.
+    """Record an in-place change of ``t``, alone or in a family of tensors sharing its
+    values (alone, ``t`` is its own root and there is no view to replay).
 
     ``compute(old)`` returns the new value of ``t`` from a tensor standing for its old one;
     ``write(new)`` stores it into ``t``'s memory (and bumps the family's version). Raises

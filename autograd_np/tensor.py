@@ -473,25 +473,17 @@ class Tensor(TensorMethods):
                 "grad mode is on; update it under `with no_grad():` (as optimizers do), or "
                 "use an out-of-place op"
             )
-        if self._version_box.has_views:
-            # a view, or a tensor with views: the change is recorded on the family's root,
-            # and every view takes its values from it again (see autograd_np._views)
-            record_family_change(
-                self,
-                name,
-                lambda old: self._inplace_result(name, op, old, other, reads_self),
-                lambda new: self._write(name, new, casting="same_kind"),
-            )
-            return self
-        # Record op(old self, other) and make self stand for its result. Nodes that used
-        # the old value keep their edge to the old node; the version bump below makes any
-        # of them that saved the old value raise at backward.
-        old = Tensor._make(self.data, self._node)
-        old._version_box = self._version_box
-        result = self._inplace_result(name, op, old, other, reads_self)
-        self._write(name, result, casting="same_kind")
-        assert result._node is not None
-        self._adopt(result._node)
+        # Record op(old self, other) and make self stand for its result: on the root of
+        # the values' family when self is a view or has views, every view then taking its
+        # values from it again (see autograd_np._views). Nodes that used the old value keep
+        # their edge to the old node; the version bump makes any of them that saved the old
+        # value raise at backward.
+        record_family_change(
+            self,
+            name,
+            lambda old: self._inplace_result(name, op, old, other, reads_self),
+            lambda new: self._write(name, new, casting="same_kind"),
+        )
         return self
 
     def _inplace_result(
@@ -520,7 +512,7 @@ class Tensor(TensorMethods):
         """Make this tensor stand for ``node``'s output, after an in-place change of its
         values (the node's output is then these values, at their current version)."""
         node.out_data = self.data
-        if node.out_box is not None or node.op.saves_output:
+        if node.op.saves_output:
             node.out_box = self._version_box
             node.out_version = self._version_box.value
         if self._retains_grad and self._node is not None:
