@@ -40,7 +40,7 @@ def _unwrap(data: Any) -> Any:
     """Nested lists with every tensor replaced by its values (detached, not copied)."""
     if isinstance(data, (list, tuple)):
         return [_unwrap(d) for d in data]
-    values = getattr(data, "data", None)
+    values = getattr(data, "array", None)
     if isinstance(values, np.ndarray) and not isinstance(data, np.ndarray):
         return values
     return data

@@ -60,12 +60,12 @@ def _prepare_v(
     ``v`` may be omitted only when ``like`` is one tensor with one element.
     """
     if v is None:
-        if len(like) != 1 or like[0].data.size != 1:
+        if len(like) != 1 or like[0].array.size != 1:
             raise RuntimeError(
                 f"{fn_name}: v can be omitted only when the {what} is a single Tensor with a "
                 "single element; pass v of the same shape"
             )
-        return (Tensor._make(np.ones_like(like[0].data)),)
+        return (Tensor._make(np.ones_like(like[0].array)),)
     if isinstance(v, (tuple, list)) and not (len(like) == 1 and not was_tuple and _is_nested(v)):
         vs = list(v)
     else:
@@ -127,7 +127,7 @@ def _fill_zeros(
         if g is None:
             if strict:
                 raise RuntimeError(f"{fn_name}: {message.format(i=i)} (strict mode)")
-            g = Tensor._make(np.zeros_like(t.data))
+            g = Tensor._make(np.zeros_like(t.array))
         result.append(g)
     return tuple(result)
 
@@ -156,7 +156,7 @@ def _scalar_output(out: Any, fn_name: str) -> Tensor:
         raise RuntimeError(
             f"{fn_name}: the function must return a single Tensor, got {type(out).__name__}"
         )
-    if out.data.size != 1:
+    if out.array.size != 1:
         raise RuntimeError(
             f"{fn_name}: the function must return a Tensor with one element, got shape {out.shape}"
         )

@@ -37,7 +37,7 @@ class TensorMethods:
     __slots__ = ()
 
     if TYPE_CHECKING:
-        data: np.ndarray
+        array: np.ndarray
 
     @property
     def T(self) -> Tensor:
@@ -233,11 +233,11 @@ class TensorMethods:
 
     def all(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
         ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor._make(np.asarray(np.all(self.data, axis=ax, keepdims=keepdims)))
+        return Tensor._make(np.asarray(np.all(self.array, axis=ax, keepdims=keepdims)))
 
     def any(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
         ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor._make(np.asarray(np.any(self.data, axis=ax, keepdims=keepdims)))
+        return Tensor._make(np.asarray(np.any(self.array, axis=ax, keepdims=keepdims)))
 
     def reshape(self, *shape: Any) -> Tensor:
         return _ops.reshape(self, _shape_args(shape))
@@ -336,7 +336,7 @@ class TensorMethods:
 
     def is_floating_point(self) -> _bool:
         """True for floating-point dtypes."""
-        return is_floating(self.data.dtype)
+        return is_floating(self.array.dtype)
 
 
 def _comparable(other: object) -> bool:

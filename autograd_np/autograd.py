@@ -55,14 +55,14 @@ def _cotangents(
 
 def _root_grad(t: Tensor, g: TensorLike | None, what: str) -> Tensor:
     if g is None:
-        if t.data.size != 1:
+        if t.array.size != 1:
             raise RuntimeError(
                 f"{what}: grad can be implicitly created only for outputs with one element; "
                 f"this output has shape {t.shape}, so pass a gradient of that shape"
             )
-        return Tensor._make(np.ones_like(t.data))
+        return Tensor._make(np.ones_like(t.array))
     if not isinstance(g, Tensor):
-        g = Tensor._make(np.asarray(g, dtype=t.data.dtype))
+        g = Tensor._make(np.asarray(g, dtype=t.array.dtype))
     if g.shape != t.shape:
         raise RuntimeError(
             f"{what}: the gradient has shape {g.shape} but the output has shape {t.shape}; "
@@ -141,8 +141,8 @@ def _forward_trace(node: Node) -> str:
 
 
 def _check_finite(node: Node, g: Tensor, gx: Tensor, index: int) -> None:
-    if not np.isfinite(gx.data).all() and np.isfinite(g.data).all():
-        bad = "nan" if np.isnan(gx.data).any() else "inf"
+    if not np.isfinite(gx.array).all() and np.isfinite(g.array).all():
+        bad = "nan" if np.isnan(gx.array).any() else "inf"
         raise FloatingPointError(
             f"{node.op.name} backward produced {bad} in the gradient of input {index} "
             f"(shape {gx.shape}) from a finite incoming gradient. {_forward_trace(node)}"
@@ -180,7 +180,7 @@ def _owned(g: Tensor, owned: bool, create_graph: bool, like: np.ndarray | None =
         return g if owned else _clone(g)
     if g._node is not None or g._leaf_requires_grad:
         g = g.detach()
-    data = g.data
+    data = g.array
     if like is not None and like.shape == data.shape:
         if owned and data.strides == like.strides:
             return g
@@ -203,7 +203,7 @@ def _accumulate(
         return _owned(g, owned, create_graph, like)
     if create_graph:
         return old + g
-    return Tensor._make(old.data + g.data)
+    return Tensor._make(old.array + g.array)
 
 
 def _run(
@@ -292,8 +292,8 @@ def _run(
                     x = inputs[i]
                     if not (
                         type(gx) is Tensor
-                        and gx.data.shape == x.data.shape
-                        and gx.data.dtype == x.data.dtype
+                        and gx.array.shape == x.array.shape
+                        and gx.array.dtype == x.array.dtype
                     ):
                         gx = _fit(gx, x, node, i)
                     if anomaly:
@@ -320,7 +320,7 @@ def _run(
                         total, owned = r, False
             captured[key] = (total, owned)
             if accumulate:
-                leaf.grad = _accumulate(leaf.grad, total, owned, create_graph, leaf.data)
+                leaf.grad = _accumulate(leaf.grad, total, owned, create_graph, leaf.array)
     if accumulate and targets is not None:
         for t in targets:
             if t._node is not None and id(t) in captured:

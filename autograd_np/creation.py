@@ -75,7 +75,7 @@ def tensor(data: Any, *, dtype: DTypeLike | None = None, requires_grad: bool = F
     dtype('int64')
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     return _finish(to_array(data, dtype, copy=True), requires_grad)
 
 
@@ -124,7 +124,7 @@ def full(
 
 
 def _like(x: Tensor | np.ndarray, dtype: DTypeLike | None) -> tuple[tuple[int, ...], Any]:
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x.array if isinstance(x, Tensor) else np.asarray(x)
     return data.shape, dtype or data.dtype
 
 

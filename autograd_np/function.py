@@ -302,8 +302,8 @@ def _constant(value: Any, like: np.dtype[Any] | None) -> Tensor:
 def _wrap_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
     like = None
     for a in args:
-        if isinstance(a, Tensor) and a.data.dtype.kind == "f":
-            like = a.data.dtype
+        if isinstance(a, Tensor) and a.array.dtype.kind == "f":
+            like = a.array.dtype
             break
     return tuple(a if isinstance(a, Tensor) else _constant(a, like) for a in args)
 
@@ -313,7 +313,7 @@ def _named_error(op: Primitive, e: Exception, inputs: tuple[Tensor, ...]) -> Exc
     message = str(e)
     if message.startswith(f"{op.__name__}:"):
         return e
-    described = ", ".join(f"{t.data.dtype} {t.data.shape}" for t in inputs)
+    described = ", ".join(f"{t.array.dtype} {t.array.shape}" for t in inputs)
     message = f"{op.__name__}: {message} (inputs: {described})"
     for cls in (type(e), ValueError, TypeError, IndexError):
         if isinstance(e, cls):
@@ -331,9 +331,9 @@ def _share_version(
     in-place change through either is seen by every node that saved the other (as
     PyTorch's views share their base's), and what a recorded in-place change through the
     family needs to replay the view (see ``autograd_np._views``)."""
-    out = result.data
+    out = result.array
     for t in inputs:
-        if np.may_share_memory(out, t.data):
+        if np.may_share_memory(out, t.array):
             register_view(result, t, op, kwargs, replayable=len(inputs) == 1)
             return
 
@@ -397,7 +397,7 @@ class Primitive:
                 args = _wrap_constants(args)
                 break
         try:
-            out = self.forward(*[t.data for t in args], **kwargs)
+            out = self.forward(*[t.array for t in args], **kwargs)
         except (ValueError, TypeError, IndexError) as e:
             raise _named_error(self, e, args) from e
         if type(out) is not np.ndarray:
@@ -444,7 +444,7 @@ def _user_stack() -> list[str]:
 def _check_forward_finite(op: Primitive, inputs: tuple[Tensor, ...], out: np.ndarray) -> None:
     if out.dtype.kind != "f" or np.isfinite(out).all():
         return
-    if all(t.data.dtype.kind != "f" or np.isfinite(t.data).all() for t in inputs):
+    if all(t.array.dtype.kind != "f" or np.isfinite(t.array).all() for t in inputs):
         bad = "nan" if np.isnan(out).any() else "inf"
         shapes = ", ".join(str(t.shape) for t in inputs)
         raise FloatingPointError(

@@ -81,7 +81,7 @@ class _Encoder:
                 return float(obj)
             return {"$": "float", "v": repr(float(obj))}  # 'nan', 'inf', '-inf'
         if isinstance(obj, Tensor):
-            key = self._store(obj, obj.data, path)
+            key = self._store(obj, obj.array, path)
             return {"$": "tensor", "key": key, "requires_grad": obj.requires_grad}
         if isinstance(obj, np.ndarray):
             return {"$": "array", "key": self._store(obj, obj, path)}

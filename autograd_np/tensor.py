@@ -57,11 +57,16 @@ class Tensor(TensorMethods):
 
     Attributes
     ----------
-    data : np.ndarray
-        The values. Changing them in place through numpy (``t.data[...] = ...``) or
-        assigning a new array bypasses the version counter, so a pending backward cannot
-        detect it; use the in-place methods (``add_``, ``mul_``, ``copy_``...), under
-        ``no_grad`` for tensors that require grad, as optimizers do.
+    array : np.ndarray
+        The values as an ndarray (shared, never copied). Changing them in place through
+        numpy (``t.array[...] = ...``) or assigning a new array bypasses the version counter,
+        so a pending backward cannot detect it; use the in-place methods (``add_``,
+        ``mul_``, ``copy_``...), under ``no_grad`` for tensors that require grad, as
+        optimizers do.
+    data : Tensor
+        As in PyTorch: the same values as a Tensor outside the graph (sharing memory and
+        the version counter), so ``p.data.add_(...)`` changes ``p`` without autograd seeing
+        it. Assigning a Tensor or array replaces the values.
     grad : Tensor or None
         The accumulated gradient, set by ``backward`` on leaves (and on tensors that called
         ``retain_grad``). It never shares memory with another tensor, so changing it in place
@@ -95,14 +100,14 @@ class Tensor(TensorMethods):
         "_retains_grad",
         "_version_box",
         "_view_of",
-        "data",
+        "array",
     )
 
     # Make numpy defer to our reflected operators: ndarray + Tensor -> Tensor.__radd__.
     __array_ufunc__ = None
     __array_priority__ = 1000
 
-    data: np.ndarray
+    array: np.ndarray
     _grad: Tensor | None
     _node: Node | None
     _version_box: _Version
@@ -114,13 +119,13 @@ class Tensor(TensorMethods):
     ) -> None:
         source = data if isinstance(data, Tensor) else None
         if source is not None:
-            data = source.data
-        self.data = to_array(data, dtype)
+            data = source.array
+        self.array = to_array(data, dtype)
         self._grad = None
         self._node = None
         self._view_of = None
         # sharing another tensor's values means sharing its in-place version counter
-        if source is not None and self.data is source.data:
+        if source is not None and self.array is source.array:
             self._version_box = source._version_box
         else:
             self._version_box = _Version()
@@ -134,7 +139,7 @@ class Tensor(TensorMethods):
     def _make(cls, data: np.ndarray, node: Node | None = None) -> Tensor:
         """Wrap an op's output without any conversion (the engine's fast path)."""
         t = object.__new__(cls)
-        t.data = data
+        t.array = data
         t._grad = None
         t._node = node
         t._version_box = _Version()
@@ -166,12 +171,29 @@ class Tensor(TensorMethods):
                 raise TypeError(
                     f"assigned grad must be a Tensor or None, got {type(value).__name__}"
                 )
-            if value.data.shape != self.data.shape or value.data.dtype != self.data.dtype:
+            if value.array.shape != self.array.shape or value.array.dtype != self.array.dtype:
                 raise RuntimeError(
-                    f"assigned grad has shape {value.data.shape} and dtype {value.data.dtype}; "
-                    f"the tensor has shape {self.data.shape} and dtype {self.data.dtype}"
+                    f"assigned grad has shape {value.array.shape} and dtype {value.array.dtype}; "
+                    f"the tensor has shape {self.array.shape} and dtype {self.array.dtype}"
                 )
         self._grad = value
+
+    @property
+    def data(self) -> Tensor:
+        """The values as a Tensor outside the graph that shares memory (PyTorch's ``.data``)."""
+        t = Tensor._make(self.array)
+        t._version_box = self._version_box
+        return t
+
+    @data.setter
+    def data(self, value: TensorLike) -> None:
+        arr = value.array if isinstance(value, Tensor) else to_array(value)
+        if self._leaf_requires_grad and not is_floating(arr.dtype):
+            raise RuntimeError(
+                f"data: a tensor that requires grad needs floating-point values, got {arr.dtype}"
+            )
+        self.array = arr
+        self._version_box.value += 1
 
     @property
     def is_leaf(self) -> _bool:
@@ -186,17 +208,17 @@ class Tensor(TensorMethods):
     @property
     def shape(self) -> tuple[_int, ...]:
         """The shape, as a tuple of ints."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> _int:
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self) -> np.dtype[Any]:
         """The numpy dtype of the values."""
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def _version(self) -> _int:
@@ -210,27 +232,29 @@ class Tensor(TensorMethods):
     def size(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         """The shape, or the length of one dimension when ``dim`` is given."""
         if dim is None:
-            return self.data.shape
-        return int(self.data.shape[dim])
+            return self.array.shape
+        return int(self.array.shape[dim])
 
     def numel(self) -> _int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     def __len__(self) -> _int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return int(self.data.shape[0])
+        return int(self.array.shape[0])
 
     def dim(self) -> _int:
         """The number of dimensions (PyTorch's name for ``ndim``)."""
-        return self.data.ndim
+        return self.array.ndim
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.data.shape}")
-        return self.data.item()
+        if self.array.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one element, got shape {self.array.shape}"
+            )
+        return self.array.item()
 
     def numpy(self) -> np.ndarray:
         """The values as an ndarray (shared, not copied).
@@ -242,7 +266,7 @@ class Tensor(TensorMethods):
                 "numpy() on a tensor that requires grad would drop it from the graph; "
                 "use tensor.detach().numpy() instead"
             )
-        return self.data
+        return self.array
 
     def __array__(self, dtype: DTypeLike | None = None, copy: _bool | None = None) -> np.ndarray:
         """numpy's conversion protocol (``np.asarray(t)``): the values, shared unless a copy
@@ -260,13 +284,13 @@ class Tensor(TensorMethods):
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists."""
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self.array, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self.array.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.array.dtype}")
         if self._node is not None:
             extras.append(f"grad_fn=<{self._node.name()}>")
         elif self._leaf_requires_grad:
@@ -274,12 +298,12 @@ class Tensor(TensorMethods):
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
 
     def __bool__(self) -> _bool:
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; "
                 "use .any() or .all()"
             )
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self) -> _float:
         return float(self.item())
@@ -288,14 +312,14 @@ class Tensor(TensorMethods):
         return int(self.item())
 
     def __index__(self) -> _int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        for i in range(self.data.shape[0]):
+        for i in range(self.array.shape[0]):
             yield self[i]
 
     def __hash__(self) -> _int:
@@ -311,16 +335,16 @@ class Tensor(TensorMethods):
                     "outside the graph"
                 )
             return self
-        if requires_grad and not is_floating(self.data.dtype):
+        if requires_grad and not is_floating(self.array.dtype):
             raise RuntimeError(
-                f"only floating-point tensors can require gradients, got dtype {self.data.dtype}"
+                f"only floating-point tensors can require gradients, got dtype {self.array.dtype}"
             )
         self._leaf_requires_grad = bool(requires_grad)
         return self
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's values (and in-place version counter)."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self.array)
         t._version_box = self._version_box
         return t
 
@@ -421,27 +445,27 @@ class Tensor(TensorMethods):
 
     def _write(self, name: str, values: Any, *, casting: str) -> Tensor:
         """Store ``values`` (broadcast) into ``data`` and bump the version."""
-        arr = values.data if isinstance(values, Tensor) else np.asarray(values)
+        arr = values.array if isinstance(values, Tensor) else np.asarray(values)
         try:
-            target = np.broadcast_shapes(arr.shape, self.data.shape)
+            target = np.broadcast_shapes(arr.shape, self.array.shape)
         except ValueError:
             target = None
-        if target != self.data.shape:
+        if target != self.array.shape:
             raise RuntimeError(
                 f"{name}: values of shape {arr.shape} cannot be stored in place into a tensor "
-                f"of shape {self.data.shape}"
+                f"of shape {self.array.shape}"
             )
-        if not np.can_cast(arr.dtype, self.data.dtype, casting):  # type: ignore[arg-type]
+        if not np.can_cast(arr.dtype, self.array.dtype, casting):  # type: ignore[arg-type]
             raise RuntimeError(
                 f"{name}: a result of dtype {arr.dtype} cannot be stored in place into a "
-                f"tensor of dtype {self.data.dtype}"
+                f"tensor of dtype {self.array.dtype}"
             )
-        if not self.data.flags.writeable:
+        if not self.array.flags.writeable:
             raise RuntimeError(
                 f"{name}: the tensor's values are read-only (a broadcast view or a read-only "
                 "array); clone() it first"
             )
-        np.copyto(self.data, arr, casting="unsafe")
+        np.copyto(self.array, arr, casting="unsafe")
         self._version_box.value += 1
         return self
 
@@ -492,26 +516,26 @@ class Tensor(TensorMethods):
         """``op(old, other)`` with ``old`` standing for this tensor's values before an
         in-place change (copied first when the op's VJP reads them), checked to fit back."""
         if reads_self:
-            old = Tensor._make(old.data.copy(), old._node)
+            old = Tensor._make(old.array.copy(), old._node)
         result = op(old, old if other is self else other)
-        if result.data.shape != self.data.shape:
+        if result.array.shape != self.array.shape:
             raise RuntimeError(
-                f"{name}: the result has shape {result.data.shape}; in place it must keep the "
-                f"tensor's shape {self.data.shape}"
+                f"{name}: the result has shape {result.array.shape}; in place it must keep the "
+                f"tensor's shape {self.array.shape}"
             )
-        if result.data.dtype != self.data.dtype:
-            if not np.can_cast(result.data.dtype, self.data.dtype, "same_kind"):
+        if result.array.dtype != self.array.dtype:
+            if not np.can_cast(result.array.dtype, self.array.dtype, "same_kind"):
                 raise RuntimeError(
-                    f"{name}: a result of dtype {result.data.dtype} cannot be stored in place "
-                    f"into a tensor of dtype {self.data.dtype}"
+                    f"{name}: a result of dtype {result.array.dtype} cannot be stored in place "
+                    f"into a tensor of dtype {self.array.dtype}"
                 )
-            result = _ops.astype(result, self.data.dtype)
+            result = _ops.astype(result, self.array.dtype)
         return result
 
     def _adopt(self, node: Node) -> None:
         """Make this tensor stand for ``node``'s output, after an in-place change of its
         values (the node's output is then these values, at their current version)."""
-        node.out_data = self.data
+        node.out_data = self.array
         if node.op.saves_output:
             node.out_box = self._version_box
             node.out_version = self._version_box.value
@@ -555,7 +579,7 @@ class Tensor(TensorMethods):
         if min is None and max is None:
             raise ValueError("clamp_: at least one of min and max must be given")
         self._check_inplace("clamp_")
-        return self._write("clamp_", np.clip(self.data, min, max), casting="same_kind")
+        return self._write("clamp_", np.clip(self.array, min, max), casting="same_kind")
 
     def __iadd__(self, other: TensorLike) -> Tensor:
         return self._arith_inplace("+=", _ops.add, other, reads_self=False)
@@ -587,15 +611,15 @@ class Tensor(TensorMethods):
             )
             return
         key = _ops.indexing._normalize_key(key, copy=False)
-        if not self.data.flags.writeable:
+        if not self.array.flags.writeable:
             raise RuntimeError(
                 "__setitem__: the tensor's values are read-only (a broadcast view or a "
                 "read-only array); clone() it first"
             )
         try:
-            self.data[key] = value.data if isinstance(value, Tensor) else value
+            self.array[key] = value.array if isinstance(value, Tensor) else value
         except (IndexError, ValueError, TypeError) as e:
-            raise type(e)(f"__setitem__: {e} (tensor of shape {self.data.shape})") from e
+            raise type(e)(f"__setitem__: {e} (tensor of shape {self.array.shape})") from e
         self._version_box.value += 1
 
 

@@ -216,7 +216,7 @@ def evaluate(
             if tta_flip:  # average with the horizontally flipped images
                 logits = (logits + model(x[..., ::-1].copy())) * 0.5
             total_loss += float(F.cross_entropy(logits, y, reduction="sum"))
-            preds.append(logits.data.argmax(axis=1))
+            preds.append(logits.array.argmax(axis=1))
             labels.append(np.asarray(y))
     p, t = np.concatenate(preds), np.concatenate(labels)
     return total_loss / len(t), float((p == t).mean()), p, t
@@ -324,7 +324,7 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                 n = len(y)
                 seen += n
                 loss_sum += float(loss) * n
-                correct += int((logits.data.argmax(axis=1) == np.asarray(y)).sum())
+                correct += int((logits.array.argmax(axis=1) == np.asarray(y)).sum())
                 rate = (seen - seen_at_start) / (time.perf_counter() - t0)
                 bar.update(1, loss=loss_sum / seen, acc=correct / seen, rate=rate)
                 if interrupt.requested or (

@@ -20,7 +20,7 @@ Examples
 >>> from autograd_np.nn import init
 >>> w = ag.empty(64, 32)
 >>> _ = init.kaiming_uniform_(w, nonlinearity="relu", generator=0)
->>> bool(np.abs(w.data).max() <= np.sqrt(6 / 32))
+>>> bool(np.abs(w.array).max() <= np.sqrt(6 / 32))
 True
 """
 

@@ -53,8 +53,8 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
-        result = Parameter(self.data.copy(), requires_grad=self.requires_grad)
+        result = Parameter(self.array.copy(), requires_grad=self.requires_grad)
         if self.grad is not None:
-            result.grad = Tensor._make(self.grad.data.copy())
+            result.grad = Tensor._make(self.grad.array.copy())
         memo[id(self)] = result
         return result

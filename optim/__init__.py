@@ -18,7 +18,7 @@ Examples
 ...     loss = ((ag.tensor(X) @ w - ag.tensor(y)) ** 2).mean()
 ...     loss.backward()
 ...     _ = opt.step()
->>> bool(np.allclose(w.data, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-3))
+>>> bool(np.allclose(w.array, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-3))
 True
 """
 

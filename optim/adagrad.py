@@ -116,7 +116,7 @@ class Adagrad(_RuleOptimizer):
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> None:
         state = self.state[p]
         state["step"] = 0
-        state["sum"] = np.full_like(p.data, float(group["initial_accumulator_value"]))
+        state["sum"] = np.full_like(p.array, float(group["initial_accumulator_value"]))
 
     def _validate_group(self, group: dict[str, Any]) -> None:
         check_nonnegative("Adagrad", "learning rate", group["lr"])
@@ -144,5 +144,10 @@ class Adagrad(_RuleOptimizer):
             self._init_state(p, group)
         state["step"] += 1
         adagrad_step(
-            p.data, grad, state["sum"], step=state["step"], scratch=self._buffer(p.data), **options
+            p.array,
+            grad,
+            state["sum"],
+            step=state["step"],
+            scratch=self._buffer(p.array),
+            **options,
         )

@@ -148,7 +148,7 @@ class Adam(_RuleOptimizer):
     >>> opt = Adam([w], lr=0.1)
     >>> (w * w).sum().backward()
     >>> _ = opt.step()
-    >>> w.data.round(4)  # the first Adam step moves each coordinate by about lr
+    >>> w.array.round(4)  # the first Adam step moves each coordinate by about lr
     array([ 0.9, -1.9], dtype=float32)
     """
 
@@ -213,18 +213,18 @@ class Adam(_RuleOptimizer):
         state = self.state[p]
         if "step" not in state:
             state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
+            state["exp_avg"] = np.zeros_like(p.array)
+            state["exp_avg_sq"] = np.zeros_like(p.array)
         if options["amsgrad"] and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = np.zeros_like(p.data)
+            state["max_exp_avg_sq"] = np.zeros_like(p.array)
         state["step"] += 1
         type(self)._rule(
-            p.data,
+            p.array,
             grad,
             state["exp_avg"],
             state["exp_avg_sq"],
             state.get("max_exp_avg_sq"),
             step=state["step"],
-            scratch=self._buffer(p.data),
+            scratch=self._buffer(p.array),
             **options,
         )

@@ -53,7 +53,7 @@ class Optimizer:
     Notes
     -----
     Parameters whose ``.grad`` is None are skipped by ``step``. Updates change the
-    parameters' arrays in place (``p.data`` is never rebound) and bump their version
+    parameters' arrays in place (``p.array`` is never rebound) and bump their version
     counters, so a graph that saved a parameter before the step refuses to backward.
     """
 
@@ -169,11 +169,11 @@ class Optimizer:
                     continue
                 if g.grad_fn is not None:
                     g.detach_()
-                if g.data.flags.writeable:
-                    g.data.fill(0)
+                if g.array.flags.writeable:
+                    g.array.fill(0)
                     g._bump_version()
                 else:  # a read-only view handed out by backward: replace it
-                    p.grad = Tensor._make(np.zeros_like(p.data))
+                    p.grad = Tensor._make(np.zeros_like(p.array))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once; returns the closure's loss (or None).
@@ -199,7 +199,7 @@ class Optimizer:
         for p in group["params"]:
             g = p.grad
             if g is not None:
-                yield p, g.data
+                yield p, g.array
 
     def _buffer(self, like: np.ndarray) -> np.ndarray:
         """A scratch array shaped like ``like``, reused across parameters and steps."""
@@ -297,17 +297,17 @@ class Optimizer:
                 "was the state dict saved by another kind of optimizer?"
             )
         if isinstance(value, Tensor):
-            value = value.data
+            value = value.array
         if key == "step":
             step = float(np.asarray(value))
             return int(step) if step.is_integer() else step
         if isinstance(value, np.ndarray):
-            if value.shape != p.data.shape:
+            if value.shape != p.array.shape:
                 raise ValueError(
                     f"{name}: state {key!r} of parameter {index} has shape {value.shape}, but "
-                    f"the parameter has shape {p.data.shape}"
+                    f"the parameter has shape {p.array.shape}"
                 )
-            return np.array(value, dtype=p.data.dtype, copy=True)
+            return np.array(value, dtype=p.array.dtype, copy=True)
         return copy.deepcopy(value)
 
     def __repr__(self) -> str:
@@ -361,7 +361,7 @@ class _RuleOptimizer(Optimizer):
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        """Update ``p.data`` (and ``p``'s state) in place from the gradient array ``grad``,
+        """Update ``p.array`` (and ``p``'s state) in place from the gradient array ``grad``,
         with the ``options`` of its ``group``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement _update()")
 

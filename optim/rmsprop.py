@@ -168,18 +168,18 @@ class RMSprop(_RuleOptimizer):
         state = self.state[p]
         if "step" not in state:
             state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.data)
+            state["square_avg"] = np.zeros_like(p.array)
         if options["momentum"] > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = np.zeros_like(p.data)
+            state["momentum_buffer"] = np.zeros_like(p.array)
         if options["centered"] and "grad_avg" not in state:
-            state["grad_avg"] = np.zeros_like(p.data)
+            state["grad_avg"] = np.zeros_like(p.array)
         state["step"] += 1
         rmsprop_step(
-            p.data,
+            p.array,
             grad,
             state["square_avg"],
             state.get("grad_avg"),
             state.get("momentum_buffer"),
-            scratch=self._buffer(p.data),
+            scratch=self._buffer(p.array),
             **options,
         )

@@ -175,6 +175,6 @@ class SGD(_RuleOptimizer):
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
         buf = self.state[p].get("momentum_buffer") if options["momentum"] != 0 else None
-        buf = sgd_step(p.data, grad, buf, scratch=self._buffer(p.data), **options)
+        buf = sgd_step(p.array, grad, buf, scratch=self._buffer(p.array), **options)
         if buf is not None:
             self.state[p]["momentum_buffer"] = buf

@@ -235,13 +235,13 @@ def _power_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor | N
     gx = gy = None
     if x.requires_grad:
         base = x
-        if (x.data == 0).any() and (y.data == 0).any():
-            base = _where(Tensor._make((x.data == 0) & (y.data == 0)), one, x)
+        if (x.array == 0).any() and (y.array == 0).any():
+            base = _where(Tensor._make((x.array == 0) & (y.array == 0)), one, x)
         gx = multiply(g, multiply(y, _power(base, subtract(y, 1))))
     if y.requires_grad:
         base = x
-        if (x.data == 0).any():
-            base = _where(Tensor._make((x.data == 0) & (y.data >= 0)), one, x)
+        if (x.array == 0).any():
+            base = _where(Tensor._make((x.array == 0) & (y.array >= 0)), one, x)
         gy = multiply(g, multiply(out, log(base)))
     return gx, gy
 
@@ -316,7 +316,7 @@ def _rpow_scalar_vjp(g: Tensor, out: Tensor, y: Tensor, *, base: int | float) ->
     if base == 0:
         from autograd_np.ops.piecewise import _where  # it builds on this module
 
-        return _where(Tensor._make(y.data >= 0), 0.0, multiply(g, -math.inf))  # 0^y: inf
+        return _where(Tensor._make(y.array >= 0), 0.0, multiply(g, -math.inf))  # 0^y: inf
     return multiply(g, multiply(out, math.log(base) if base > 0 else math.nan))
 
 
@@ -358,7 +358,7 @@ def power(x: TensorLike, y: TensorLike) -> Tensor:
         return _pow_scalar(t, exponent=p)
     if isinstance(x, _Scalar) and not isinstance(x, bool) and isinstance(y, Tensor):
         b = x.item() if isinstance(x, np.generic) else x
-        if isinstance(b, int) and not is_floating(y.dtype) and (y.data < 0).any():
+        if isinstance(b, int) and not is_floating(y.dtype) and (y.array < 0).any():
             raise ValueError(
                 f"power: integers to negative integer powers are not allowed ({b} ** a "
                 f"{y.dtype} tensor with negative entries); convert the tensor to float first"

@@ -38,10 +38,10 @@ def _extreme_vjp(
     g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool
 ) -> Tensor:
     # d amax(x) = g / (number of maxima) at each element equal to the max, 0 elsewhere
-    top = kept_data(out.data, x.shape, axis, keepdims)
-    hit = x.data == top
+    top = kept_data(out.array, x.shape, axis, keepdims)
+    hit = x.array == top
     if np.isnan(top).any():  # NaN is the max of a slice holding one; NaNs share the gradient
-        hit |= np.isnan(x.data) & np.isnan(top)
+        hit |= np.isnan(x.array) & np.isnan(top)
     share = hit / np.sum(hit, axis=axis, keepdims=True)
     return multiply(kept(g, x.shape, axis, keepdims), Tensor._make(share.astype(g.dtype)))
 
@@ -161,7 +161,7 @@ def _along_dim(op: str, t: Tensor, axis: Any, keepdims: bool, arg: Any) -> Value
     if t.ndim == 0:
         return ValuesIndices(clone(t), Tensor._make(np.zeros((), dtype=np.int64)))
     check_nonempty(op, t, (ax,))
-    index = arg(t.data, axis=ax, keepdims=True).astype(np.int64)
+    index = arg(t.array, axis=ax, keepdims=True).astype(np.int64)
     values = gather(t, ax, index)  # its VJP sends the gradient to the index only
     if not keepdims:
         values = _kept_inverse(values, ax)

@@ -35,7 +35,7 @@ __all__ = [
 def _index_array(op: str, index: Any) -> np.ndarray:
     """An integer index as a fresh ndarray (a copy, so later changes by the caller cannot
     alter a recorded backward)."""
-    arr = np.array(index.data if isinstance(index, Tensor) else index, copy=True)
+    arr = np.array(index.array if isinstance(index, Tensor) else index, copy=True)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must hold integers, got dtype {arr.dtype}")
     return arr.astype(np.intp, copy=False)
@@ -122,7 +122,7 @@ def _normalize_key(key: Any, copy: bool) -> Any:
     """Tensors and lists in ``key`` as ndarrays (copied when ``copy``, so that a later change
     to the caller's index array cannot alter a recorded backward)."""
     if isinstance(key, Tensor):
-        return np.array(key.data, copy=True) if copy else key.data
+        return np.array(key.array, copy=True) if copy else key.array
     if isinstance(key, np.ndarray):
         return key.copy() if copy else key
     if isinstance(key, list):

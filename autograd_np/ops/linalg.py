@@ -177,7 +177,7 @@ def outer(a: TensorLike, b: TensorLike) -> Tensor:
     out : (M, N)
     """
     ta, tb = as_tensor(a), as_tensor(b)
-    return multiply(reshape(ta, (ta.data.size, 1)), reshape(tb, (1, tb.data.size)))
+    return multiply(reshape(ta, (ta.array.size, 1)), reshape(tb, (1, tb.array.size)))
 
 
 def _tensordot_axes(

@@ -90,13 +90,13 @@ def relu(x: np.ndarray) -> np.ndarray:
 @relu.defvjp
 def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d relu = [x > 0] dx; the bool mask is cast in the multiply's loop (no float mask pass)
-    mask = x.data > 0
+    mask = x.array > 0
     if grad_mode.is_grad_enabled():
         return multiply(g, Tensor._make(mask))
     # g in x's layout first: a multiply mixing layouts (a flatten's NCHW-ordered gradient,
     # a channels-last x) runs ten times slower than a copy and a plain multiply
-    gd = WORKSPACE.like(x.data, g.data)
-    return Tensor._make(np.multiply(gd, mask, out=WORKSPACE.empty_like(x.data, dtype=g.dtype)))
+    gd = WORKSPACE.like(x.array, g.array)
+    return Tensor._make(np.multiply(gd, mask, out=WORKSPACE.empty_like(x.array, dtype=g.dtype)))
 
 
 # Rounding and sign: piecewise constant, declared non-differentiable (outputs never require
@@ -222,9 +222,9 @@ def _clip_scalar_vjp(
     # d clip = [a_min <= x <= a_max] dx (bounds inclusive, as in PyTorch)
     inside = np.ones(x.shape, dtype=bool)
     if a_min is not None:
-        inside &= x.data >= a_min
+        inside &= x.array >= a_min
     if a_max is not None:
-        inside &= x.data <= a_max
+        inside &= x.array <= a_max
     return multiply(g, _mask(inside, g.dtype))
 
 
@@ -331,7 +331,7 @@ def _maximum_vjp(
     g: Tensor, out: Tensor, x: Tensor, y: Tensor
 ) -> tuple[Tensor | None, Tensor | None]:
     # d max(x, y) = [x > y] dx + [x < y] dy, ties split in half
-    wx = (x.data > y.data) + 0.5 * (x.data == y.data)
+    wx = (x.array > y.array) + 0.5 * (x.array == y.array)
     return _split(g, wx.astype(g.dtype), x, y)
 
 
@@ -359,7 +359,7 @@ def _minimum_vjp(
     g: Tensor, out: Tensor, x: Tensor, y: Tensor
 ) -> tuple[Tensor | None, Tensor | None]:
     # d min(x, y) = [x < y] dx + [x > y] dy, ties split in half
-    wx = (x.data < y.data) + 0.5 * (x.data == y.data)
+    wx = (x.array < y.array) + 0.5 * (x.array == y.array)
     return _split(g, wx.astype(g.dtype), x, y)
 
 
@@ -408,5 +408,5 @@ def where(condition: TensorLike, x: TensorLike, y: TensorLike) -> Tensor:
         Of the shape of the three arguments broadcast together.
     """
     if isinstance(condition, Tensor):
-        condition = condition.data
+        condition = condition.array
     return _where(np.asarray(condition, dtype=bool), x, y)

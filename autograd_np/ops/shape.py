@@ -71,11 +71,11 @@ def reshape(x: TensorLike, shape: int | Sequence[int]) -> Tensor:
     if (
         new.count(-1) > 1
         or any(n < -1 for n in new)
-        or (-1 not in new and known != t.data.size)
-        or (-1 in new and (known == 0 or t.data.size % known))
+        or (-1 not in new and known != t.array.size)
+        or (-1 in new and (known == 0 or t.array.size % known))
     ):
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {t.shape} ({t.data.size} elements) "
+            f"reshape: cannot reshape a tensor of shape {t.shape} ({t.array.size} elements) "
             f"into shape {new}"
         )
     if new == t.shape:
@@ -289,7 +289,7 @@ def repeat_interleave(
         t = reshape(t, (-1,))
         axis = 0
     a = check_axis("repeat_interleave", axis, t.ndim, "dim")
-    counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+    counts = np.asarray(repeats.array if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts < 0).any():
         raise ValueError(f"repeat_interleave: repeats must be non-negative ints, got {repeats!r}")
     if counts.ndim == 1 and counts.size not in (1, t.shape[a]):

@@ -72,12 +72,12 @@ def check_sample(info: OpInfo, sample: Sample, *, seed: int = 0) -> None:
 
     # forward against the numpy reference, in float64; the op must not change its inputs
     args64 = _cast(sample.args, np.float64)
-    before = [a.data.copy() if isinstance(a, Tensor) else None for a in args64]
+    before = [a.array.copy() if isinstance(a, Tensor) else None for a in args64]
     with no_grad():
         result = _as_tuple(call(*args64))
     for k, (arg, values) in enumerate(zip(args64, before)):
         if values is not None:
-            assert np.array_equal(arg.data, values, equal_nan=True), (
+            assert np.array_equal(arg.array, values, equal_nan=True), (
                 f"{where}: input {k} was modified in place"
             )
     if info.ref is not None:
@@ -86,7 +86,7 @@ def check_sample(info: OpInfo, sample: Sample, *, seed: int = 0) -> None:
             f"{where}: {len(result)} outputs, reference has {len(expected)}"
         )
         for k, (got, want) in enumerate(zip(result, expected)):
-            got_a = got.data if isinstance(got, Tensor) else np.asarray(got)
+            got_a = got.array if isinstance(got, Tensor) else np.asarray(got)
             want_a = np.asarray(want)
             assert got_a.shape == want_a.shape, (
                 f"{where}: output {k} has shape {got_a.shape}, numpy gives {want_a.shape}"

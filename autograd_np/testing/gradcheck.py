@@ -60,7 +60,7 @@ def _analytic(
     """J^T u for each differentiated input (zeros where an input is unused)."""
     outs = _outputs(fn(*args))
     pairs = [(o, u) for o, u in zip(outs, cotangents) if o.requires_grad]
-    zeros = [np.zeros_like(args[i].data) for i in diff]
+    zeros = [np.zeros_like(args[i].array) for i in diff]
     if not pairs:
         return zeros
     grads = grad(
@@ -79,7 +79,7 @@ def _analytic(
                 f"gradient of input {i} has shape {g.shape} and dtype {g.dtype}; expected "
                 f"{args[i].shape} and {args[i].dtype}"
             )
-        result.append(g.data)
+        result.append(g.array)
     return result
 
 
@@ -95,7 +95,7 @@ def _call_flat(
     outs = _outputs(fn(*call))
     if not outs:
         return np.zeros(0)
-    return np.concatenate([o.data.astype(np.float64).reshape(-1) for o in outs])
+    return np.concatenate([o.array.astype(np.float64).reshape(-1) for o in outs])
 
 
 def _fail(message: str, raise_exception: bool) -> bool:
@@ -177,7 +177,7 @@ def gradcheck(
     analytic = _analytic(fn, args, diff, cotangents)
     n_out = u_flat.size
     for i, a in zip(diff, analytic):
-        x = args[i].data.astype(np.float64)
+        x = args[i].array.astype(np.float64)
         for _ in range(n_projections):
             v = rng.standard_normal(x.shape)
             numeric_dir = float(
@@ -262,7 +262,7 @@ def gradgradcheck(
         pairs = [(o, u) for o, u in zip(result, us) if o.requires_grad]
         targets = [xs[i] for i in diff]
         if not pairs:
-            return tuple(Tensor(np.zeros_like(t.data)) for t in targets)
+            return tuple(Tensor(np.zeros_like(t.array)) for t in targets)
         grads = grad(
             [o for o, _ in pairs],
             targets,
@@ -271,7 +271,7 @@ def gradgradcheck(
             allow_unused=True,
         )
         return tuple(
-            g if g is not None else Tensor(np.zeros_like(t.data)) for g, t in zip(grads, targets)
+            g if g is not None else Tensor(np.zeros_like(t.array)) for g, t in zip(grads, targets)
         )
 
     return gradcheck(

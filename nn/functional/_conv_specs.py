@@ -22,7 +22,7 @@ IntOrPair = int | tuple[int, ...]
 
 def _ref_conv(x: np.ndarray, w: np.ndarray, **options: Any) -> np.ndarray:
     """The composed oracle, evaluated on arrays."""
-    return conv2d_composed(Tensor(x), Tensor(w), **options).data
+    return conv2d_composed(Tensor(x), Tensor(w), **options).array
 
 
 def _geometry(s: Sampler) -> dict[str, Any]:
@@ -118,7 +118,7 @@ def input_grad_ref(g: np.ndarray, w: np.ndarray, *, input_size: Pair, **opts: An
     x = Tensor(np.zeros((g.shape[0], w.shape[1] * opts["groups"], *input_size)), requires_grad=True)
     (gx,) = grad(conv2d_composed(x, Tensor(w), **opts), x, grad_outputs=Tensor(g))
     assert gx is not None
-    return gx.data
+    return gx.array
 
 
 def weight_grad_spec(s: Sampler) -> Sample:
@@ -139,7 +139,7 @@ def weight_grad_ref(x: np.ndarray, g: np.ndarray, *, kernel_size: Pair, **opts: 
     w = Tensor(np.zeros((g.shape[1], cg, *kernel_size)), requires_grad=True)
     (gw,) = grad(conv2d_composed(Tensor(x), w, **opts), w, grad_outputs=Tensor(g))
     assert gw is not None
-    return gw.data
+    return gw.array
 
 
 def conv1d_spec(s: Sampler) -> Sample:

@@ -155,7 +155,7 @@ def _leaky_relu(x: np.ndarray, *, negative_slope: float) -> np.ndarray:
 @_leaky_relu.defvjp
 def _leaky_relu_vjp(g: Tensor, out: Tensor, x: Tensor, *, negative_slope: float) -> Tensor:
     # d leaky_relu = ([x > 0] + slope [x <= 0]) dx
-    slope = np.where(x.data > 0, 1.0, negative_slope).astype(g.dtype)
+    slope = np.where(x.array > 0, 1.0, negative_slope).astype(g.dtype)
     return multiply(g, Tensor._make(slope))
 
 
@@ -233,7 +233,7 @@ def _elu(x: np.ndarray, *, alpha: float) -> np.ndarray:
 @_elu.defvjp
 def _elu_vjp(g: Tensor, out: Tensor, x: Tensor, *, alpha: float) -> Tensor:
     # d elu = dx for x > 0, alpha e^x dx = (out + alpha) dx otherwise
-    return multiply(g, where(x.data > 0, 1.0, add(out, alpha)))
+    return multiply(g, where(x.array > 0, 1.0, add(out, alpha)))
 
 
 @_elu.expose
@@ -350,7 +350,7 @@ def _softplus(x: np.ndarray, *, beta: float, threshold: float) -> np.ndarray:
 @_softplus.defvjp
 def _softplus_vjp(g: Tensor, out: Tensor, x: Tensor, *, beta: float, threshold: float) -> Tensor:
     # d softplus = sigmoid(beta x) dx, and dx where beta x > threshold (the linear part)
-    above = x.data * beta > threshold
+    above = x.array * beta > threshold
     return multiply(g, where(above, 1.0, sigmoid(multiply(x, beta))))
 
 

@@ -53,7 +53,7 @@ __all__ = [
 def _clamped_log(x: Tensor) -> Tensor:
     """``max(log x, -100)`` (PyTorch's clamp in binary_cross_entropy), differentiable, and
     never evaluating ``log 0``."""
-    positive = x.data > np.exp(-100.0)
+    positive = x.array > np.exp(-100.0)
     safe = where(positive, x, 1.0)
     return where(positive, log(safe), -100.0)
 
@@ -100,7 +100,7 @@ def binary_cross_entropy(
     check_reduction("binary_cross_entropy", reduction)
     x, t = as_tensor(input), as_tensor(target)
     check_target_shape("binary_cross_entropy", x, t, strict=True)
-    if x.data.size and (np.min(x.data) < 0 or np.max(x.data) > 1):
+    if x.array.size and (np.min(x.array) < 0 or np.max(x.array) > 1):
         raise ValueError("binary_cross_entropy: all elements of input must be in [0, 1]")
     loss = negative(
         add(multiply(t, _clamped_log(x)), multiply(subtract(1.0, t), _clamped_log(1.0 - x)))
@@ -163,7 +163,7 @@ def _class_axis(x: Tensor) -> int:
 def _class_target(op: str, x: Tensor, target: TensorLike, ignore_index: int) -> np.ndarray:
     """Validate class indices against ``x`` of shape (N, C, *) or (C,): integer dtype, the
     shape (N, *) or (), and values in ``[0, C)`` unless equal to ``ignore_index``."""
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(
             f"{op}: target must hold integer class indices (int64), got dtype {t.dtype}"
@@ -196,7 +196,7 @@ def _class_weight(op: str, weight: TensorLike | None, n: int, dtype: Any) -> np.
                 f"{op}: weight cannot require grad (the loss is not differentiable with respect "
                 "to it, as in PyTorch); pass weight.detach()"
             )
-        w = weight.data
+        w = weight.array
     else:
         w = np.asarray(weight)
     if w.shape != (n,):
@@ -355,8 +355,8 @@ def _cross_entropy_vjp(
     w_b: Any = 1.0 if weight is None else _weight_along_classes(weight, x.ndim)
     if not grad_mode.is_grad_enabled():
         # nothing records this backward: one numpy pass, no dense one-hot
-        gd = g.data
-        gx = _softmax_numpy(x.data, 1)
+        gd = g.array
+        gx = _softmax_numpy(x.array, 1)
         gx *= _classes_axis(gd * coef)
         index = target[:, None]
         picked = np.take_along_axis(gx, index, axis=1)
@@ -433,7 +433,7 @@ def cross_entropy(
         raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
     n_classes = x.shape[_class_axis(x)]
     w = _class_weight(op, weight, n_classes, x.dtype)
-    t_data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t_data = target.array if isinstance(target, Tensor) else np.asarray(target)
     if t_data.dtype.kind == "f" and t_data.shape != x.shape:
         raise TypeError(
             f"{op}: target must hold integer class indices (int64), got dtype "

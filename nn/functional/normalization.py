@@ -115,7 +115,7 @@ def _batch_norm_train_vjp(
         gw = _sum(multiply(g, xhat), axes) if weight.requires_grad else None
         gb = _sum(g, axes) if bias.requires_grad else None
         return gx, gw, gb
-    return _batch_norm_backward_numpy(g.data, x, weight, bias, mean=mean, invstd=invstd)
+    return _batch_norm_backward_numpy(g.array, x, weight, bias, mean=mean, invstd=invstd)
 
 
 def _batch_norm_backward_numpy(
@@ -127,7 +127,7 @@ def _batch_norm_backward_numpy(
     ``gx = k g + b d + c`` per channel. (The affine form in x itself, ``b x + (c - b
     mean)``, saves a pass, but computes ``sum(g xhat)`` as ``sum(g x) - mean sum(g)``,
     which cancels in float32 when the mean is large: 8x the error at mean/std = 30.)"""
-    xd = x.data
+    xd = x.array
     if ch.rows(xd) is not None:
         g = WORKSPACE.like(xd, g)  # one layout for every pass below
     m = xd.size // xd.shape[1]
@@ -136,7 +136,7 @@ def _batch_norm_backward_numpy(
     sum_gxhat = ch.channel_sum(g, d) * invstd  # sum(g xhat), xhat = d invstd
     gx = None
     if x.requires_grad:
-        k = invstd * weight.data  # gx = k (g - sum_g/M - xhat sum_gxhat/M)
+        k = invstd * weight.array  # gx = k (g - sum_g/M - xhat sum_gxhat/M)
         ch.channel_op(np.multiply, d, k * invstd * sum_gxhat * (-1.0 / m), d)
         ch.channel_op(np.add, d, k * sum_g * (-1.0 / m), d)
         d += ch.channel_op(np.multiply, g, k, WORKSPACE.empty_like(xd))
@@ -158,7 +158,7 @@ def _batch_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _update_running(running: Tensor, batch: np.ndarray, momentum: float) -> None:
     """``running = (1 - momentum) running + momentum batch``, in place, outside the graph."""
-    new = running.data * (1.0 - momentum) + batch.astype(running.dtype) * momentum
+    new = running.array * (1.0 - momentum) + batch.astype(running.dtype) * momentum
     with grad_mode.no_grad():
         running.copy_(new)
 
@@ -280,13 +280,13 @@ def batch_norm(
         shift = subtract(b, shift) if b is not None else multiply(shift, -1.0)
         shape = ch.per_channel(x.ndim, c)
         return add(multiply(x, reshape(scale, shape)), reshape(shift, shape))
-    m = x.data.size // max(c, 1)
+    m = x.array.size // max(c, 1)
     if m <= 1:
         raise ValueError(
             f"{op}: expected more than 1 value per channel when training, got input of shape "
             f"{x.shape}"
         )
-    mean, var = _batch_stats(x.data)
+    mean, var = _batch_stats(x.array)
     invstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=var.dtype))
     ones = Tensor._make(np.ones(c, dtype=x.dtype))
     zeros = Tensor._make(np.zeros(c, dtype=x.dtype))
@@ -323,12 +323,12 @@ def _batch_norm_composed(
     if training:
         mean = _mean(x, axes, keepdims=True)
         var = _mean(square(subtract(x, mean)), axes, keepdims=True)
-        m = x.data.size // c
+        m = x.array.size // c
         with grad_mode.no_grad():
             if running_mean is not None:
-                _update_running(running_mean, mean.data.reshape(c), momentum)
+                _update_running(running_mean, mean.array.reshape(c), momentum)
             if running_var is not None:
-                _update_running(running_var, var.data.reshape(c) * (m / (m - 1.0)), momentum)
+                _update_running(running_var, var.array.reshape(c) * (m / (m - 1.0)), momentum)
     else:
         assert running_mean is not None and running_var is not None
         mean, var = reshape(running_mean, shape), reshape(running_var, shape)

@@ -164,7 +164,7 @@ def pad(
     widths = tuple((max(b, 0), max(a, 0)) for b, a in pairs)
     if not any(b or a for b, a in widths):
         return x
-    if mode == "constant" or x.data.size == 0:
+    if mode == "constant" or x.array.size == 0:
         # (an empty input gives an empty output whatever the mode; constant padding keeps
         # its gradient a plain slice, which also works for empty arrays)
         fill = 0.0 if value is None else float(value)

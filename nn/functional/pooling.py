@@ -80,7 +80,7 @@ def _max_pool2d_vjp(
 ) -> Tensor:
     # d max(window) = d x[argmax]: scatter g to each window's first maximum
     geo = {"kernel_size": kernel_size, "stride": stride, "padding": padding, "dilation": dilation}
-    arg = pu.max_pool2d_argmax(x.data, out.data, kernel_size, stride, padding, dilation)
+    arg = pu.max_pool2d_argmax(x.array, out.array, kernel_size, stride, padding, dilation)
     return _max_pool2d_scatter(g, indices=arg, input_size=x.shape[2:], **geo)
 
 
@@ -195,7 +195,7 @@ def _max_pool(
     if not return_indices:
         return reshape(out, shape)
     k, s, p, d = geo["kernel_size"], geo["stride"], geo["padding"], geo["dilation"]
-    arg = pu.max_pool2d_argmax(xb.data, out.data, k, s, p, d)
+    arg = pu.max_pool2d_argmax(xb.array, out.array, k, s, p, d)
     indices = pu.plane_indices(arg, pair(xb.shape[2:]), k, s, p, d)
     return reshape(out, shape), Tensor(indices.reshape(shape))
 
@@ -565,7 +565,7 @@ def adaptive_max_pool2d(
     if h == 0 or w == 0:
         raise ValueError(f"adaptive_max_pool2d: the input planes are empty (shape {x.shape})")
     size = pu.adaptive_size("adaptive_max_pool2d", output_size, (h, w))
-    indices = pu.adaptive_max_indices(x.data, size)
+    indices = pu.adaptive_max_indices(x.array, size)
     lead = x.shape[:-2]
     flat = reshape(x, (*lead, h * w))  # (..., H, W) -> (..., H * W)
     out = take_along_axis(flat, indices.reshape(*lead, -1), axis=-1)

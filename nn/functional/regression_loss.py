@@ -77,7 +77,7 @@ def _piecewise_quadratic(d: Tensor, beta: float) -> Tensor:
     ad = abs(d)
     if beta == 0:
         return ad
-    inside = ad.data < beta
+    inside = ad.array < beta
     return where(inside, multiply(square(d), 0.5 / beta), subtract(ad, 0.5 * beta))
 
 
@@ -154,7 +154,7 @@ def kl_div(
     if log_target:
         loss = multiply(exp(t), subtract(t, x))
     else:
-        positive = t.data > 0
+        positive = t.array > 0
         xlogx = where(positive, multiply(t, log(where(positive, t, 1.0))), 0.0)
         loss = subtract(xlogx, multiply(t, x))
     if reduction == "batchmean":

@@ -24,7 +24,7 @@ __all__ = ["embedding", "one_hot"]
 
 
 def _indices(op: str, x: TensorLike) -> np.ndarray:
-    a = x.data if isinstance(x, Tensor) else np.asarray(x)
+    a = x.array if isinstance(x, Tensor) else np.asarray(x)
     if a.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must have an integer dtype (int64), got {a.dtype}")
     return a.astype(np.int64, copy=False)

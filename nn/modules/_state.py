@@ -54,7 +54,7 @@ def load_into(module: Module, state_dict: Mapping[str, Any], strict: bool) -> _I
         if key not in state_dict:
             continue
         value = state_dict[key]
-        src = value.data if isinstance(value, Tensor) else np.asarray(value)
+        src = value.array if isinstance(value, Tensor) else np.asarray(value)
         if src.dtype.kind not in "biuf":
             errors.append(
                 f"value for {key} has unsupported dtype {src.dtype}; expected a numeric "

@@ -52,7 +52,7 @@ class Dropout(_DropoutNd):
     >>> from autograd_np import nn
     >>> drop = nn.Dropout(0.5, generator=0)
     >>> y = drop(ag.ones(1000))
-    >>> sorted(set(y.data.tolist()))
+    >>> sorted(set(y.array.tolist()))
     [0.0, 2.0]
     >>> drop.eval()(ag.ones(3)).tolist()
     [1.0, 1.0, 1.0]

@@ -391,10 +391,10 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            elif p.grad.data.flags.writeable and p.grad.grad_fn is None:
+            elif p.grad.array.flags.writeable and p.grad.grad_fn is None:
                 p.grad.zero_()
             else:
-                p.grad = Tensor._make(np.zeros_like(p.data))
+                p.grad = Tensor._make(np.zeros_like(p.array))
 
     def apply(self: M, fn: Callable[[Module], Any]) -> M:
         """Call ``fn`` on every submodule (children first) and then on ``self``; returns
@@ -412,10 +412,10 @@ class Module:
             if id(t) in seen or not is_floating(t.dtype) or t.dtype == dtype:
                 continue
             seen.add(id(t))
-            t.data = t.data.astype(dtype)
+            t.array = t.array.astype(dtype)
             t._bump_version()
             if t.grad is not None:
-                t.grad = Tensor._make(t.grad.data.astype(dtype))
+                t.grad = Tensor._make(t.grad.array.astype(dtype))
 
     def to(self: M, *args: Any, **kwargs: Any) -> M:
         """Convert the floating-point parameters and buffers to a floating dtype, in place.

@@ -120,7 +120,7 @@ class Embedding(Module):
             self.weight = empty_parameter((self.num_embeddings, self.embedding_dim), dt)
             self.reset_parameters(generator)
         else:
-            data = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            data = _weight.array if isinstance(_weight, Tensor) else np.asarray(_weight)
             expected = (self.num_embeddings, self.embedding_dim)
             if data.shape != expected:
                 raise ValueError(f"Embedding: _weight has shape {data.shape}, expected {expected}")
@@ -169,7 +169,7 @@ class Embedding(Module):
     ) -> Embedding:
         """An Embedding whose weight is ``embeddings`` (a 2-D Tensor or array, shared when
         it is already floating point), frozen unless ``freeze=False``."""
-        data = embeddings.data if isinstance(embeddings, Tensor) else np.asarray(embeddings)
+        data = embeddings.array if isinstance(embeddings, Tensor) else np.asarray(embeddings)
         if data.ndim != 2:
             raise ValueError(
                 f"Embedding.from_pretrained: embeddings must be 2-D, got shape {data.shape}"

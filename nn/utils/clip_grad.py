@@ -59,7 +59,7 @@ def get_total_norm(
     Tensor
         A 0-d tensor of the tensors' dtype (float32 0.0 when there are none).
     """
-    arrays = [t.data for t in _as_list("get_total_norm", tensors)]
+    arrays = [t.array for t in _as_list("get_total_norm", tensors)]
     if not arrays:
         return Tensor._make(np.zeros((), dtype=np.float32))
     p = float(norm_type)
@@ -91,7 +91,7 @@ def clip_grads_with_norm_(
     params = [p for p in _as_list("clip_grads_with_norm_", parameters) if p.grad is not None]
     if not params:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm.array if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = np.minimum(float(max_norm) / (total + 1e-6), 1.0)
     with np.errstate(invalid="ignore"):  # inf * 0 -> nan: the documented non-finite case
         for p in params:
@@ -101,11 +101,11 @@ def clip_grads_with_norm_(
 def _scale_grad(p: Tensor, coef: np.ndarray) -> None:
     g = p.grad
     assert g is not None
-    if g.data.flags.writeable:
-        np.multiply(g.data, coef, out=g.data, casting="same_kind")
+    if g.array.flags.writeable:
+        np.multiply(g.array, coef, out=g.array, casting="same_kind")
         g._bump_version()
     else:  # a read-only gradient array: replace it
-        p.grad = Tensor._make((g.data * coef).astype(g.dtype))
+        p.grad = Tensor._make((g.array * coef).astype(g.dtype))
 
 
 def clip_grad_norm_(
@@ -144,7 +144,7 @@ def clip_grad_norm_(
     >>> (w * w).sum().backward()  # grad [6, 8], norm 10
     >>> clip_grad_norm_([w], max_norm=1.0)
     tensor(10.)
-    >>> w.grad.data.round(4)
+    >>> w.grad.array.round(4)
     array([0.6, 0.8], dtype=float32)
     """
     params = _as_list("clip_grad_norm_", parameters)
@@ -169,8 +169,8 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
         g = p.grad
         if g is None:
             continue
-        if g.data.flags.writeable:
-            np.clip(g.data, -cv, cv, out=g.data)
+        if g.array.flags.writeable:
+            np.clip(g.array, -cv, cv, out=g.array)
             g._bump_version()
         else:
-            p.grad = Tensor._make(np.clip(g.data, -cv, cv))
+            p.grad = Tensor._make(np.clip(g.array, -cv, cv))

@@ -55,6 +55,6 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in params:
         n = p.numel()
-        np.copyto(p.data, vec.data[start : start + n].reshape(p.shape), casting="same_kind")
+        np.copyto(p.array, vec.array[start : start + n].reshape(p.shape), casting="same_kind")
         p._bump_version()
         start += n

@@ -45,7 +45,7 @@ def test_forward_names_the_op_that_made_nan():
 def test_forward_nan_carried_from_the_inputs_is_not_blamed_on_the_op():
     with ag.detect_anomaly():
         y = ag.tensor([np.nan, 1.0]) * 2
-    assert np.isnan(y.data[0])
+    assert np.isnan(y.array[0])
 
 
 def test_backward_names_the_op_and_where_its_forward_was_called():
@@ -85,7 +85,7 @@ def test_forward_outside_the_context_has_no_trace():
 def test_without_anomaly_mode_nothing_is_checked():
     x = ag.tensor([0.0, 1.0], requires_grad=True)
     ag.sqrt(x).sum().backward()
-    assert np.isinf(x.grad.data[0])
+    assert np.isinf(x.grad.array[0])
 
 
 def test_detect_anomaly_as_decorator_and_set_detect_anomaly():

@@ -39,7 +39,7 @@ def test_diamond_graph():
     b = a.exp()
     c = a * 3
     (b + c).sum().backward()
-    np.testing.assert_allclose(x.grad.data, 2 * np.exp(2 * x.data) + 6, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, 2 * np.exp(2 * x.array) + 6, rtol=1e-6)
 
 
 def test_second_backward_through_a_freed_graph_raises():
@@ -56,9 +56,9 @@ def test_retain_graph_allows_a_second_backward():
     x = _x()
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    once = x.grad.data.copy()
+    once = x.grad.array.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * once, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.array, 2 * once, rtol=1e-6)
 
 
 def test_non_scalar_backward_needs_a_gradient():
@@ -109,7 +109,7 @@ def test_backward_of_a_leaf():
     g = ag.tensor([1.0, 2.0, 3.0])
     x.backward(g)
     assert x.grad.tolist() == [1.0, 2.0, 3.0]
-    assert not np.shares_memory(x.grad.data, g.data)
+    assert not np.shares_memory(x.grad.array, g.array)
 
 
 def test_several_roots_at_once():
@@ -142,15 +142,15 @@ def test_leaf_grads_never_alias_or_are_read_only():
     b = _x((3.0, 4.0))
     g = ag.tensor([1.0, 1.0])
     (a + b).backward(g)  # add's VJP hands the same tensor g to both inputs
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    assert not np.shares_memory(a.grad.data, g.data)
-    a.grad.data[0] = 100.0
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+    assert not np.shares_memory(a.grad.array, g.array)
+    a.grad.array[0] = 100.0
     assert b.grad.tolist() == [1.0, 1.0] and g.tolist() == [1.0, 1.0]
 
     c = _x((1.0, 2.0, 3.0))
     c.sum().backward()  # sum's VJP is a broadcast (read-only) view
-    assert c.grad.data.flags.writeable
-    c.grad.data *= 2  # in-place changes (gradient clipping) work
+    assert c.grad.array.flags.writeable
+    c.grad.array *= 2  # in-place changes (gradient clipping) work
     assert c.grad.tolist() == [2.0, 2.0, 2.0]
 
 
@@ -159,15 +159,15 @@ def test_leaf_grads_never_alias_with_create_graph():
     b = _x((3.0, 4.0))
     (a + b).sum().backward(create_graph=True)
     assert a.grad is not b.grad
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    assert a.grad.data.flags.writeable
+    assert not np.shares_memory(a.grad.array, b.grad.array)
+    assert a.grad.array.flags.writeable
 
 
 def test_grad_results_do_not_alias_the_cotangent():
     x = _x((1.0, 2.0))
     u = ag.tensor([1.0, 1.0])
     (gx,) = ag.grad(x + 0, x, u)
-    assert not np.shares_memory(gx.data, u.data)
+    assert not np.shares_memory(gx.array, u.array)
 
 
 # ---------------------------------------------------------------------- grad()
@@ -348,9 +348,9 @@ def test_hessian_vector_product_of_a_quadratic():
     x = ag.tensor(rng.standard_normal(4), requires_grad=True)
     f = 0.5 * (x @ ag.tensor(A) @ x)
     (g,) = ag.grad(f, x, create_graph=True)
-    np.testing.assert_allclose(g.data, 0.5 * (A + A.T) @ x.data, rtol=1e-10)
+    np.testing.assert_allclose(g.array, 0.5 * (A + A.T) @ x.array, rtol=1e-10)
     (hv,) = ag.grad(g, x, ag.tensor(v))
-    np.testing.assert_allclose(hv.data, 0.5 * (A + A.T) @ v, rtol=1e-10)
+    np.testing.assert_allclose(hv.array, 0.5 * (A + A.T) @ v, rtol=1e-10)
 
 
 def test_gradient_penalty_through_backward_create_graph():
@@ -360,8 +360,8 @@ def test_gradient_penalty_through_backward_create_graph():
     (gx,) = ag.grad(f, x, create_graph=True)  # 2 w x
     penalty = (gx * gx).sum()  # 4 w^2 x^2
     penalty.backward()
-    np.testing.assert_allclose(w.grad.data, 8 * w.data * x.data**2)
-    np.testing.assert_allclose(x.grad.data, 8 * w.data**2 * x.data)
+    np.testing.assert_allclose(w.grad.array, 8 * w.array * x.array**2)
+    np.testing.assert_allclose(x.grad.array, 8 * w.array**2 * x.array)
 
 
 def test_backward_create_graph_makes_differentiable_grads():
@@ -369,10 +369,10 @@ def test_backward_create_graph_makes_differentiable_grads():
     (x**3).sum().backward(create_graph=True)
     g = x.grad
     assert g.requires_grad
-    np.testing.assert_allclose(g.data, 3 * x.data**2)
+    np.testing.assert_allclose(g.array, 3 * x.array**2)
     x.grad = None
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 6 * x.data)
+    np.testing.assert_allclose(x.grad.array, 6 * x.array)
 
 
 def test_second_order_through_every_kind_of_op():
@@ -405,5 +405,5 @@ def test_a_leaf_gradient_is_laid_out_like_the_leaf():
     for w_data in (rng.standard_normal((4, 3)), np.asfortranarray(rng.standard_normal((4, 3)))):
         w = ag.Tensor(w_data, requires_grad=True)
         (x @ w.T).sum().backward()
-        assert w.grad.data.strides == w.data.strides
-        np.testing.assert_allclose(w.grad.data, np.ones((5, 4)).T @ x.data)
+        assert w.grad.array.strides == w.array.strides
+        np.testing.assert_allclose(w.grad.array, np.ones((5, 4)).T @ x.array)

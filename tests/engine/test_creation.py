@@ -54,11 +54,11 @@ def test_ranges():
 def test_random_tensors_are_reproducible_from_a_seed_or_generator():
     a = ag.randn(3, 2, generator=0)
     b = ag.randn(3, 2, generator=np.random.default_rng(0))
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
     assert a.dtype == np.float32 and a.shape == (3, 2)
-    assert not np.array_equal(ag.randn(3, generator=1).data, ag.randn(3, generator=2).data)
+    assert not np.array_equal(ag.randn(3, generator=1).array, ag.randn(3, generator=2).array)
     r = ag.rand(1000, generator=3)
-    assert r.dtype == np.float32 and r.data.min() >= 0.0 and r.data.max() < 1.0
+    assert r.dtype == np.float32 and r.array.min() >= 0.0 and r.array.max() < 1.0
     i = ag.randint(2, 5, (100,), generator=4)
     assert i.dtype == np.int64 and set(i.tolist()) <= {2, 3, 4}
     assert set(ag.randint(3, size=(50,), generator=5).tolist()) <= {0, 1, 2}
@@ -70,7 +70,7 @@ def test_a_shared_generator_advances():
     rng = np.random.default_rng(0)
     first = ag.randn(4, generator=rng)
     second = ag.randn(4, generator=rng)
-    assert not np.array_equal(first.data, second.data)
+    assert not np.array_equal(first.array, second.array)
 
 
 def test_random_like():
@@ -89,5 +89,5 @@ def test_as_tensor_shares_when_it_can():
     t = ag.tensor([1.0])
     assert ag.as_tensor(t) is t
     a = np.zeros(2, dtype=np.float32)
-    assert ag.as_tensor(a).data is a
+    assert ag.as_tensor(a).array is a
     assert ag.as_tensor(t, dtype=np.float64).dtype == np.float64

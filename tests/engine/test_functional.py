@@ -29,7 +29,7 @@ def test_jacobian_of_a_linear_map_is_its_matrix(strategy):
     x = t64(RNG.standard_normal(4))
     J = jacobian(lambda x: ag.tensor(A) @ x, x, strategy=strategy)
     assert isinstance(J, ag.Tensor) and J.shape == (3, 4)
-    np.testing.assert_allclose(J.data, A, rtol=1e-12)
+    np.testing.assert_allclose(J.array, A, rtol=1e-12)
     assert not J.requires_grad
 
 
@@ -41,29 +41,29 @@ def test_jacobian_of_elementwise_and_matrix_shapes(strategy):
     expected = np.zeros((2, 2, 2, 2))
     for i in range(2):
         for j in range(2):
-            expected[i, j, i, j] = 2 * x.data[i, j]
-    np.testing.assert_allclose(J.data, expected)
+            expected[i, j, i, j] = 2 * x.array[i, j]
+    np.testing.assert_allclose(J.array, expected)
 
 
 def test_jacobian_return_structures():
     a, b = t64([1.0, 2.0]), t64([3.0, 4.0, 5.0])
     # tuple inputs, one output: a tuple over inputs
     Ja, Jb = jacobian(lambda a, b: a * b.sum(), (a, b))
-    np.testing.assert_allclose(Ja.data, 12.0 * np.eye(2))
-    np.testing.assert_allclose(Jb.data, np.outer(a.data, np.ones(3)))
+    np.testing.assert_allclose(Ja.array, 12.0 * np.eye(2))
+    np.testing.assert_allclose(Jb.array, np.outer(a.array, np.ones(3)))
     # one input, tuple outputs: a tuple over outputs
     J1, J2 = jacobian(lambda a: (a * 2, a.sum()), a)
-    np.testing.assert_allclose(J1.data, 2 * np.eye(2))
-    np.testing.assert_allclose(J2.data, [1.0, 1.0])
+    np.testing.assert_allclose(J1.array, 2 * np.eye(2))
+    np.testing.assert_allclose(J2.array, [1.0, 1.0])
     assert J2.shape == (2,)
     # both tuples: outputs x inputs
     blocks = jacobian(lambda a, b: (a.sum() * b, a * 3), (a, b))
     assert [[blk.shape for blk in row] for row in blocks] == [[(3, 2), (3, 3)], [(2, 2), (2, 3)]]
-    np.testing.assert_allclose(blocks[0][1].data, 3.0 * np.eye(3))
-    np.testing.assert_allclose(blocks[1][1].data, np.zeros((2, 3)))
+    np.testing.assert_allclose(blocks[0][1].array, 3.0 * np.eye(3))
+    np.testing.assert_allclose(blocks[1][1].array, np.zeros((2, 3)))
     # a one-element tuple of inputs still gives a tuple
     (only,) = jacobian(lambda a: a * 2, (a,))
-    np.testing.assert_allclose(only.data, 2 * np.eye(2))
+    np.testing.assert_allclose(only.array, 2 * np.eye(2))
 
 
 def test_jacobian_strict_and_unused_inputs():
@@ -85,7 +85,7 @@ def test_jacobian_with_create_graph_is_differentiable():
     J = jacobian(lambda x: w * x * x, x, create_graph=True)  # diag(2 w x)
     assert J.requires_grad
     J.sum().backward()
-    np.testing.assert_allclose(w.grad.data, 2 * x.data)
+    np.testing.assert_allclose(w.grad.array, 2 * x.array)
 
 
 def test_jacobian_rejects_unknown_strategy():
@@ -98,25 +98,25 @@ def test_hessian_of_a_quadratic_form_is_a_plus_a_transpose():
     x = t64(RNG.standard_normal(4))
     H = hessian(lambda x: x @ ag.tensor(B) @ x, x)
     assert H.shape == (4, 4)
-    np.testing.assert_allclose(H.data, B + B.T, rtol=1e-12)
+    np.testing.assert_allclose(H.array, B + B.T, rtol=1e-12)
     Hf = hessian(lambda x: x @ ag.tensor(B) @ x, x, outer_jacobian_strategy="forward-mode")
-    np.testing.assert_allclose(Hf.data, B + B.T, rtol=1e-12)
+    np.testing.assert_allclose(Hf.array, B + B.T, rtol=1e-12)
 
 
 def test_hessian_of_a_non_quadratic_function():
     x = t64([0.5, -1.0, 2.0])
     H = hessian(lambda x: (x.exp() * x).sum(), x)  # diag((x + 2) e^x)
-    np.testing.assert_allclose(H.data, np.diag((x.data + 2) * np.exp(x.data)), rtol=1e-12)
+    np.testing.assert_allclose(H.array, np.diag((x.array + 2) * np.exp(x.array)), rtol=1e-12)
 
 
 def test_hessian_with_tuple_inputs():
     a, b = t64([1.0, 2.0]), t64([3.0, 4.0])
     H = hessian(lambda a, b: (a * b).sum() + (a**2).sum(), (a, b))
     assert [[blk.shape for blk in row] for row in H] == [[(2, 2)] * 2] * 2
-    np.testing.assert_allclose(H[0][0].data, 2 * np.eye(2))
-    np.testing.assert_allclose(H[0][1].data, np.eye(2))
-    np.testing.assert_allclose(H[1][0].data, np.eye(2))
-    np.testing.assert_allclose(H[1][1].data, np.zeros((2, 2)))
+    np.testing.assert_allclose(H[0][0].array, 2 * np.eye(2))
+    np.testing.assert_allclose(H[0][1].array, np.eye(2))
+    np.testing.assert_allclose(H[1][0].array, np.eye(2))
+    np.testing.assert_allclose(H[1][1].array, np.zeros((2, 2)))
 
 
 def test_hessian_needs_a_scalar_function():
@@ -129,8 +129,8 @@ def test_vjp_is_v_transpose_j():
     x = t64(RNG.standard_normal(4))
     u = t64(RNG.standard_normal(3))
     out, g = vjp(lambda x: ag.tensor(A) @ x, x, u)
-    np.testing.assert_allclose(out.data, A @ x.data)
-    np.testing.assert_allclose(g.data, u.data @ A, rtol=1e-12)
+    np.testing.assert_allclose(out.array, A @ x.array)
+    np.testing.assert_allclose(g.array, u.array @ A, rtol=1e-12)
     assert not out.requires_grad and not g.requires_grad
 
 
@@ -162,10 +162,10 @@ def test_jvp_is_j_v_by_the_double_vjp_trick():
     x = t64(RNG.standard_normal(4))
     v = t64(RNG.standard_normal(4))
     out, t = jvp(lambda x: ag.tensor(A) @ x, x, v)
-    np.testing.assert_allclose(out.data, A @ x.data, rtol=1e-12)
-    np.testing.assert_allclose(t.data, A @ v.data, rtol=1e-12)
+    np.testing.assert_allclose(out.array, A @ x.array, rtol=1e-12)
+    np.testing.assert_allclose(t.array, A @ v.array, rtol=1e-12)
     _, t = jvp(lambda x: x.sin() * x, x, v)  # (cos x * x + sin x) v
-    np.testing.assert_allclose(t.data, (np.cos(x.data) * x.data + np.sin(x.data)) * v.data)
+    np.testing.assert_allclose(t.array, (np.cos(x.array) * x.array + np.sin(x.array)) * v.array)
 
 
 def test_jvp_structures_and_defaults():
@@ -200,8 +200,8 @@ def test_hvp_and_vhp_of_a_quadratic(fn):
     x = t64(RNG.standard_normal(4))
     v = t64(RNG.standard_normal(4))
     out, hv = fn(lambda x: x @ ag.tensor(B) @ x, x, v)
-    np.testing.assert_allclose(out.item(), x.data @ B @ x.data)
-    np.testing.assert_allclose(hv.data, (B + B.T) @ v.data, rtol=1e-12)
+    np.testing.assert_allclose(out.item(), x.array @ B @ x.array)
+    np.testing.assert_allclose(hv.array, (B + B.T) @ v.array, rtol=1e-12)
     assert not hv.requires_grad
 
 
@@ -234,14 +234,14 @@ def test_inputs_must_be_float_tensors():
     with pytest.raises(TypeError, match="dtype int64"):
         jacobian(lambda x: x, ag.tensor([1, 2]))
     with pytest.raises(TypeError, match="outputs of the user-provided function"):
-        vjp(lambda x: x.data, t64([1.0]))
+        vjp(lambda x: x.array, t64([1.0]))
 
 
 def test_works_under_no_grad_and_leaves_inputs_alone():
     x = t64([1.0, 2.0])
     with ag.no_grad():
         J = jacobian(lambda x: x * x, x)
-    np.testing.assert_allclose(J.data, np.diag([2.0, 4.0]))
+    np.testing.assert_allclose(J.array, np.diag([2.0, 4.0]))
     assert not x.requires_grad and x.grad is None
     y = t64([1.0, 2.0]).requires_grad_()
     jacobian(lambda x: x * x, y)

@@ -285,7 +285,7 @@ def test_changing_a_view_changes_the_version_of_its_base():
     assert v._version_box is y._version_box
     with ag.no_grad():
         v[0, 0] = 10.0
-    assert y.data[0] == 10.0 and y._version == 1
+    assert y.array[0] == 10.0 and y._version == 1
     with pytest.raises(RuntimeError, match="input 0 of sin"):
         s.sum().backward()
 
@@ -313,7 +313,7 @@ def test_a_tensor_made_from_another_shares_its_version_counter():
     x = _x((1.0, 2.0))
     loss = (x * x).sum()
     alias = ag.Tensor(x)  # shares the values (not the graph)
-    assert alias.data is x.data and not alias.requires_grad
+    assert alias.array is x.array and not alias.requires_grad
     alias.add_(1)
     assert x.tolist() == [2.0, 3.0]
     with pytest.raises(RuntimeError, match=r"input 0 of multiply .* at version 1"):

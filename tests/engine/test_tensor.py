@@ -37,8 +37,8 @@ def test_from_numpy_shares_memory_and_tensor_copies():
     shared = ag.from_numpy(a)
     copied = ag.tensor(a)
     a[0] = 7.0
-    assert shared.data[0] == 7.0
-    assert copied.data[0] == 0.0
+    assert shared.array[0] == 7.0
+    assert copied.array[0] == 0.0
     assert shared.dtype == np.float64
     with pytest.raises(TypeError, match=r"from_numpy expects an np.ndarray"):
         ag.from_numpy([1.0])
@@ -125,7 +125,7 @@ def test_item_numpy_tolist():
     with pytest.raises(ValueError, match="one element"):
         ag.tensor([1.0, 2.0]).item()
     x = ag.tensor([1.0, 2.0])
-    assert x.numpy() is x.data
+    assert x.numpy() is x.array
     assert x.tolist() == [1.0, 2.0]
     assert float(ag.tensor(1.5)) == 1.5 and int(ag.tensor(3)) == 3
     r = ag.tensor([1.0], requires_grad=True)
@@ -137,9 +137,9 @@ def test_item_numpy_tolist():
 
 def test_array_protocol():
     x = ag.tensor([1.0, 2.0])
-    assert np.asarray(x) is x.data
+    assert np.asarray(x) is x.array
     assert np.asarray(x, dtype=np.float64).dtype == np.float64
-    assert np.array(x, copy=True) is not x.data
+    assert np.array(x, copy=True) is not x.array
     with pytest.raises(ValueError, match="needs a copy"):
         x.__array__(np.float64, copy=False)
     with pytest.raises(RuntimeError, match="requires grad"):
@@ -151,7 +151,7 @@ def test_detach_shares_values_and_version_but_not_graph():
     y = x * 3
     d = y.detach()
     assert d.is_leaf and not d.requires_grad
-    assert d.data is y.data
+    assert d.array is y.array
     d.add_(1)  # allowed: d does not require grad
     assert y.tolist() == [4.0, 7.0]
     assert y._version == 1
@@ -160,7 +160,7 @@ def test_detach_shares_values_and_version_but_not_graph():
 def test_clone_copies_and_stays_in_graph():
     x = ag.tensor([1.0, 2.0], requires_grad=True)
     c = x.clone()
-    assert c.data is not x.data and c.tolist() == [1.0, 2.0]
+    assert c.array is not x.array and c.tolist() == [1.0, 2.0]
     (c * ag.tensor([3.0, 4.0])).sum().backward()
     assert x.grad.tolist() == [3.0, 4.0]
 
@@ -196,12 +196,14 @@ def test_arithmetic_operators_with_broadcasting_and_their_gradients():
     a = ag.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
     b = ag.tensor([2.0, 4.0, 8.0], requires_grad=True)
     y = (a + b) * (a - b) / b
-    expected = (a.data + b.data) * (a.data - b.data) / b.data
-    np.testing.assert_allclose(y.data, expected, rtol=1e-6)
+    expected = (a.array + b.array) * (a.array - b.array) / b.array
+    np.testing.assert_allclose(y.array, expected, rtol=1e-6)
     y.sum().backward()
     # d/da [(a^2 - b^2) / b] = 2a / b; d/db = -a^2 / b^2 - 1, summed over the broadcast rows
-    np.testing.assert_allclose(a.grad.data, 2 * a.data / b.data, rtol=1e-6)
-    np.testing.assert_allclose(b.grad.data, (-(a.data**2) / b.data**2 - 1).sum(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(a.grad.array, 2 * a.array / b.array, rtol=1e-6)
+    np.testing.assert_allclose(
+        b.grad.array, (-(a.array**2) / b.array**2 - 1).sum(axis=0), rtol=1e-6
+    )
     assert a.grad.shape == (2, 3) and b.grad.shape == (3,)
 
 
@@ -213,9 +215,9 @@ def test_power_matmul_neg_abs():
     assert y.item() == pytest.approx((1 + 8) + (9 + 32) - 6 + 10)
     y.backward()
     # d/dx = 2x * w^T - 1 + sign(x)
-    expected = 2 * x.data * w.data.T - 1 + np.sign(x.data)
-    np.testing.assert_allclose(x.grad.data, expected)
-    np.testing.assert_allclose(w.grad.data, (x.data**2).sum(axis=0)[:, None])
+    expected = 2 * x.array * w.array.T - 1 + np.sign(x.array)
+    np.testing.assert_allclose(x.grad.array, expected)
+    np.testing.assert_allclose(w.grad.array, (x.array**2).sum(axis=0)[:, None])
 
 
 def test_reflected_operators_with_scalars_and_arrays():
@@ -294,7 +296,7 @@ def test_basic_indexing_and_gradient():
     (y * ag.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
     expected = np.zeros((3, 4), dtype=np.float32)
     expected[1:, ::2] = [[1.0, 2.0], [3.0, 4.0]]
-    np.testing.assert_array_equal(x.grad.data, expected)
+    np.testing.assert_array_equal(x.grad.array, expected)
     assert x[2, -1].item() == 11.0
     assert x[None, 0].shape == (1, 4) and x[..., 0].shape == (3,)
 

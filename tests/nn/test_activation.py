@@ -46,7 +46,7 @@ def test_erf_float32_and_special_values():
 def test_erf_derivative():
     x = _t([-2.0, 0.0, 0.3, 1.7], requires_grad=True)
     (g,) = ag.grad(erf(x).sum(), [x])
-    np.testing.assert_allclose(g.data, 2 / math.sqrt(math.pi) * np.exp(-(x.data**2)), rtol=1e-15)
+    np.testing.assert_allclose(g.array, 2 / math.sqrt(math.pi) * np.exp(-(x.array**2)), rtol=1e-15)
 
 
 # ---------------------------------------------------------------------- values vs PyTorch
@@ -55,8 +55,8 @@ GELU_TANH = [0.0, -3.6373920818e-03, -1.5428599017e-01, 0.0, 5.3057013471e-01, 1
 
 
 def test_gelu_exact_and_tanh_values():
-    np.testing.assert_allclose(F.gelu(_t(V)).data, GELU, rtol=1e-9, atol=1e-15)
-    np.testing.assert_allclose(F.gelu(_t(V), approximate="tanh").data[:6], GELU_TANH, rtol=1e-9)
+    np.testing.assert_allclose(F.gelu(_t(V)).array, GELU, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(F.gelu(_t(V), approximate="tanh").array[:6], GELU_TANH, rtol=1e-9)
     with pytest.raises(ValueError, match="gelu: approximate must be 'none' or 'tanh'"):
         F.gelu(_t(V), approximate="erf")
 
@@ -73,7 +73,7 @@ def test_gelu_exact_and_tanh_values():
     ],
 )  # fmt: skip
 def test_softplus_beta_and_threshold(beta, threshold, expected):
-    np.testing.assert_allclose(F.softplus(_t(V), beta, threshold).data, expected, rtol=1e-9)
+    np.testing.assert_allclose(F.softplus(_t(V), beta, threshold).array, expected, rtol=1e-9)
 
 
 def test_softplus_gradient_is_one_above_the_threshold():
@@ -81,25 +81,25 @@ def test_softplus_gradient_is_one_above_the_threshold():
     (g,) = ag.grad(F.softplus(x, beta=2.0, threshold=5.0).sum(), [x])
     expected = [8.7565107627e-27, 2.4726231566e-03, 2.6894142137e-01, 0.5, 8.0218388856e-01,
                 9.8201379004e-01, 1.0, 1.0]  # fmt: skip
-    np.testing.assert_allclose(g.data, expected, rtol=1e-9)
+    np.testing.assert_allclose(g.array, expected, rtol=1e-9)
     huge = F.softplus(_t([1e4, -1e4]), threshold=float("inf"))
-    np.testing.assert_allclose(huge.data, [1e4, 0.0])
+    np.testing.assert_allclose(huge.array, [1e4, 0.0])
     with pytest.raises(ValueError, match="softplus: beta must be non-zero"):
         F.softplus(_t(V), beta=0.0)
 
 
 def test_elu_leaky_relu_silu_values():
     np.testing.assert_allclose(
-        F.elu(_t(V), 0.5).data,
+        F.elu(_t(V), 0.5).array,
         [-0.5, -0.4751064658, -0.1967346701, 0.0, 0.7, 2.0, 15.0, 25.0],
         rtol=1e-9,
     )
     np.testing.assert_allclose(
-        F.leaky_relu(_t(V), 0.2).data, [-6.0, -0.6, -0.1, 0.0, 0.7, 2.0, 15.0, 25.0]
+        F.leaky_relu(_t(V), 0.2).array, [-6.0, -0.6, -0.1, 0.0, 0.7, 2.0, 15.0, 25.0]
     )
-    np.testing.assert_allclose(F.leaky_relu(_t([-1.0])).data, [-0.01])  # default slope
+    np.testing.assert_allclose(F.leaky_relu(_t([-1.0])).array, [-0.01])  # default slope
     np.testing.assert_allclose(
-        F.silu(_t(V)).data,
+        F.silu(_t(V)).array,
         [-2.8072868907e-12, -1.4227761953e-01, -1.8877033440e-01, 0.0, 4.6773144052e-01,
          1.7615941560, 1.4999995411e01, 25.0],
         rtol=1e-9,
@@ -109,12 +109,12 @@ def test_elu_leaky_relu_silu_values():
 def test_piecewise_gradients():
     x = _t([-2.0, -0.5, 0.5, 2.0], requires_grad=True)
     (g,) = ag.grad(F.elu(x, 0.5).sum(), [x])
-    np.testing.assert_allclose(g.data, [0.5 * np.exp(-2.0), 0.5 * np.exp(-0.5), 1.0, 1.0])
+    np.testing.assert_allclose(g.array, [0.5 * np.exp(-2.0), 0.5 * np.exp(-0.5), 1.0, 1.0])
     (g,) = ag.grad(F.leaky_relu(x, 0.1).sum(), [x])
-    np.testing.assert_allclose(g.data, [0.1, 0.1, 1.0, 1.0])
+    np.testing.assert_allclose(g.array, [0.1, 0.1, 1.0, 1.0])
     (g,) = ag.grad(F.hardtanh(x, -1.0, 1.0).sum(), [x])
-    np.testing.assert_allclose(g.data, [0.0, 1.0, 1.0, 0.0])
-    np.testing.assert_allclose(F.relu6(_t([-1.0, 3.0, 7.0])).data, [0.0, 3.0, 6.0])
+    np.testing.assert_allclose(g.array, [0.0, 1.0, 1.0, 0.0])
+    np.testing.assert_allclose(F.relu6(_t([-1.0, 3.0, 7.0])).array, [0.0, 3.0, 6.0])
     with pytest.raises(ValueError, match="hardtanh: min_val"):
         F.hardtanh(x, 1.0, -1.0)
 
@@ -123,22 +123,22 @@ def test_piecewise_gradients():
 def test_softmax_family_is_stable_and_consistent():
     big = _t([[1e4, -1e4, 0.0], [1e4, 1e4, -1e4]], requires_grad=True)
     s = F.softmax(big, dim=1)
-    np.testing.assert_allclose(s.data, [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]])
+    np.testing.assert_allclose(s.array, [[1.0, 0.0, 0.0], [0.5, 0.5, 0.0]])
     ls = F.log_softmax(big, dim=-1)
-    assert np.isfinite(ls.data).all()
-    np.testing.assert_allclose(np.exp(ls.data), s.data, atol=1e-300)
+    assert np.isfinite(ls.array).all()
+    np.testing.assert_allclose(np.exp(ls.array), s.array, atol=1e-300)
     (g,) = ag.grad((ls * _t([[1.0, 2.0, 3.0], [1.0, 0.0, 0.0]])).sum(), [big])
-    assert np.isfinite(g.data).all()
+    assert np.isfinite(g.array).all()
     x32 = _t(np.random.default_rng(0).standard_normal((4, 5)), dtype=np.float32)
     assert F.softmax(x32, 0).dtype == np.float32
-    np.testing.assert_allclose(F.softmax(x32, 0).data.sum(0), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(F.softmax(x32, 0).array.sum(0), 1.0, rtol=1e-6)
 
 
 def test_softmax_dim_none_uses_the_legacy_choice_with_a_warning():
     x = _t(np.arange(6.0).reshape(2, 3))
     with pytest.warns(UserWarning, match="implicit dimension"):
         s = F.softmax(x)
-    np.testing.assert_allclose(s.data, F.softmax(x, 1).data)  # dim 1 for 2-D inputs
+    np.testing.assert_allclose(s.array, F.softmax(x, 1).array)  # dim 1 for 2-D inputs
     with pytest.raises(ValueError, match="log_softmax: axis 2 is out of range"):
         F.log_softmax(x, 2)
     assert F.log_softmax(x, 0, dtype=np.float32).dtype == np.float32

@@ -70,7 +70,7 @@ def test_clip_grad_norm_matches_pytorch(max_norm, norm_type, total, clipped):
     assert float(result) == pytest.approx(total, rel=1e-6)
     for p, expected in zip(ps, clipped):
         assert p.grad.dtype == np.float32
-        np.testing.assert_allclose(p.grad.data, expected, rtol=1e-6)
+        np.testing.assert_allclose(p.grad.array, expected, rtol=1e-6)
 
 
 def test_clip_grad_norm_scales_by_max_norm_over_total_plus_1e_6():
@@ -79,18 +79,18 @@ def test_clip_grad_norm_scales_by_max_norm_over_total_plus_1e_6():
     total = math.sqrt(9 + 16 + 0.25 + 144 + 2.25)
     coef = 1.0 / (total + 1e-6)
     for p, g in zip(ps, GRADS):
-        np.testing.assert_allclose(p.grad.data, np.array(g) * coef, rtol=1e-14)
-    assert math.sqrt(sum(float((p.grad.data**2).sum()) for p in ps)) < 1.0
+        np.testing.assert_allclose(p.grad.array, np.array(g) * coef, rtol=1e-14)
+    assert math.sqrt(sum(float((p.grad.array**2).sum()) for p in ps)) < 1.0
 
 
 def test_gradients_under_the_limit_are_unchanged_and_modified_in_place():
     ps = params_with_grads(GRADS)
     grads = [p.grad for p in ps]
-    arrays = [g.data for g in grads]
+    arrays = [g.array for g in grads]
     versions = [g._version for g in grads]
     clip_grad_norm_(ps, 100.0)
     for p, g, arr, v, expected in zip(ps, grads, arrays, versions, GRADS):
-        assert p.grad is g and g.data is arr and g._version == v + 1
+        assert p.grad is g and g.array is arr and g._version == v + 1
         np.testing.assert_array_equal(arr, np.array(expected, np.float32))
 
 
@@ -101,7 +101,7 @@ def test_parameters_without_gradients_are_skipped_and_a_single_tensor_works():
     assert without.grad is None
     p = params_with_grads([[6.0, 8.0]])[0]
     clip_grad_norm_(p, 5.0)
-    np.testing.assert_allclose(p.grad.data, [3.0, 4.0], rtol=1e-6)
+    np.testing.assert_allclose(p.grad.array, [3.0, 4.0], rtol=1e-6)
 
 
 def test_no_gradients_give_a_zero_norm():
@@ -113,19 +113,19 @@ def test_non_finite_norm():
     ps = params_with_grads([[1.0, np.inf], [2.0]])
     with pytest.raises(RuntimeError, match=r"clip_grad_norm_: the total norm of order 2\.0"):
         clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
-    np.testing.assert_array_equal(ps[1].grad.data, [2.0])  # left unchanged
+    np.testing.assert_array_equal(ps[1].grad.array, [2.0])  # left unchanged
     total = clip_grad_norm_(ps, 1.0)
     assert math.isinf(float(total))
-    np.testing.assert_array_equal(ps[1].grad.data, [0.0])  # scaled by 1 / inf
+    np.testing.assert_array_equal(ps[1].grad.array, [0.0])  # scaled by 1 / inf
     ps = params_with_grads([[1.0, np.nan]])
     clip_grad_norm_(ps, 1.0)
-    assert np.isnan(ps[0].grad.data).all()  # NaN spreads, as in PyTorch
+    assert np.isnan(ps[0].grad.array).all()  # NaN spreads, as in PyTorch
 
 
 def test_clip_grads_with_norm_uses_the_given_norm():
     ps = params_with_grads(GRADS, np.float64)
     clip_grads_with_norm_(ps, 1.0, 2.0)
-    np.testing.assert_allclose(ps[0].grad.data, np.array(GRADS[0]) / (2.0 + 1e-6), rtol=1e-14)
+    np.testing.assert_allclose(ps[0].grad.array, np.array(GRADS[0]) / (2.0 + 1e-6), rtol=1e-14)
 
 
 def test_non_tensors_are_rejected():
@@ -135,9 +135,9 @@ def test_non_tensors_are_rejected():
 
 def test_clip_grad_value_clamps_in_place():
     ps = params_with_grads([[3.0, -4.0, 0.5], None])
-    arr = ps[0].grad.data
+    arr = ps[0].grad.array
     assert clip_grad_value_(ps, 1.0) is None
-    assert ps[0].grad.data is arr
+    assert ps[0].grad.array is arr
     np.testing.assert_array_equal(arr, np.array([1.0, -1.0, 0.5], np.float32))
     assert arr.dtype == np.float32 and ps[1].grad is None
 
@@ -147,7 +147,7 @@ def test_clipping_then_stepping_trains_as_usual():
     (w * w).sum().backward()  # gradient [6, 8], norm 10
     clip_grad_norm_([w], 1.0)
     SGD([w], lr=1.0).step()
-    np.testing.assert_allclose(w.data, [3.0 - 0.6, 4.0 - 0.8], rtol=1e-5)
+    np.testing.assert_allclose(w.array, [3.0 - 0.6, 4.0 - 0.8], rtol=1e-5)
 
 
 # ---------------------------------------------------------------------- vectors
@@ -155,17 +155,17 @@ def test_parameters_to_vector_and_back():
     a = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     b = ag.tensor(np.array([10.0, 20.0]), requires_grad=True)
     vec = parameters_to_vector([a, b])
-    np.testing.assert_array_equal(vec.data, [0, 1, 2, 3, 4, 5, 10, 20])
+    np.testing.assert_array_equal(vec.array, [0, 1, 2, 3, 4, 5, 10, 20])
     (vec * ag.tensor(np.arange(8.0))).sum().backward()  # differentiable
-    np.testing.assert_array_equal(a.grad.data, np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(b.grad.data, [6.0, 7.0])
+    np.testing.assert_array_equal(a.grad.array, np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(b.grad.array, [6.0, 7.0])
 
-    arr_a = a.data
+    arr_a = a.array
     version = a._version
     vector_to_parameters(ag.tensor(np.arange(8.0) * -1), [a, b])
-    assert a.data is arr_a and a._version == version + 1  # in place, never rebound
-    np.testing.assert_array_equal(a.data, -np.arange(6.0).reshape(2, 3))
-    np.testing.assert_array_equal(b.data, [-6.0, -7.0])
+    assert a.array is arr_a and a._version == version + 1  # in place, never rebound
+    np.testing.assert_array_equal(a.array, -np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(b.array, [-6.0, -7.0])
 
 
 def test_vector_errors():

@@ -117,7 +117,7 @@ def test_conv2d_matches_loops(case):
     x, w, b, kw, pads = case
     got = F.conv2d(x, w, b, **kw)
     want = conv2d_loop(x, w, b, kw["stride"], pads, kw["dilation"], kw["groups"])
-    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(got.array, want, rtol=1e-10, atol=1e-10)
 
 
 @given(conv_cases(dims=1))
@@ -128,7 +128,7 @@ def test_conv1d_matches_loops(case):
         x[:, :, None], w[:, :, None], b, (1, *kw["stride"]), (0, 0, *pads),
         (1, *kw["dilation"]), kw["groups"],
     )[:, :, 0]  # fmt: skip
-    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(got.array, want, rtol=1e-10, atol=1e-10)
 
 
 @st.composite
@@ -160,7 +160,7 @@ def test_conv_transpose2d_matches_loops(case):
     want = conv_transpose2d_loop(
         x, w, b, kw["stride"], kw["padding"], kw["output_padding"], kw["groups"], kw["dilation"]
     )
-    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(got.array, want, rtol=1e-10, atol=1e-10)
 
 
 @given(transpose_cases(dims=1))
@@ -171,25 +171,25 @@ def test_conv_transpose1d_matches_loops(case):
         x[:, :, None], w[:, :, None], b, (1, *kw["stride"]), (0, *kw["padding"]),
         (0, *kw["output_padding"]), kw["groups"], (1, *kw["dilation"]),
     )[:, :, 0]  # fmt: skip
-    np.testing.assert_allclose(got.data, want, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(got.array, want, rtol=1e-10, atol=1e-10)
 
 
 # ---------------------------------------------------------------------- PyTorch semantics
 def test_same_padding_with_an_even_kernel_puts_the_extra_zero_after():
     # total padding d(k-1) = 1: none before, one after, so out[i] = x[i] + 10 x[i+1]
     x = np.arange(1.0, 6.0).reshape(1, 1, 5)
-    np.testing.assert_array_equal(F.conv1d(x, [[[1.0, 10.0]]], padding="same").data,
+    np.testing.assert_array_equal(F.conv1d(x, [[[1.0, 10.0]]], padding="same").array,
                                   [[[21, 32, 43, 54, 5]]])  # fmt: skip
     # k=4: total 3, one before and two after
     w4 = np.array([[[1.0, 10.0, 100.0, 1000.0]]])
-    np.testing.assert_array_equal(F.conv1d(x, w4, padding="same").data,
+    np.testing.assert_array_equal(F.conv1d(x, w4, padding="same").array,
                                   [[[3210, 4321, 5432, 543, 54]]])  # fmt: skip
     # dilation 2, k=2: total 2, one on each side: out[i] = x[i-1] + 10 x[i+1]
-    np.testing.assert_array_equal(F.conv1d(x, [[[1.0, 10.0]]], padding="same", dilation=2).data,
+    np.testing.assert_array_equal(F.conv1d(x, [[[1.0, 10.0]]], padding="same", dilation=2).array,
                                   [[[20, 31, 42, 53, 4]]])  # fmt: skip
     # 2-D, 2x2 ones on 1..9: each output sums the cell, its right, below and below-right
     x2 = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
-    np.testing.assert_array_equal(F.conv2d(x2, np.ones((1, 1, 2, 2)), padding="same").data,
+    np.testing.assert_array_equal(F.conv2d(x2, np.ones((1, 1, 2, 2)), padding="same").array,
                                   [[[[12, 16, 9], [24, 28, 15], [15, 17, 9]]]])  # fmt: skip
 
 
@@ -198,7 +198,7 @@ def test_valid_padding_and_unbatched_input():
     x, w = rng.standard_normal((3, 5, 6)), rng.standard_normal((4, 3, 2, 3))
     y = F.conv2d(x, w, padding="valid")
     assert y.shape == (4, 4, 4)
-    np.testing.assert_allclose(y.data, F.conv2d(x[None], w).data[0])
+    np.testing.assert_allclose(y.array, F.conv2d(x[None], w).array[0])
     y1 = F.conv1d(x[0:1, 0], w[:, :1, 0])
     assert y1.shape == (4, 4)
 
@@ -208,17 +208,17 @@ def test_conv_transpose_hand_values():
     x = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
     y = F.conv_transpose2d(x, np.ones((1, 1, 2, 2)), stride=2)
     np.testing.assert_array_equal(
-        y.data, [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]
+        y.array, [[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]
     )
     # 3x3 ones, stride 2, padding 1, output_padding 1: blocks overlap on the odd rows; the
     # last row and column come from output_padding and repeat the row/column before them
     y = F.conv_transpose2d(x, np.ones((1, 1, 3, 3)), stride=2, padding=1, output_padding=1)
     np.testing.assert_array_equal(
-        y.data, [[[[1, 3, 2, 2], [4, 10, 6, 6], [3, 7, 4, 4], [3, 7, 4, 4]]]]
+        y.array, [[[[1, 3, 2, 2], [4, 10, 6, 6], [3, 7, 4, 4], [3, 7, 4, 4]]]]
     )
     # output_padding may exceed the stride when below the dilation; the extra cell gets 0
     y = F.conv_transpose1d([[[1.0, 2.0]]], [[[1.0, 10.0]]], dilation=2, output_padding=1)
-    np.testing.assert_array_equal(y.data, [[[1, 2, 10, 20, 0]]])
+    np.testing.assert_array_equal(y.array, [[[1, 2, 10, 20, 0]]])
 
 
 def test_float32_stays_float32_through_forward_and_backward():
@@ -243,14 +243,14 @@ def test_weight_gradient_from_the_forward_columns_matches_a_fresh_one():
     y = F.conv2d(x, w, stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
     g = ag.tensor(rng.standard_normal(y.shape))
     y.backward(g, retain_graph=True)
-    first = w.grad.data.copy()
+    first = w.grad.array.copy()
     w.grad = None
     y.backward(g)
-    np.testing.assert_allclose(w.grad.data, first, rtol=1e-12)
+    np.testing.assert_allclose(w.grad.array, first, rtol=1e-12)
     # against the definition, through the adjoint identity <gw, v> = <g, conv(x, v)>
     v = rng.standard_normal(w.shape)
-    dy = conv2d_loop(x.data, v, None, (2, 1), (1, 1, 1, 1), (1, 2), 2)
-    np.testing.assert_allclose(np.sum(first * v), np.sum(g.data * dy), rtol=1e-10)
+    dy = conv2d_loop(x.array, v, None, (2, 1), (1, 1, 1, 1), (1, 2), 2)
+    np.testing.assert_allclose(np.sum(first * v), np.sum(g.array * dy), rtol=1e-10)
 
 
 # ---------------------------------------------------------------------- fused vs composed
@@ -282,7 +282,7 @@ def _first_and_second_order(fn, x, w, rng):
     vx, vw = rng.standard_normal(x.shape), rng.standard_normal(w.shape)
     s = (gx * ag.tensor(vx)).sum() + (gw * ag.tensor(vw)).sum()
     hx, hw, hu = ag.grad(s, [xt, wt, u])
-    return [t.data for t in (y, gx, gw, hx, hw, hu)]
+    return [t.array for t in (y, gx, gw, hx, hw, hu)]
 
 
 @given(oracle_cases())
@@ -304,10 +304,10 @@ def test_transposed_conv_is_the_adjoint_of_conv():
     rng = np.random.default_rng(3)
     x, w = rng.standard_normal((2, 4, 8, 6)), rng.standard_normal((6, 2, 3, 2))
     opts = {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 2}
-    y = F.conv2d(x, w, **opts).data  # (2, 6, 4, 4)
+    y = F.conv2d(x, w, **opts).array  # (2, 6, 4, 4)
     v = rng.standard_normal(y.shape)
     # (OH - 1) s - 2p + d (k - 1) + 1 gives (7, 6): output_padding (1, 0) restores (8, 6)
-    xt = F.conv_transpose2d(v, w, output_padding=(1, 0), **opts).data
+    xt = F.conv_transpose2d(v, w, output_padding=(1, 0), **opts).array
     assert xt.shape == x.shape
     np.testing.assert_allclose(np.sum(y * v), np.sum(x * xt), rtol=1e-10)
 
@@ -339,11 +339,11 @@ def test_kernels_take_any_layout(layout, c, o, size):
         sh, sw = (opts["stride"],) * 2 if isinstance(opts["stride"], int) else opts["stride"]
         ph, pw = (opts["padding"],) * 2 if isinstance(opts["padding"], int) else opts["padding"]
         want = conv2d_loop(x, w, None, (sh, sw), (ph, ph, pw, pw), (1, 1), 1)
-        np.testing.assert_allclose(y.data, want, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(y.array, want, rtol=1e-10, atol=1e-10)
         if o >= cu.CHANNELS_LAST_FROM:
-            assert cu.channels_last(y.data)
+            assert cu.channels_last(y.array)
         else:
-            assert _channel_major(y.data)
+            assert _channel_major(y.array)
         g = _layout(rng.standard_normal(y.shape), layout)
         pads = (ph, ph, pw, pw)
         gx = cu.conv2d_input_grad(g, w, (size, size), (sh, sw), pads, (1, 1), 1)
@@ -407,20 +407,20 @@ def test_conv_results_stay_valid_when_the_workspace_recycles_memory(monkeypatch)
     for _ in range(3):
         x = ag.tensor(rng.standard_normal((2, 3, 5, 5)), requires_grad=True)
         y = F.conv2d(x, w, padding=1, stride=(1, 2))
-        want = conv2d_loop(x.data, w.data, None, (1, 2), (1, 1, 1, 1), (1, 1), 1)
+        want = conv2d_loop(x.array, w.array, None, (1, 2), (1, 1, 1, 1), (1, 1), 1)
         results.append((x, y, want))
     for x, y, want in results:
-        np.testing.assert_allclose(y.data, want, rtol=1e-12)
+        np.testing.assert_allclose(y.array, want, rtol=1e-12)
         g = rng.standard_normal(y.shape)
         w.grad = None
         y.backward(ag.tensor(g))
-        wt = ag.tensor(w.data, requires_grad=True)
+        wt = ag.tensor(w.array, requires_grad=True)
         composed = conv2d_composed(
-            ag.tensor(x.data), wt, stride=(1, 2), padding=(1, 1, 1, 1), dilation=(1, 1), groups=1
+            ag.tensor(x.array), wt, stride=(1, 2), padding=(1, 1, 1, 1), dilation=(1, 1), groups=1
         )
         (gw,) = ag.grad(composed, [wt], grad_outputs=ag.tensor(g))
-        np.testing.assert_allclose(w.grad.data, gw.data, rtol=1e-10)
-        np.testing.assert_allclose(y.data, want, rtol=1e-12)
+        np.testing.assert_allclose(w.grad.array, gw.array, rtol=1e-10)
+        np.testing.assert_allclose(y.array, want, rtol=1e-12)
 
 
 # ---------------------------------------------------------------------- double backward

@@ -21,7 +21,7 @@ def _randn(*shape: int, seed: int = 0, dtype: Any = np.float32) -> ag.Tensor:
 
 def _same(a: ag.Tensor, b: ag.Tensor) -> None:
     assert a.shape == b.shape and a.dtype == b.dtype
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
 
 
 # ---------------------------------------------------------------------- linear and shapes
@@ -30,11 +30,11 @@ def test_linear() -> None:
     x = _randn(2, 4, 5)
     y = lin(x)
     _same(y, F.linear(x, lin.weight, lin.bias))
-    np.testing.assert_allclose(y.data, x.data @ lin.weight.data.T + lin.bias.data, rtol=1e-5)
+    np.testing.assert_allclose(y.array, x.array @ lin.weight.array.T + lin.bias.array, rtol=1e-5)
     assert y.dtype == np.float32
     nobias = nn.Linear(5, 3, bias=False, generator=0)
     assert nobias.bias is None and list(nobias.state_dict()) == ["weight"]
-    np.testing.assert_allclose(nobias(x).data, x.data @ nobias.weight.data.T, rtol=1e-5)
+    np.testing.assert_allclose(nobias(x).array, x.array @ nobias.weight.array.T, rtol=1e-5)
     lin64 = nn.Linear(5, 3, dtype=np.float64, generator=0)
     assert lin64(x.double()).dtype == np.float64
 
@@ -45,7 +45,7 @@ def test_identity_flatten_unflatten() -> None:
     assert nn.Flatten()(x).shape == (2, 60)
     assert nn.Flatten(0, 2)(x).shape == (24, 5)
     assert nn.Flatten(-2)(x).shape == (2, 3, 20)
-    np.testing.assert_array_equal(nn.Flatten()(x).data, x.data.reshape(2, 60))
+    np.testing.assert_array_equal(nn.Flatten()(x).array, x.array.reshape(2, 60))
     assert nn.Flatten(0)(ag.tensor(3.0)).shape == (1,)
     with pytest.raises(ValueError, match="cannot come after"):
         nn.Flatten(2, 1)(x)
@@ -54,7 +54,7 @@ def test_identity_flatten_unflatten() -> None:
     flat = nn.Flatten()(x)
     assert nn.Unflatten(1, (3, 4, 5))(flat).shape == (2, 3, 4, 5)
     assert nn.Unflatten(-1, [3, -1])(flat).shape == (2, 3, 20)
-    np.testing.assert_array_equal(nn.Unflatten(1, (3, 4, 5))(flat).data, x.data)
+    np.testing.assert_array_equal(nn.Unflatten(1, (3, 4, 5))(flat).array, x.array)
     with pytest.raises(ValueError, match="does not match size 60"):
         nn.Unflatten(1, (7, 8))(flat)
     with pytest.raises(ValueError, match="at most one -1"):
@@ -66,7 +66,7 @@ def test_identity_flatten_unflatten() -> None:
     x = _randn(2, 6, seed=1)
     x.requires_grad_()
     (nn.Unflatten(1, (2, 3))(x) * 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, 2.0)
+    np.testing.assert_array_equal(x.grad.array, 2.0)
 
 
 # ---------------------------------------------------------------------- convolutions
@@ -100,22 +100,24 @@ def test_conv_padding_modes(mode: str) -> None:
     np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
 
     def padded(x: ag.Tensor, *pads: tuple[int, int]) -> ag.Tensor:
-        return ag.tensor(np.pad(x.data, ((0, 0), (0, 0), *pads), mode=np_mode))
+        return ag.tensor(np.pad(x.array, ((0, 0), (0, 0), *pads), mode=np_mode))
 
     x = _randn(2, 2, 6, 5)
     conv = nn.Conv2d(2, 3, 3, padding=(2, 1), padding_mode=mode, generator=0)
     expected = F.conv2d(padded(x, (2, 2), (1, 1)), conv.weight, conv.bias)
-    np.testing.assert_allclose(conv(x).data, expected.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(conv(x).array, expected.array, rtol=1e-5, atol=1e-6)
     same = nn.Conv2d(2, 3, (4, 3), padding="same", padding_mode=mode, generator=0)
     # 'same' with an even kernel puts the extra padding at the bottom (and right).
     expected = F.conv2d(padded(x, (1, 2), (1, 1)), same.weight, same.bias)
-    np.testing.assert_allclose(same(x).data, expected.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(same(x).array, expected.array, rtol=1e-5, atol=1e-6)
     x1 = _randn(2, 2, 7)
     conv1 = nn.Conv1d(2, 3, 3, padding=1, padding_mode=mode, generator=1)
     expected = F.conv1d(
-        ag.tensor(np.pad(x1.data, ((0, 0), (0, 0), (1, 1)), mode=np_mode)), conv1.weight, conv1.bias
+        ag.tensor(np.pad(x1.array, ((0, 0), (0, 0), (1, 1)), mode=np_mode)),
+        conv1.weight,
+        conv1.bias,
     )
-    np.testing.assert_allclose(conv1(x1).data, expected.data, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(conv1(x1).array, expected.array, rtol=1e-5, atol=1e-6)
     assert conv(x).dtype == np.float32
 
 
@@ -167,11 +169,11 @@ def test_pooling_layers_match_functional() -> None:
     _same(nn.AdaptiveAvgPool2d((3, 2))(x), F.adaptive_avg_pool2d(x, (3, 2)))
     _same(nn.AdaptiveMaxPool2d((3, 2))(x), F.adaptive_max_pool2d(x, (3, 2)))
     values, indices = nn.AdaptiveMaxPool2d(1, return_indices=True)(x)
-    np.testing.assert_array_equal(values.data[..., 0, 0], x.data.max((2, 3)))
-    np.testing.assert_array_equal(indices.data[..., 0, 0], x.data.reshape(2, 3, -1).argmax(-1))
+    np.testing.assert_array_equal(values.array[..., 0, 0], x.array.max((2, 3)))
+    np.testing.assert_array_equal(indices.array[..., 0, 0], x.array.reshape(2, 3, -1).argmax(-1))
     assert nn.AdaptiveAvgPool2d(1)(x).shape == (2, 3, 1, 1)
     np.testing.assert_allclose(
-        nn.AdaptiveAvgPool2d(1)(x).data[..., 0, 0], x.data.mean((2, 3)), rtol=1e-5
+        nn.AdaptiveAvgPool2d(1)(x).array[..., 0, 0], x.array.mean((2, 3)), rtol=1e-5
     )
     x1 = _randn(2, 3, 11)
     _same(nn.MaxPool1d(3, 2)(x1), F.max_pool1d(x1, 3, 2))
@@ -194,15 +196,15 @@ def test_batchnorm_running_stats_and_counter() -> None:
     for step in range(3):
         x = _randn(4, 3, 5, 5, seed=step) * (step + 1) + step
         y = bn(x)
-        mean, var = _bn_reference(x.data.astype(np.float64), (0, 2, 3))
+        mean, var = _bn_reference(x.array.astype(np.float64), (0, 2, 3))
         rm, rv = 0.8 * rm + 0.2 * mean, 0.8 * rv + 0.2 * var
-        np.testing.assert_allclose(bn.running_mean.data, rm, rtol=1e-4, atol=1e-6)
-        np.testing.assert_allclose(bn.running_var.data, rv, rtol=1e-4)
+        np.testing.assert_allclose(bn.running_mean.array, rm, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(bn.running_var.array, rv, rtol=1e-4)
         assert bn.num_batches_tracked.item() == step + 1
         # Training mode normalizes with the batch statistics (biased variance).
-        biased = x.data.var((0, 2, 3), keepdims=True)
-        expected = (x.data - x.data.mean((0, 2, 3), keepdims=True)) / np.sqrt(biased + 1e-5)
-        np.testing.assert_allclose(y.data, expected, rtol=1e-4, atol=1e-5)
+        biased = x.array.var((0, 2, 3), keepdims=True)
+        expected = (x.array - x.array.mean((0, 2, 3), keepdims=True)) / np.sqrt(biased + 1e-5)
+        np.testing.assert_allclose(y.array, expected, rtol=1e-4, atol=1e-5)
     assert bn.running_mean.dtype == np.float32 and bn.num_batches_tracked.dtype == np.int64
     # Evaluation uses the running statistics and leaves them (and the counter) alone.
     bn.eval()
@@ -210,10 +212,10 @@ def test_batchnorm_running_stats_and_counter() -> None:
         bn.weight.fill_(2.0)
         bn.bias.fill_(0.5)
     x = _randn(2, 3, 4, 4, seed=9)
-    expected = (x.data - rm[:, None, None]) / np.sqrt(rv[:, None, None] + 1e-5) * 2.0 + 0.5
-    np.testing.assert_allclose(bn(x).data, expected, rtol=1e-4, atol=1e-5)
+    expected = (x.array - rm[:, None, None]) / np.sqrt(rv[:, None, None] + 1e-5) * 2.0 + 0.5
+    np.testing.assert_allclose(bn(x).array, expected, rtol=1e-4, atol=1e-5)
     assert bn.num_batches_tracked.item() == 3
-    np.testing.assert_allclose(bn.running_mean.data, rm, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(bn.running_mean.array, rm, rtol=1e-4, atol=1e-6)
     _same(
         bn(x),
         F.batch_norm(x, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.2, 1e-5),
@@ -225,10 +227,10 @@ def test_batchnorm_cumulative_average_when_momentum_none() -> None:
     batches = [_randn(6, 4, seed=s) * (s + 1) for s in range(4)]
     for x in batches:
         bn(x)
-    means = np.stack([x.data.mean(0) for x in batches])
-    variances = np.stack([x.data.var(0, ddof=1) for x in batches])
-    np.testing.assert_allclose(bn.running_mean.data, means.mean(0), rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(bn.running_var.data, variances.mean(0), rtol=1e-4)
+    means = np.stack([x.array.mean(0) for x in batches])
+    variances = np.stack([x.array.var(0, ddof=1) for x in batches])
+    np.testing.assert_allclose(bn.running_mean.array, means.mean(0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(bn.running_var.array, variances.mean(0), rtol=1e-4)
     assert bn.num_batches_tracked.item() == 4
 
 
@@ -238,10 +240,10 @@ def test_batchnorm_without_running_stats_and_affine() -> None:
     assert list(bn.state_dict()) == [] and list(bn.parameters()) == []
     bn.eval()
     x = _randn(5, 3, 7)  # (N, C, L)
-    expected = (x.data - x.data.mean((0, 2), keepdims=True)) / np.sqrt(
-        x.data.var((0, 2), keepdims=True) + 1e-5
+    expected = (x.array - x.array.mean((0, 2), keepdims=True)) / np.sqrt(
+        x.array.var((0, 2), keepdims=True) + 1e-5
     )
-    np.testing.assert_allclose(bn(x).data, expected, rtol=1e-4, atol=1e-5)  # batch stats
+    np.testing.assert_allclose(bn(x).array, expected, rtol=1e-4, atol=1e-5)  # batch stats
     nobias = nn.BatchNorm1d(3, bias=False)
     assert nobias.bias is None and list(nobias.state_dict()) == [
         "weight",
@@ -256,7 +258,7 @@ def test_batchnorm_without_running_stats_and_affine() -> None:
     bn = nn.BatchNorm1d(3)
     bn(_randn(4, 3) + 3)
     bn.reset_running_stats()
-    assert bn.num_batches_tracked.item() == 0 and not bn.running_mean.data.any()
+    assert bn.num_batches_tracked.item() == 0 and not bn.running_mean.array.any()
     assert repr(nn.BatchNorm1d(3, momentum=None)) == (
         "BatchNorm1d(3, eps=1e-05, momentum=None, affine=True, bias=True, track_running_stats=True)"
     )
@@ -278,20 +280,20 @@ def test_layer_norm_and_group_norm() -> None:
         ln.bias.copy_(_randn(4, 5, seed=2))
     x = _randn(3, 4, 5)
     _same(ln(x), F.layer_norm(x, (4, 5), ln.weight, ln.bias, 1e-5))
-    mean = x.data.mean((1, 2), keepdims=True)
-    var = x.data.var((1, 2), keepdims=True)
-    expected = (x.data - mean) / np.sqrt(var + 1e-5) * ln.weight.data + ln.bias.data
-    np.testing.assert_allclose(ln(x).data, expected, rtol=1e-4, atol=1e-5)
+    mean = x.array.mean((1, 2), keepdims=True)
+    var = x.array.var((1, 2), keepdims=True)
+    expected = (x.array - mean) / np.sqrt(var + 1e-5) * ln.weight.array + ln.bias.array
+    np.testing.assert_allclose(ln(x).array, expected, rtol=1e-4, atol=1e-5)
     assert nn.LayerNorm(5, elementwise_affine=False).weight is None
     assert nn.LayerNorm(5, bias=False).bias is None
     gn = nn.GroupNorm(2, 4)
     x = _randn(3, 4, 3, 3)
     _same(gn(x), F.group_norm(x, 2, gn.weight, gn.bias, 1e-5))
-    grouped = x.data.reshape(3, 2, -1)
+    grouped = x.array.reshape(3, 2, -1)
     expected = (grouped - grouped.mean(-1, keepdims=True)) / np.sqrt(
         grouped.var(-1, keepdims=True) + 1e-5
     )
-    np.testing.assert_allclose(gn(x).data, expected.reshape(x.shape), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(gn(x).array, expected.reshape(x.shape), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match=r"num_channels \(5\) must be divisible by num_groups"):
         nn.GroupNorm(2, 5)
     # Train and eval agree for LayerNorm/GroupNorm (no running statistics).
@@ -303,16 +305,16 @@ def test_dropout_train_eval_and_generator() -> None:
     x = ag.ones(200, 100)
     drop = nn.Dropout(0.3, generator=0)
     y = drop(x)
-    kept = y.data != 0
+    kept = y.array != 0
     assert kept.mean() == pytest.approx(0.7, abs=0.01)
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(y.array[kept], 1 / 0.7, rtol=1e-6)
     _same(y, F.dropout(x, 0.3, True, generator=np.random.default_rng(0)))
-    assert not np.array_equal(drop(x).data, y.data)  # the generator moves on
+    assert not np.array_equal(drop(x).array, y.array)  # the generator moves on
     twin = nn.Dropout(0.3, generator=0)
     _same(twin(x), y)  # same seed, same mask
     drop.eval()
-    assert drop(x) is x or np.array_equal(drop(x).data, x.data)
-    assert nn.Dropout(0.0)(x).data.all()
+    assert drop(x) is x or np.array_equal(drop(x).array, x.array)
+    assert nn.Dropout(0.0)(x).array.all()
     with pytest.raises(ValueError, match=r"between 0 and 1, but got 1\.5"):
         nn.Dropout(1.5)
     assert repr(nn.Dropout2d(0.2)) == "Dropout2d(p=0.2, inplace=False)"
@@ -321,7 +323,7 @@ def test_dropout_train_eval_and_generator() -> None:
 def test_dropout2d_drops_whole_channels() -> None:
     x = ag.ones(8, 50, 3, 3)
     drop = nn.Dropout2d(0.5, generator=1)
-    y = drop(x).data
+    y = drop(x).array
     per_channel = y.reshape(8, 50, 9)
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1))
     assert (per_channel[..., 0] == 0).mean() == pytest.approx(0.5, abs=0.1)
@@ -334,15 +336,15 @@ def test_embedding() -> None:
     idx = ag.tensor([[1, 2, 3], [2, 9, 1]])
     out = emb(idx)
     assert out.shape == (2, 3, 3)
-    np.testing.assert_array_equal(out.data, emb.weight.data[idx.data])
+    np.testing.assert_array_equal(out.array, emb.weight.array[idx.array])
     _same(out, F.embedding(idx, emb.weight, 2))
     out.sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data[2], 0)  # the padding row gets none
-    np.testing.assert_array_equal(emb.weight.grad.data[1], 2)
+    np.testing.assert_array_equal(emb.weight.grad.array[2], 0)  # the padding row gets none
+    np.testing.assert_array_equal(emb.weight.grad.array[1], 2)
     assert repr(emb) == "Embedding(10, 3, padding_idx=2)"
     table = np.arange(12, dtype=np.float32).reshape(4, 3)
     frozen = nn.Embedding.from_pretrained(table)
-    assert not frozen.weight.requires_grad and frozen.weight.data is table
+    assert not frozen.weight.requires_grad and frozen.weight.array is table
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
     with pytest.raises(ValueError, match="must be within num_embeddings"):
         nn.Embedding(4, 2, padding_idx=4)
@@ -376,9 +378,9 @@ ACTIVATIONS = [
 )
 def test_activations_match_functional(layer: nn.Module, fn: Any) -> None:
     x = _randn(3, 4, 5)
-    before = x.data.copy()
+    before = x.array.copy()
     _same(layer(x), fn(x))
-    np.testing.assert_array_equal(x.data, before)  # inplace=True leaves the input alone
+    np.testing.assert_array_equal(x.array, before)  # inplace=True leaves the input alone
 
 
 def test_activation_reprs_and_softmax_implicit_dim() -> None:
@@ -504,7 +506,7 @@ def test_small_cnn_learns() -> None:
     assert losses[-1] < 0.5 * losses[0]
     assert model[1].num_batches_tracked.item() == 25
     model.eval()
-    accuracy = (model(x).data.argmax(1) == labels).mean()
+    accuracy = (model(x).array.argmax(1) == labels).mean()
     assert accuracy > 0.9
 
 

@@ -14,9 +14,9 @@ def test_linear_values_with_leading_batch_axes():
     x, w, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
     y = F.linear(ag.Tensor(x), ag.Tensor(w), ag.Tensor(b))
     assert y.shape == (2, 3, 5)
-    np.testing.assert_allclose(y.data, x @ w.T + b, rtol=1e-12)
+    np.testing.assert_allclose(y.array, x @ w.T + b, rtol=1e-12)
     assert F.linear(ag.Tensor(x[0, 0]), ag.Tensor(w)).shape == (5,)
-    np.testing.assert_allclose(F.linear(ag.Tensor(x[0, 0]), ag.Tensor(w)).data, w @ x[0, 0])
+    np.testing.assert_allclose(F.linear(ag.Tensor(x[0, 0]), ag.Tensor(w)).array, w @ x[0, 0])
 
 
 def test_linear_gradients():
@@ -26,9 +26,9 @@ def test_linear_gradients():
     b = ag.Tensor(rng.standard_normal(5), requires_grad=True)
     g = rng.standard_normal((2, 3, 5))
     gx, gw, gb = ag.grad(F.linear(x, w, b), [x, w, b], grad_outputs=ag.Tensor(g))
-    np.testing.assert_allclose(gx.data, g @ w.data, rtol=1e-12)
-    np.testing.assert_allclose(gw.data, g.reshape(-1, 5).T @ x.data.reshape(-1, 4), rtol=1e-12)
-    np.testing.assert_allclose(gb.data, g.sum(axis=(0, 1)), rtol=1e-12)
+    np.testing.assert_allclose(gx.array, g @ w.array, rtol=1e-12)
+    np.testing.assert_allclose(gw.array, g.reshape(-1, 5).T @ x.array.reshape(-1, 4), rtol=1e-12)
+    np.testing.assert_allclose(gb.array, g.sum(axis=(0, 1)), rtol=1e-12)
 
 
 def test_linear_keeps_float32():

@@ -35,7 +35,7 @@ def _t(a, requires_grad=False):
 )
 def test_cross_entropy_weight_ignore_index_label_smoothing(reduction, expected):
     out = F.cross_entropy(_t(X), T, _t(W), reduction=reduction, label_smoothing=0.1)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-9, atol=1e-10)
 
 
 def test_cross_entropy_gradient_matches_pytorch():
@@ -46,7 +46,7 @@ def test_cross_entropy_gradient_matches_pytorch():
         [0.0, 0.0, 0.0, 0.0],
         [0.0111154259, -0.3936599505, 0.3631559906, 0.019388534],
     ]
-    np.testing.assert_allclose(g.data, expected, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(g.array, expected, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize(
@@ -60,24 +60,24 @@ def test_cross_entropy_gradient_matches_pytorch():
 def test_cross_entropy_probability_targets(reduction, expected):
     q = _t([[0.1, 0.2, 0.3, 0.4], [0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0]])
     out = F.cross_entropy(_t(X), q, _t(W), reduction=reduction, label_smoothing=0.2)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-9)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-9)
 
 
 def test_cross_entropy_probability_target_gets_a_gradient():
     q = _t(np.full((3, 4), 0.25), requires_grad=True)
     x = _t(X)
     (gq,) = ag.grad(F.cross_entropy(x, q, reduction="sum"), [q])
-    np.testing.assert_allclose(gq.data, -F.log_softmax(x, 1).data)  # d/dq of -sum q logp
+    np.testing.assert_allclose(gq.array, -F.log_softmax(x, 1).array)  # d/dq of -sum q logp
 
 
 def test_cross_entropy_spatial_and_unbatched():
     xs = _t([[[1.0, 2.0], [0.5, -1.0], [0.0, 0.3]]])  # (N=1, C=3, d=2)
     out = F.cross_entropy(xs, np.array([[2, 0]]), reduction="none")
-    np.testing.assert_allclose(out.data, [[1.6802696706, 0.2090207665]], rtol=1e-9)
+    np.testing.assert_allclose(out.array, [[1.6802696706, 0.2090207665]], rtol=1e-9)
     # an unbatched (C,) input with a () target is the same as a batch of one
     one = F.cross_entropy(_t(X[2]), np.array(1), reduction="none")
     assert one.shape == ()
-    np.testing.assert_allclose(one.data, F.cross_entropy(_t(X[2:]), np.array([1])).data)
+    np.testing.assert_allclose(one.array, F.cross_entropy(_t(X[2:]), np.array([1])).array)
 
 
 def test_cross_entropy_weighted_mean_divides_by_kept_weights():
@@ -96,14 +96,14 @@ def test_log_softmax_and_cross_entropy_are_stable_for_huge_logits():
     big = _t([[1e4, -1e4, 0.0], [1e4, 1e4, -1e4]], requires_grad=True)
     lsm = F.log_softmax(big, 1)
     np.testing.assert_allclose(
-        lsm.data, [[0.0, -2e4, -1e4], [-0.69314718056, -0.69314718056, -20000.69314718056]]
+        lsm.array, [[0.0, -2e4, -1e4], [-0.69314718056, -0.69314718056, -20000.69314718056]]
     )
     ce = F.cross_entropy(big, np.array([1, 0]), reduction="none")
-    np.testing.assert_allclose(ce.data, [2e4, 0.69314718056])
+    np.testing.assert_allclose(ce.array, [2e4, 0.69314718056])
     (g,) = ag.grad(ce.sum(), [big])
-    np.testing.assert_allclose(g.data, [[1.0, -1.0, 0.0], [-0.5, 0.5, 0.0]], atol=1e-12)
+    np.testing.assert_allclose(g.array, [[1.0, -1.0, 0.0], [-0.5, 0.5, 0.0]], atol=1e-12)
     big32 = ag.Tensor(np.array([[1e4, -1e4, 0.0]], dtype=np.float32))
-    assert np.isfinite(F.cross_entropy(big32, np.array([2])).data).all()
+    assert np.isfinite(F.cross_entropy(big32, np.array([2])).array).all()
 
 
 # ---------------------------------------------------------------------- fused vs composed
@@ -137,16 +137,16 @@ def test_fused_cross_entropy_matches_composed_oracle(shape, options):
         opts["weight"] = ag.Tensor(rng.uniform(0.5, 2.0, c))
     fused = F.cross_entropy(x, t, **opts)
     composed = _cross_entropy_composed(x, t, **opts)
-    np.testing.assert_allclose(fused.data, composed.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused.array, composed.array, rtol=1e-12, atol=1e-12)
     u = ag.Tensor(rng.standard_normal(fused.shape))
     v = ag.Tensor(rng.standard_normal(x.shape))
     grads = []
     for out in (fused, composed):
         (g1,) = ag.grad(out, [x], grad_outputs=u, create_graph=True)
         (g1_fast,) = ag.grad(out, [x], grad_outputs=u, retain_graph=True)
-        np.testing.assert_allclose(g1.data, g1_fast.data, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(g1.array, g1_fast.array, rtol=1e-12, atol=1e-14)
         (g2,) = ag.grad((g1 * v).sum(), [x])
-        grads.append((g1.data, g2.data))
+        grads.append((g1.array, g2.array))
     np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-10, atol=1e-13)
     np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-10, atol=1e-13)
 
@@ -169,14 +169,14 @@ def test_nll_loss_values():
     out = F.nll_loss(_t(X), np.array([3, 1, 1]), ignore_index=1, reduction="sum")
     assert out.item() == pytest.approx(-3.0)
     none = F.nll_loss(_t(X), np.array([0, 1, 2]), reduction="none")
-    np.testing.assert_allclose(none.data, [-1.0, -0.1, -2.5])
+    np.testing.assert_allclose(none.array, [-1.0, -0.1, -2.5])
 
 
 # ---------------------------------------------------------------------- binary losses
 def test_binary_cross_entropy_clamps_log_at_minus_100():
     xi, yi = _t([0.3, 0.9, 0.0, 1.0]), _t([1.0, 0.2, 1.0, 0.0])
     out = F.binary_cross_entropy(xi, yi, reduction="none")
-    np.testing.assert_allclose(out.data, [1.2039728043, 1.8631401775, 100.0, 100.0], rtol=1e-9)
+    np.testing.assert_allclose(out.array, [1.2039728043, 1.8631401775, 100.0, 100.0], rtol=1e-9)
     w = _t([1.0, 2.0, 0.5, 1.0])
     assert F.binary_cross_entropy(xi, yi, w).item() == pytest.approx(38.7325632898)
 
@@ -187,8 +187,8 @@ def test_binary_cross_entropy_gradients_are_finite_at_the_clamp():
     gx, gy = ag.grad(F.binary_cross_entropy(x, y, reduction="sum"), [x, y])
     # the derivatives of the clamped forward (PyTorch's backward gives inf for the target
     # and 0 for the input at x in {0, 1}); away from the clamp they agree with PyTorch
-    np.testing.assert_allclose(gy.data, [100.0, -100.0, 0.0])  # log(1-x) - log(x), clamped
-    np.testing.assert_allclose(gx.data, [1.0, -1.0, -2.0])  # (x - y) / (x (1 - x))
+    np.testing.assert_allclose(gy.array, [100.0, -100.0, 0.0])  # log(1-x) - log(x), clamped
+    np.testing.assert_allclose(gx.array, [1.0, -1.0, -2.0])  # (x - y) / (x (1 - x))
 
 
 def test_binary_cross_entropy_with_logits_is_stable_and_uses_pos_weight():
@@ -196,11 +196,11 @@ def test_binary_cross_entropy_with_logits_is_stable_and_uses_pos_weight():
     y = _t([1.0, 0.2, 1.0, 0.0])
     pw = _t([3.0])
     none = F.binary_cross_entropy_with_logits(z, y, reduction="none", pos_weight=pw)
-    np.testing.assert_allclose(none.data, [300.0, 1.3776992155, 1.4222309525, 100.0], rtol=1e-9)
+    np.testing.assert_allclose(none.array, [300.0, 1.3776992155, 1.4222309525, 100.0], rtol=1e-9)
     loss = F.binary_cross_entropy_with_logits(z, y, pos_weight=pw)
     assert loss.item() == pytest.approx(100.699982542)
     (g,) = ag.grad(loss, [z])
-    np.testing.assert_allclose(g.data, [-0.75, -0.1082789773, -0.2831555016, 0.25], rtol=1e-8)
+    np.testing.assert_allclose(g.array, [-0.75, -0.1082789773, -0.2831555016, 0.25], rtol=1e-8)
 
 
 # ---------------------------------------------------------------------- kl_div
@@ -218,7 +218,7 @@ QT = np.array([[0.1, 0.0, 0.9], [0.5, 0.25, 0.25]])
 )
 def test_kl_div_reductions(reduction, expected):
     out = F.kl_div(_t(LX), _t(QT), reduction=reduction)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(out.array, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_kl_div_mean_is_elementwise_and_warns():
@@ -233,7 +233,7 @@ def test_kl_div_log_target_and_zero_target_gradient():
     assert out.item() == pytest.approx(0.0887271707)
     q = _t(QT, requires_grad=True)
     (gq,) = ag.grad(F.kl_div(_t(LX), q, reduction="sum"), [q])
-    assert np.isfinite(gq.data).all()
+    assert np.isfinite(gq.array).all()
 
 
 # ---------------------------------------------------------------------- regression losses
@@ -247,7 +247,7 @@ B = np.array([0.5, 0.0, 0.0, 0.0])
 )
 def test_smooth_l1_loss(beta, expected):
     out = F.smooth_l1_loss(_t(A), _t(B), reduction="none", beta=beta)
-    np.testing.assert_allclose(out.data, expected)
+    np.testing.assert_allclose(out.array, expected)
 
 
 @pytest.mark.parametrize(
@@ -255,7 +255,7 @@ def test_smooth_l1_loss(beta, expected):
 )
 def test_huber_loss(delta, expected):
     out = F.huber_loss(_t(A), _t(B), reduction="none", delta=delta)
-    np.testing.assert_allclose(out.data, expected)
+    np.testing.assert_allclose(out.array, expected)
 
 
 def test_mse_and_l1_reductions():

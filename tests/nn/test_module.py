@@ -48,7 +48,7 @@ def test_parameter_basics() -> None:
     data = np.arange(3, dtype=np.float32)
     p = Parameter(data)
     assert isinstance(p, ag.Tensor) and p.requires_grad and p.is_leaf
-    assert p.data is data  # shared, not copied
+    assert p.array is data  # shared, not copied
     assert repr(p) == "Parameter containing:\ntensor([0., 1., 2.], requires_grad=True)"
     assert not Parameter(data, requires_grad=False).requires_grad
     assert Parameter([1.0, 2.0]).dtype == np.float32
@@ -64,7 +64,7 @@ def test_parameter_basics() -> None:
 def test_parameter_from_tensor_shares_values_and_version() -> None:
     t = ag.ones(2)
     p = Parameter(t)
-    assert p.data is t.data
+    assert p.array is t.array
     with ag.no_grad():
         p.add_(1.0)
     assert t._version == p._version == 1
@@ -75,8 +75,8 @@ def test_parameter_deepcopy() -> None:
     p.grad = ag.ones(2)
     q = copy.deepcopy(p)
     assert type(q) is Parameter and q.requires_grad
-    assert q.data is not p.data and np.array_equal(q.data, p.data)
-    assert q.grad is not None and q.grad.data is not p.grad.data
+    assert q.array is not p.array and np.array_equal(q.array, p.array)
+    assert q.grad is not None and q.grad.array is not p.grad.array
 
 
 def test_parameter_gets_gradients() -> None:
@@ -84,8 +84,8 @@ def test_parameter_gets_gradients() -> None:
     x = ag.randn(4, 3, generator=1)
     lin(x).sum().backward()
     assert lin.weight.grad is not None
-    np.testing.assert_allclose(lin.weight.grad.data, np.tile(x.data.sum(0), (2, 1)), rtol=1e-5)
-    np.testing.assert_allclose(lin.bias.grad.data, [4.0, 4.0])
+    np.testing.assert_allclose(lin.weight.grad.array, np.tile(x.array.sum(0), (2, 1)), rtol=1e-5)
+    np.testing.assert_allclose(lin.bias.grad.array, [4.0, 4.0])
 
 
 # ---------------------------------------------------------------------- registration
@@ -340,7 +340,7 @@ def test_zero_grad_requires_grad_apply() -> None:
     lin(ag.ones(1, 3)).sum().backward()
     g = lin.weight.grad
     lin.zero_grad(set_to_none=False)
-    assert lin.weight.grad is g and not lin.weight.grad.data.any()
+    assert lin.weight.grad is g and not lin.weight.grad.array.any()
     lin.zero_grad()
     assert lin.weight.grad is None and lin.bias.grad is None
     assert lin.requires_grad_(False) is lin
@@ -407,10 +407,10 @@ def test_deepcopy_model() -> None:
     clone = copy.deepcopy(model)
     assert type(clone[0].weight) is Parameter and clone[0].weight is not model[0].weight
     for (k, a), b in zip(model.state_dict().items(), clone.state_dict().values()):
-        assert np.array_equal(a.data, b.data) and a.data is not b.data, k
+        assert np.array_equal(a.array, b.array) and a.array is not b.array, k
     with ag.no_grad():
         clone[0].weight.zero_()
-    assert model[0].weight.data.any()
+    assert model[0].weight.array.any()
 
 
 # ---------------------------------------------------------------------- repr
@@ -458,7 +458,7 @@ def test_sequential() -> None:
     with pytest.raises(IndexError, match="out of range"):
         seq[3]
     x = ag.randn(4, 2, generator=2)
-    np.testing.assert_allclose(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_allclose(seq(x).array, c(b(a(x))).array)
     seq[1] = nn.Tanh()
     assert isinstance(seq[1], nn.Tanh)
     seq.append(nn.Sigmoid())

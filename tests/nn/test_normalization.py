@@ -33,17 +33,17 @@ def test_fused_batch_norm_matches_composed_oracle(shape, affine):
         firsts = ag.grad(out, leaves, grad_outputs=u, create_graph=True)
         fast = ag.grad(fn(x, None, None, w, b, training=True, eps=1e-3), leaves, grad_outputs=u)
         for g1, g0 in zip(firsts, fast):  # the numpy VJP and the differentiable VJP agree
-            np.testing.assert_allclose(g1.data, g0.data, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(g1.array, g0.array, rtol=1e-10, atol=1e-12)
         dot = sum(((g * v).sum() for g, v in zip(firsts, vs)), start=ag.Tensor(0.0))
         seconds = ag.grad(dot, leaves, allow_unused=True)
-        results.append((out.data, [g.data for g in firsts], list(seconds)))
+        results.append((out.array, [g.array for g in firsts], list(seconds)))
     (y0, g0, s0), (y1, g1, s1) = results
     np.testing.assert_allclose(y0, y1, rtol=1e-12, atol=1e-12)
     for a, b_ in zip(g0, g1):
         np.testing.assert_allclose(a, b_, rtol=1e-10, atol=1e-12)
     for a, b_ in zip(s0, s1):
-        a_data = np.zeros(1) if a is None else a.data
-        b_data = np.zeros(1) if b_ is None else b_.data
+        a_data = np.zeros(1) if a is None else a.array
+        b_data = np.zeros(1) if b_ is None else b_.array
         np.testing.assert_allclose(a_data, b_data, rtol=1e-9, atol=1e-11)
 
 
@@ -63,7 +63,7 @@ def test_fused_batch_norm_in_any_memory_layout(layout):
         rm, rv = ag.zeros(3, dtype=np.float64), ag.ones(3, dtype=np.float64)
         y = fn(x, rm, rv, wt, bt, training=True)
         y.backward(ag.Tensor(g))
-        grads.append([y.data, x.grad.data, wt.grad.data, bt.grad.data, rm.data, rv.data])
+        grads.append([y.array, x.grad.array, wt.grad.array, bt.grad.array, rm.array, rv.array])
     for got, want in zip(*grads):
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     assert grads[0][0].strides == np.empty_like(x_mem).strides  # the output keeps x's layout
@@ -81,7 +81,7 @@ def test_fused_batch_norm_float32_end_to_end():
     for t in (x, w, b):
         assert t.grad is not None and t.grad.dtype == np.float32
     ref = _batch_norm_composed(x.detach().double(), None, None, w.detach().double(), None, True)
-    np.testing.assert_allclose(y.data, ref.data, atol=2e-5)
+    np.testing.assert_allclose(y.array, ref.array, atol=2e-5)
 
 
 def test_float32_batch_norm_gradients_stay_accurate_for_a_large_mean():
@@ -95,7 +95,7 @@ def test_float32_batch_norm_gradients_stay_accurate_for_a_large_mean():
         xt = ag.Tensor(x.astype(dtype), requires_grad=True)
         w, b = _t(np.ones(8), True, dtype), _t(np.zeros(8), True, dtype)
         F.batch_norm(xt, None, None, w, b, training=True).backward(ag.Tensor(g.astype(dtype)))
-        grads[dtype] = [t.grad.data.astype(np.float64) for t in (xt, w, b)]
+        grads[dtype] = [t.grad.array.astype(np.float64) for t in (xt, w, b)]
     for got, want, tol in zip(grads[np.float32], grads[np.float64], (1e-6, 1e-5, 1e-6)):
         assert np.abs(got - want).max() <= tol * np.abs(want).max()
 
@@ -113,8 +113,8 @@ def test_running_statistics_after_three_steps_match_a_hand_computation():
         batch_var = xs.var(axis=(0, 2), ddof=1)  # unbiased, as PyTorch
         exp_m = (1 - momentum) * exp_m + momentum * batch_mean
         exp_v = (1 - momentum) * exp_v + momentum * batch_var
-    np.testing.assert_allclose(rm.data, exp_m, rtol=1e-12)
-    np.testing.assert_allclose(rv.data, exp_v, rtol=1e-12)
+    np.testing.assert_allclose(rm.array, exp_m, rtol=1e-12)
+    np.testing.assert_allclose(rv.array, exp_v, rtol=1e-12)
     assert rm._version == 3 and rv._version == 3  # in-place updates through the Tensor API
 
 
@@ -122,9 +122,9 @@ def test_running_statistics_known_values_and_training_output_uses_biased_varianc
     x = _t([[1.0], [3.0]])
     rm, rv = _t([0.0]), _t([1.0])
     y = F.batch_norm(x, rm, rv, training=True, eps=0.0)
-    np.testing.assert_allclose(y.data, [[-1.0], [1.0]])  # biased var 1, not unbiased 2
-    np.testing.assert_allclose(rm.data, [0.2])  # 0.9 * 0 + 0.1 * 2
-    np.testing.assert_allclose(rv.data, [1.1])  # 0.9 * 1 + 0.1 * 2 (unbiased)
+    np.testing.assert_allclose(y.array, [[-1.0], [1.0]])  # biased var 1, not unbiased 2
+    np.testing.assert_allclose(rm.array, [0.2])  # 0.9 * 0 + 0.1 * 2
+    np.testing.assert_allclose(rv.array, [1.1])  # 0.9 * 1 + 0.1 * 2 (unbiased)
 
 
 def test_running_statistics_stay_out_of_the_graph():
@@ -144,19 +144,19 @@ def test_eval_uses_running_statistics():
     w, b = _t([1.5, 0.5]), _t([0.1, -0.2])
     y = F.batch_norm(_t(xs), rm, rv, w, b, training=False, eps=1e-3)
     shape = (1, 2, 1)
-    expected = (xs - rm.data.reshape(shape)) / np.sqrt(rv.data.reshape(shape) + 1e-3)
-    expected = expected * w.data.reshape(shape) + b.data.reshape(shape)
-    np.testing.assert_allclose(y.data, expected, rtol=1e-12)
-    np.testing.assert_allclose(rm.data, [0.5, -1.0])  # untouched in eval
+    expected = (xs - rm.array.reshape(shape)) / np.sqrt(rv.array.reshape(shape) + 1e-3)
+    expected = expected * w.array.reshape(shape) + b.array.reshape(shape)
+    np.testing.assert_allclose(y.array, expected, rtol=1e-12)
+    np.testing.assert_allclose(rm.array, [0.5, -1.0])  # untouched in eval
     train = F.batch_norm(_t(xs), None, None, w, b, training=True, eps=1e-3)
-    assert not np.allclose(train.data, y.data)
+    assert not np.allclose(train.array, y.array)
 
 
 def test_eval_gradient_is_the_affine_map():
     x = _t(np.ones((2, 2)), requires_grad=True)
     y = F.batch_norm(x, _t([0.0, 1.0]), _t([4.0, 0.25]), _t([2.0, 3.0]), None, eps=0.0)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[1.0, 6.0], [1.0, 6.0]])  # w / sqrt(var)
+    np.testing.assert_allclose(x.grad.array, [[1.0, 6.0], [1.0, 6.0]])  # w / sqrt(var)
 
 
 def test_batch_norm_errors():
@@ -182,10 +182,10 @@ def test_layer_norm_values():
     expected = [
         [[-1.0690415315, 0.4654792343, -0.3318490428], [-0.3922315914, -0.9611579571, -0.313594715]]
     ]
-    np.testing.assert_allclose(y.data, expected, rtol=1e-9)
+    np.testing.assert_allclose(y.array, expected, rtol=1e-9)
     y2 = F.layer_norm(_t(XL), (2, 3))
     expected2 = [[[-0.29276952, 0.29276952, 1.4638476], [-0.87830856, -1.4638476, 0.87830856]]]
-    np.testing.assert_allclose(y2.data, expected2, rtol=1e-7)
+    np.testing.assert_allclose(y2.array, expected2, rtol=1e-7)
     assert F.layer_norm(_t(XL), 3).shape == (1, 2, 3)
 
 
@@ -207,7 +207,7 @@ def test_group_norm_values():
             [0.2262019462, -0.3736394917, -0.9872733916],
         ],
     ]
-    np.testing.assert_allclose(y.data, expected, rtol=1e-8)
+    np.testing.assert_allclose(y.array, expected, rtol=1e-8)
 
 
 def test_layer_and_group_norm_errors():

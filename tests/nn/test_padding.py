@@ -69,7 +69,7 @@ def test_pad_matches_loops(case):
     x, pad, mode, value = case
     got = F.pad(x, pad, mode, value)
     want = pad_loop(x, pad, mode, 0.0 if value is None else value)
-    np.testing.assert_array_equal(got.data, want)
+    np.testing.assert_array_equal(got.array, want)
 
 
 @given(pad_cases())
@@ -90,20 +90,20 @@ def test_pad_gradient_adds_the_copies_back(case):
             src[axis] = source_index(pos[axis], x.shape[axis], pad[2 * k], mode)
         if None not in src:
             want[tuple(src)] += gv
-    np.testing.assert_allclose(xt.grad.data, want, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.array, want, atol=1e-12)
 
 
 def test_pytorch_pad_tuple_order_and_values():
     x = np.arange(4.0).reshape(1, 1, 4)
-    np.testing.assert_array_equal(F.pad(x, (2, 1), "reflect").data, [[[2, 1, 0, 1, 2, 3, 2]]])
-    np.testing.assert_array_equal(F.pad(x, (2, 1), "replicate").data, [[[0, 0, 0, 1, 2, 3, 3]]])
-    np.testing.assert_array_equal(F.pad(x, (2, 1), "circular").data, [[[2, 3, 0, 1, 2, 3, 0]]])
-    np.testing.assert_array_equal(F.pad(x, (1, 2), value=-1.0).data, [[[-1, 0, 1, 2, 3, -1, -1]]])
+    np.testing.assert_array_equal(F.pad(x, (2, 1), "reflect").array, [[[2, 1, 0, 1, 2, 3, 2]]])
+    np.testing.assert_array_equal(F.pad(x, (2, 1), "replicate").array, [[[0, 0, 0, 1, 2, 3, 3]]])
+    np.testing.assert_array_equal(F.pad(x, (2, 1), "circular").array, [[[2, 3, 0, 1, 2, 3, 0]]])
+    np.testing.assert_array_equal(F.pad(x, (1, 2), value=-1.0).array, [[[-1, 0, 1, 2, 3, -1, -1]]])
     # (left, right, top, bottom): the last dimension first
     y = F.pad(np.ones((1, 2, 3)), (1, 0, 0, 2))
     assert y.shape == (1, 4, 4)
     np.testing.assert_array_equal(
-        y.data[0], [[0, 1, 1, 1], [0, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]]
+        y.array[0], [[0, 1, 1, 1], [0, 1, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]]
     )
     # constant mode pads any number of trailing dimensions of any input
     assert F.pad(np.ones((2, 3, 4, 5)), (0, 0, 0, 0, 1, 1, 2, 0)).shape == (4, 5, 4, 5)
@@ -113,21 +113,21 @@ def test_negative_widths():
     x = np.arange(9.0).reshape(1, 1, 3, 3)
     # constant: crop
     np.testing.assert_array_equal(
-        F.pad(x, (-1, 1), value=7.0).data, [[[[1, 2, 7], [4, 5, 7], [7, 8, 7]]]]
+        F.pad(x, (-1, 1), value=7.0).array, [[[[1, 2, 7], [4, 5, 7], [7, 8, 7]]]]
     )
     r = np.arange(3.0).reshape(1, 1, 3)
     # reflect and replicate index the uncropped axis, as PyTorch does
-    np.testing.assert_array_equal(F.pad(r, (-2, 1), "replicate").data, [[[2, 2]]])
-    np.testing.assert_array_equal(F.pad(r, (2, -1), "replicate").data, [[[0, 0, 0, 1]]])
-    np.testing.assert_array_equal(F.pad(r, (-2, 2), "reflect").data, [[[2, 1, 0]]])
-    np.testing.assert_array_equal(F.pad(r, (-1, 2), "reflect").data, [[[1, 2, 1, 0]]])
+    np.testing.assert_array_equal(F.pad(r, (-2, 1), "replicate").array, [[[2, 2]]])
+    np.testing.assert_array_equal(F.pad(r, (2, -1), "replicate").array, [[[0, 0, 0, 1]]])
+    np.testing.assert_array_equal(F.pad(r, (-2, 2), "reflect").array, [[[2, 1, 0]]])
+    np.testing.assert_array_equal(F.pad(r, (-1, 2), "reflect").array, [[[1, 2, 1, 0]]])
     # circular crops, then wraps what is left
-    np.testing.assert_array_equal(F.pad(r, (1, -2), "circular").data, [[[0, 0]]])
+    np.testing.assert_array_equal(F.pad(r, (1, -2), "circular").array, [[[0, 0]]])
     r5 = np.arange(5.0).reshape(1, 1, 5)
-    np.testing.assert_array_equal(F.pad(r5, (-1, 3), "circular").data, [[[1, 2, 3, 4, 1, 2, 3]]])
+    np.testing.assert_array_equal(F.pad(r5, (-1, 3), "circular").array, [[[1, 2, 3, 4, 1, 2, 3]]])
     xt = ag.tensor(r, requires_grad=True)
     F.pad(xt, (-2, 2), "reflect").sum().backward()
-    np.testing.assert_array_equal(xt.grad.data, [[[1, 1, 1]]])
+    np.testing.assert_array_equal(xt.grad.array, [[[1, 1, 1]]])
 
 
 def test_second_order_gradients_and_float32():

@@ -120,12 +120,12 @@ def test_max_pool2d_values_indices_and_gradient_match_loops(case):
     want, want_idx, backward = max_pool2d_loop(x, kernel, stride, padding, dilation, ceil_mode)
     xt = ag.Tensor(x, requires_grad=True)  # no copy: keeps the drawn memory layout
     got, idx = F.max_pool2d(xt, kernel, stride, padding, dilation, ceil_mode, return_indices=True)
-    np.testing.assert_array_equal(got.data, want)
-    np.testing.assert_array_equal(idx.data, want_idx)
+    np.testing.assert_array_equal(got.array, want)
+    np.testing.assert_array_equal(idx.array, want_idx)
     assert idx.dtype == np.int64
     g = np.random.default_rng(0).standard_normal(got.shape)
     got.backward(ag.tensor(g))
-    np.testing.assert_allclose(xt.grad.data, backward(g), atol=1e-12)
+    np.testing.assert_allclose(xt.grad.array, backward(g), atol=1e-12)
 
 
 def test_max_pool2d_gradient_takes_the_input_layout_whatever_the_gradient_layout():
@@ -138,8 +138,8 @@ def test_max_pool2d_gradient_takes_the_input_layout_whatever_the_gradient_layout
     g = rng.standard_normal((2, 3, 3, 2))
     xt = ag.Tensor(x_cl, requires_grad=True)  # no copy: the memory stays channels-last
     F.max_pool2d(xt, 2).backward(ag.tensor(g))
-    np.testing.assert_array_equal(xt.grad.data, backward(g))
-    assert xt.grad.data.transpose(0, 2, 3, 1).flags.c_contiguous
+    np.testing.assert_array_equal(xt.grad.array, backward(g))
+    assert xt.grad.array.transpose(0, 2, 3, 1).flags.c_contiguous
 
 
 @given(pool_cases())
@@ -151,8 +151,8 @@ def test_max_pool1d_matches_loops(case):
         ceil_mode,
     )  # fmt: skip
     got, idx = F.max_pool1d(x1, kernel[1], stride[1], padding[1], dilation[1], ceil_mode, True)
-    np.testing.assert_array_equal(got.data, want[:, :, 0])
-    np.testing.assert_array_equal(idx.data, want_idx[:, :, 0])
+    np.testing.assert_array_equal(got.array, want[:, :, 0])
+    np.testing.assert_array_equal(idx.array, want_idx[:, :, 0])
 
 
 @given(pool_cases(dilated=False), st.booleans(), st.sampled_from([None, 1, 3]))
@@ -160,7 +160,7 @@ def test_avg_pool2d_matches_loops(case, count_include_pad, divisor):
     x, kernel, stride, padding, _, ceil_mode = case
     want = avg_pool2d_loop(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor)
     got = F.avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor)
-    np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got.array, want, rtol=1e-12, atol=1e-12)
 
 
 @given(pool_cases(dilated=False), st.booleans())
@@ -172,7 +172,7 @@ def test_avg_pool1d_matches_loops(case, count_include_pad):
         count_include_pad, None,
     )[:, :, 0]  # fmt: skip
     got = F.avg_pool1d(x1, kernel[1], stride[1], padding[1], ceil_mode, count_include_pad)
-    np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got.array, want, rtol=1e-12, atol=1e-12)
 
 
 @given(
@@ -186,7 +186,7 @@ def test_adaptive_avg_pool2d_matches_loops(h, w, oh, ow, seed):
             r0, r1 = math.floor(i * h / oh), math.ceil((i + 1) * h / oh)
             c0, c1 = math.floor(j * w / ow), math.ceil((j + 1) * w / ow)
             want[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
-    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (oh, ow)).data, want, atol=1e-12)
+    np.testing.assert_allclose(F.adaptive_avg_pool2d(x, (oh, ow)).array, want, atol=1e-12)
 
 
 @given(
@@ -208,15 +208,15 @@ def test_adaptive_max_pool2d_values_indices_and_gradient_match_loops(h, w, oh, o
                     want[n, c, i, j], want_idx[n, c, i, j] = best, arg
     xt = ag.tensor(x, requires_grad=True)
     got, idx = F.adaptive_max_pool2d(xt, (oh, ow), return_indices=True)
-    np.testing.assert_array_equal(got.data, want)
-    np.testing.assert_array_equal(idx.data, want_idx)
+    np.testing.assert_array_equal(got.array, want)
+    np.testing.assert_array_equal(idx.array, want_idx)
     g = np.random.default_rng(1).standard_normal(got.shape)
     got.backward(ag.tensor(g))
     expected = np.zeros(x.size)
     for n in range(2):
         for c in range(3):
             np.add.at(expected.reshape(2, 3, -1)[n, c], want_idx[n, c].ravel(), g[n, c].ravel())
-    np.testing.assert_allclose(xt.grad.data, expected.reshape(x.shape), atol=1e-12)
+    np.testing.assert_allclose(xt.grad.array, expected.reshape(x.shape), atol=1e-12)
 
 
 # ---------------------------------------------------------------------- PyTorch semantics
@@ -224,28 +224,28 @@ def test_return_indices_are_flat_positions_in_the_unpadded_plane():
     # zeros: every window's first in-bounds cell wins (padding never does)
     _, idx = F.max_pool2d(np.zeros((1, 1, 4, 4)), 3, stride=1, padding=1, return_indices=True)
     np.testing.assert_array_equal(
-        idx.data, [[[[0, 0, 1, 2], [0, 0, 1, 2], [4, 4, 5, 6], [8, 8, 9, 10]]]]
+        idx.array, [[[[0, 0, 1, 2], [0, 0, 1, 2], [4, 4, 5, 6], [8, 8, 9, 10]]]]
     )
     y, idx = F.max_pool1d([[[3.0, 1, 4, 1, 5, 9, 2, 6]]], 3, 2, 1, return_indices=True)
-    np.testing.assert_array_equal(y.data, [[[3, 4, 9, 9]]])
-    np.testing.assert_array_equal(idx.data, [[[0, 2, 5, 5]]])
+    np.testing.assert_array_equal(y.array, [[[3, 4, 9, 9]]])
+    np.testing.assert_array_equal(idx.array, [[[0, 2, 5, 5]]])
 
 
 def test_ceil_mode_keeps_partial_windows_but_not_those_starting_in_the_padding():
     x = np.arange(16.0).reshape(1, 1, 4, 4)
     # (4 + 2 - 3) / 2 rounds up to 2, +1 = 3 windows, the last starting at row 3
     y, idx = F.max_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, return_indices=True)
-    np.testing.assert_array_equal(y.data, [[[[5, 7, 7], [13, 15, 15], [13, 15, 15]]]])
-    np.testing.assert_array_equal(idx.data, y.data.astype(np.int64))
+    np.testing.assert_array_equal(y.array, [[[[5, 7, 7], [13, 15, 15], [13, 15, 15]]]])
+    np.testing.assert_array_equal(idx.array, y.array.astype(np.int64))
     x5 = np.arange(25.0).reshape(1, 1, 5, 5)
     # 5x5, k3 s2 p1: ceil((5 + 2 - 3) / 2) + 1 = 3, same as floor: no extra window
     assert F.max_pool2d(x5, 3, 2, 1, ceil_mode=True).shape == (1, 1, 3, 3)
     # k2 s2 on 5: the third window holds only the last row/column
     np.testing.assert_array_equal(
-        F.max_pool2d(x5, 2, ceil_mode=True).data, [[[[6, 8, 9], [16, 18, 19], [21, 23, 24]]]]
+        F.max_pool2d(x5, 2, ceil_mode=True).array, [[[[6, 8, 9], [16, 18, 19], [21, 23, 24]]]]
     )
     np.testing.assert_array_equal(
-        F.avg_pool2d(x5, 2, ceil_mode=True).data,
+        F.avg_pool2d(x5, 2, ceil_mode=True).array,
         [[[[3, 5, 6.5], [13, 15, 16.5], [20.5, 22.5, 24]]]],
     )
     # a window that would start in the padding is dropped: k2 s2 p1 on 3 gives 2, not 3
@@ -256,26 +256,26 @@ def test_avg_pool_divisors():
     ones = np.ones((1, 1, 5, 5))
     # count_include_pad: corners see 4 of 9 cells, edges 6 of 9
     np.testing.assert_allclose(
-        F.avg_pool2d(ones, 3, 2, 1, ceil_mode=True).data[0, 0],
+        F.avg_pool2d(ones, 3, 2, 1, ceil_mode=True).array[0, 0],
         [[4 / 9, 6 / 9, 4 / 9], [6 / 9, 1, 6 / 9], [4 / 9, 6 / 9, 4 / 9]],
     )
     np.testing.assert_array_equal(
-        F.avg_pool2d(ones, 3, 2, 1, ceil_mode=True, count_include_pad=False).data, 1
+        F.avg_pool2d(ones, 3, 2, 1, ceil_mode=True, count_include_pad=False).array, 1
     )
     # 4x4, k3 s2 p1 ceil: the last window hangs past the padded input (rows 3..5 of the
     # input coordinates, padded input ends at row 4): the divisor counts rows 3 and 4 only
     np.testing.assert_allclose(
-        F.avg_pool2d(np.ones((1, 1, 4, 4)), 3, 2, 1, ceil_mode=True).data[0, 0],
+        F.avg_pool2d(np.ones((1, 1, 4, 4)), 3, 2, 1, ceil_mode=True).array[0, 0],
         [[4 / 9, 6 / 9, 2 / 6], [6 / 9, 1, 3 / 6], [2 / 6, 3 / 6, 1 / 4]],
     )
     np.testing.assert_allclose(
-        F.avg_pool2d(np.arange(25.0).reshape(1, 1, 5, 5), 3, 2, 1, True, divisor_override=2).data[
+        F.avg_pool2d(np.arange(25.0).reshape(1, 1, 5, 5), 3, 2, 1, True, divisor_override=2).array[
             0, 0
         ],
         [[6, 13.5, 12], [31.5, 54, 40.5], [36, 58.5, 42]],
     )
     np.testing.assert_allclose(
-        F.avg_pool1d([[[3.0, 1, 4, 1, 5, 9, 2, 6]]], 3, 2, 1, True, False).data,
+        F.avg_pool1d([[[3.0, 1, 4, 1, 5, 9, 2, 6]]], 3, 2, 1, True, False).array,
         [[[2, 2, 5, 17 / 3, 6]]],
     )
 
@@ -283,32 +283,32 @@ def test_avg_pool_divisors():
 def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     x = ag.tensor(np.zeros((1, 1, 2, 2)), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 0], [0, 0]]]])
+    np.testing.assert_array_equal(x.grad.array, [[[[1, 0], [0, 0]]]])
     # overlapping windows on a constant: each window's top-left cell
     x = ag.tensor(np.zeros((1, 1, 3, 3)), requires_grad=True)
     F.max_pool2d(x, 2, stride=1).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
+    np.testing.assert_array_equal(x.grad.array, [[[[1, 1, 0], [1, 1, 0], [0, 0, 0]]]])
     x = ag.tensor([[[[1.0, 3, 3], [3, 2, 3], [0, 3, 1]]]], requires_grad=True)
     y, idx = F.max_pool2d(x, 2, stride=1, return_indices=True)
-    np.testing.assert_array_equal(idx.data, [[[[1, 1], [3, 5]]]])
+    np.testing.assert_array_equal(idx.array, [[[[1, 1], [3, 5]]]])
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[0, 2, 0], [1, 0, 1], [0, 0, 0]]]])
+    np.testing.assert_array_equal(x.grad.array, [[[[0, 2, 0], [1, 0, 1], [0, 0, 0]]]])
 
 
 def test_adaptive_max_pool2d_hand_values():
     # 3x5 to 2x3: rows [0, 2) and [1, 3); columns [0, 2), [1, 4), [3, 5)
     x = [[[[1.0, 5, 2, 0, 3], [4, 0, 6, 6, 1], [7, 2, 2, 8, 0]]]]
     y, idx = F.adaptive_max_pool2d(x, (2, 3), return_indices=True)
-    np.testing.assert_array_equal(y.data, [[[[5, 6, 6], [7, 8, 8]]]])
-    np.testing.assert_array_equal(idx.data, [[[[1, 7, 8], [10, 13, 13]]]])  # first of the 6s
+    np.testing.assert_array_equal(y.array, [[[[5, 6, 6], [7, 8, 8]]]])
+    np.testing.assert_array_equal(idx.array, [[[[1, 7, 8], [10, 13, 13]]]])  # first of the 6s
     assert F.adaptive_max_pool2d(np.zeros((3, 4, 4)), (None, 1)).shape == (3, 4, 1)
 
 
 def test_max_pool_propagates_nan_and_points_at_the_last_nan():
     nan = float("nan")
     y, idx = F.max_pool2d([[[[1.0, nan], [nan, 0.0]]]], 2, return_indices=True)
-    assert np.isnan(y.data).all()
-    np.testing.assert_array_equal(idx.data, [[[[2]]]])
+    assert np.isnan(y.array).all()
+    np.testing.assert_array_equal(idx.array, [[[[2]]]])
 
 
 def test_unbatched_inputs_and_float32():
@@ -320,7 +320,7 @@ def test_unbatched_inputs_and_float32():
     ):
         xt = ag.tensor(x, requires_grad=True)
         y = fn(xt)
-        np.testing.assert_allclose(y.data, fn(x[None]).data[0])
+        np.testing.assert_allclose(y.array, fn(x[None]).array[0])
         assert y.dtype == np.float32
         y.sum().backward()
         assert xt.grad.dtype == np.float32 and xt.grad.shape == x.shape
@@ -338,8 +338,8 @@ def _derivatives(fn, x, seed):
     (gx,) = ag.grad(y, [xt], grad_outputs=u, create_graph=True)
     s = (gx * ag.tensor(rng.standard_normal(x.shape))).sum()
     hx, hu = ag.grad(s, [xt, u], allow_unused=True)
-    hx_data = np.zeros(x.shape) if hx is None else hx.data
-    return [y.data, gx.data, hx_data, hu.data]
+    hx_data = np.zeros(x.shape) if hx is None else hx.array
+    return [y.array, gx.array, hx_data, hu.array]
 
 
 @given(pool_cases(), st.integers(0, 2**16))

@@ -88,7 +88,7 @@ def test_arrays_tensors_and_numpy_scalars(tmp_path: Path) -> None:
     assert (
         type(out["t"]) is ag.Tensor and out["t"].dtype == np.float32 and not out["t"].requires_grad
     )
-    np.testing.assert_array_equal(out["t"].data, t.data)
+    np.testing.assert_array_equal(out["t"].array, t.array)
     assert out["p"].requires_grad and out["p"].dtype == np.float64 and out["p"].is_leaf
     assert out["i"].dtype == np.int64
     scalars = [np.float32(1.25), np.int64(-3), np.bool_(True), np.uint8(255), np.float64(0.1)]
@@ -136,7 +136,7 @@ def test_model_state_dict_round_trip(tmp_path: Path) -> None:
     fresh.load_state_dict(loaded)
     for (k, a), b in zip(model.state_dict().items(), fresh.state_dict().values()):
         assert a.dtype == b.dtype, k
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.array, b.array)
     assert fresh[1].num_batches_tracked.item() == 1
 
 

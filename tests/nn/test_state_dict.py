@@ -149,19 +149,19 @@ def test_load_numpy_state_dict_with_pytorch_names_reproduces_pytorch(tmp_path: P
         [-0.12986665964126587, -1.1422028541564941],
         [-0.07390367984771729, -1.1738874912261963],
     ]
-    np.testing.assert_allclose(net(img, idx).data, expected_eval, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(net(img, idx).array, expected_eval, rtol=1e-5, atol=1e-6)
     net.train()
     expected_train = [
         [-0.07377761602401733, -1.174013376235962],
         [-0.06072425842285156, -1.2097718715667725],
     ]
-    np.testing.assert_allclose(net(img, idx).data, expected_train, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(net(img, idx).array, expected_train, rtol=1e-5, atol=1e-6)
     bn = net.features[1]
     np.testing.assert_allclose(
-        bn.running_mean.data, [-0.6053164601325989, -0.683836042881012], rtol=1e-5
+        bn.running_mean.array, [-0.6053164601325989, -0.683836042881012], rtol=1e-5
     )
     np.testing.assert_allclose(
-        bn.running_var.data, [1.4725515842437744, 1.4655230045318604], rtol=1e-5
+        bn.running_var.array, [1.4725515842437744, 1.4655230045318604], rtol=1e-5
     )
     assert bn.num_batches_tracked.item() == 8
 
@@ -171,10 +171,10 @@ def test_state_dict_values_are_detached_and_share_memory() -> None:
     sd = lin.state_dict()
     w = sd["weight"]
     assert type(w) is ag.Tensor and not w.requires_grad and w.grad_fn is None
-    assert w.data is lin.weight.data  # shared memory, as in PyTorch
+    assert w.array is lin.weight.array  # shared memory, as in PyTorch
     with ag.no_grad():
         lin.weight.add_(1.0)
-    np.testing.assert_array_equal(w.data, lin.weight.data)
+    np.testing.assert_array_equal(w.array, lin.weight.array)
     assert w._version == lin.weight._version
     kept = lin.state_dict(keep_vars=True)
     assert kept["weight"] is lin.weight and kept["bias"] is lin.bias
@@ -193,7 +193,7 @@ def test_non_persistent_buffers_are_left_out() -> None:
     assert list(m.state_dict()) == ["kept"]
     assert [n for n, _ in m.named_buffers()] == ["kept", "scratch"]
     m.load_state_dict({"kept": np.ones(2)})
-    np.testing.assert_array_equal(m.kept.data, 1)
+    np.testing.assert_array_equal(m.kept.array, 1)
 
 
 def test_load_copies_in_place_keeps_identity_and_casts() -> None:
@@ -201,8 +201,8 @@ def test_load_copies_in_place_keeps_identity_and_casts() -> None:
     weight, version = dst.weight, dst.weight._version
     dst.load_state_dict(src.state_dict())
     assert dst.weight is weight and dst.weight._version == version + 1
-    np.testing.assert_array_equal(dst.weight.data, src.weight.data)
-    assert dst.weight.data is not src.weight.data  # copied, not aliased
+    np.testing.assert_array_equal(dst.weight.array, src.weight.array)
+    assert dst.weight.array is not src.weight.array  # copied, not aliased
     dst.load_state_dict({k: v.numpy().astype(np.float64) for k, v in src.state_dict().items()})
     assert dst.weight.dtype == np.float32
     bn = nn.BatchNorm1d(2)
@@ -237,7 +237,7 @@ def test_load_reports_every_problem_in_one_error_and_changes_nothing() -> None:
     )
     assert "size mismatch for 1.weight" in message
     for k, v in model.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v.array, before[k])
     # strict=False reports the key differences instead of raising...
     partial = {"0.weight": np.ones((2, 3), dtype=np.float32), "junk": np.zeros(1)}
     missing, unexpected = model.load_state_dict(partial, strict=False)
@@ -250,7 +250,7 @@ def test_load_reports_every_problem_in_one_error_and_changes_nothing() -> None:
         "1.num_batches_tracked",
     ]
     assert unexpected == ["junk"]
-    np.testing.assert_array_equal(model[0].weight.data, 1)
+    np.testing.assert_array_equal(model[0].weight.array, 1)
     # ...but shape mismatches always raise, as in PyTorch.
     with pytest.raises(RuntimeError, match=r"size mismatch for 0\.weight"):
         model.load_state_dict({"0.weight": np.ones((3, 3))}, strict=False)
@@ -276,5 +276,5 @@ def test_round_trip_between_models_and_after_training_step() -> None:
     a(x)  # one training step of BatchNorm statistics
     b.load_state_dict(a.state_dict())
     a.eval(), b.eval()
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x).array, b(x).array)
     assert b[1].num_batches_tracked.item() == 1

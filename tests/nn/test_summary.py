@@ -63,7 +63,7 @@ def test_summary_has_no_side_effects() -> None:
     nn.summary(model, (1, 3, 8, 8))
     assert [m.training for m in model.modules()] == modes
     for k, v in model.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v.array, before[k])
     assert all(not m._forward_hooks for m in model.modules())
     assert all(p.grad is None for p in model.parameters())
 

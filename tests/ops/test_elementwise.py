@@ -24,10 +24,10 @@ def _grad(fn, *values, dtype=np.float64):
 def test_reflected_operators_with_numbers_broadcast_and_differentiate():
     x = ag.tensor([[1.0, 2.0, 4.0]], requires_grad=True)
     out = (2 - x) + (3 / x) + (2 * x) + (1 + x) + (2**x)
-    expected = (2 - x.data) + 3 / x.data + 2 * x.data + (1 + x.data) + 2**x.data
-    np.testing.assert_allclose(out.data, expected, rtol=1e-6)
+    expected = (2 - x.array) + 3 / x.array + 2 * x.array + (1 + x.array) + 2**x.array
+    np.testing.assert_allclose(out.array, expected, rtol=1e-6)
     out.sum().backward()
-    d = -1 - 3 / x.data**2 + 2 + 1 + 2**x.data * math.log(2)
+    d = -1 - 3 / x.array**2 + 2 + 1 + 2**x.array * math.log(2)
     np.testing.assert_allclose(x.grad.numpy(), d, rtol=1e-5)
 
 
@@ -123,7 +123,7 @@ def test_where_with_scalar_branches():
     x = ag.tensor([-1.0, 2.0, -3.0], requires_grad=True)
     out = ag.where(x > 0, x, 0.0)
     assert out.dtype == np.float32
-    np.testing.assert_array_equal(out.data, [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(out.array, [0.0, 2.0, 0.0])
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 0.0])
     both = ag.where(np.array([[True], [False]]), 1.0, 0.0)
@@ -142,7 +142,7 @@ def test_square_of_negative_bases_is_exact():
     values = np.array([-3.0, -0.1, 2.0, -1e-3], dtype=np.float32)
     x = ag.tensor(values, requires_grad=True)
     out = x**2
-    np.testing.assert_array_equal(out.data, values * values)
+    np.testing.assert_array_equal(out.array, values * values)
     assert out.grad_fn is not None and "Pow" in out.grad_fn.name()
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), 2 * values)

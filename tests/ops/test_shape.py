@@ -71,7 +71,7 @@ def test_flip_spellings_and_copy():
     np.testing.assert_array_equal(x.flip((-1,)).numpy(), X[..., ::-1])
     a = ag.tensor([1.0, 2.0, 3.0])
     b = ag.flip(a, 0)
-    a.data[0] = 10.0
+    a.array[0] = 10.0
     assert b.tolist() == [3.0, 2.0, 1.0]  # a copy, as in PyTorch
     with pytest.raises(ValueError, match="flip: repeated axis"):
         ag.flip(x, (0, -3))

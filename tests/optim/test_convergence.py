@@ -32,7 +32,7 @@ def fit(X, y, make_opt, steps, dtype=np.float64, sign=1.0, schedule=None):
         opt.step()
         if sched is not None:
             sched.step()
-    return np.r_[w.data, b.data]
+    return np.r_[w.array, b.array]
 
 
 CASES = [

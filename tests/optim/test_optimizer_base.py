@@ -132,8 +132,8 @@ def test_groups_take_defaults_and_override_them():
     set_grad(a, [1.0, 1.0, 1.0])
     set_grad(b, [1.0, 1.0, 1.0])
     opt.step()
-    np.testing.assert_allclose(a.data, [0.9, -2.1, 0.4], rtol=1e-6)
-    np.testing.assert_allclose(b.data, [0.5, -2.5, 0.0], atol=1e-6)
+    np.testing.assert_allclose(a.array, [0.9, -2.1, 0.4], rtol=1e-6)
+    np.testing.assert_allclose(b.array, [0.5, -2.5, 0.0], atol=1e-6)
 
 
 def test_add_param_group_starts_training_a_frozen_part():
@@ -143,8 +143,8 @@ def test_add_param_group_starts_training_a_frozen_part():
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
     set_grad(b, [1.0, -1.0, 1.0])
     opt.step()
-    np.testing.assert_allclose(b.data, [0.99, -1.99, 0.49], rtol=1e-5)
-    np.testing.assert_array_equal(a.data, param().data)  # no gradient: untouched
+    np.testing.assert_allclose(b.array, [0.99, -1.99, 0.49], rtol=1e-5)
+    np.testing.assert_array_equal(a.array, param().array)  # no gradient: untouched
 
 
 def test_named_parameters_are_accepted_and_their_names_kept():
@@ -173,7 +173,7 @@ def test_zero_grad_sets_to_none_or_fills_zeros():
     g = p.grad
     opt.zero_grad(set_to_none=False)
     assert p.grad is g
-    np.testing.assert_array_equal(g.data, np.zeros(3, np.float32))
+    np.testing.assert_array_equal(g.array, np.zeros(3, np.float32))
 
 
 def test_zero_grad_detaches_a_gradient_that_has_a_graph():
@@ -183,7 +183,7 @@ def test_zero_grad_detaches_a_gradient_that_has_a_graph():
     assert p.grad.grad_fn is not None
     opt.zero_grad(set_to_none=False)
     assert p.grad.grad_fn is None
-    np.testing.assert_array_equal(p.grad.data, 0.0)
+    np.testing.assert_array_equal(p.grad.array, 0.0)
 
 
 @pytest.mark.parametrize("cls", ALL)
@@ -191,11 +191,11 @@ def test_parameters_without_gradient_are_skipped(cls):
     a, b = param(), param((3.0, 4.0, 5.0))
     opt = cls([a, b], lr=0.1)
     set_grad(a, [1.0, 2.0, 3.0])
-    before = b.data.copy()
+    before = b.array.copy()
     opt.step()
-    np.testing.assert_array_equal(b.data, before)
+    np.testing.assert_array_equal(b.array, before)
     assert b._version == 0
-    assert not np.array_equal(a.data, param().data)
+    assert not np.array_equal(a.array, param().array)
     keys = set(opt.state_dict()["state"])
     assert 1 not in keys or cls is Adagrad  # Adagrad creates its state up front, as PyTorch
     if cls is Adagrad:
@@ -225,12 +225,12 @@ def test_closure_runs_with_grad_enabled_and_its_loss_is_returned(cls):
 @pytest.mark.parametrize("cls", ALL)
 def test_updates_are_in_place_and_bump_the_version_counter(cls):
     p = param()
-    arr = p.data
+    arr = p.array
     opt = cls([p], lr=0.1)
     loss = (p * p).sum()  # saves p for its backward
     loss.backward(retain_graph=True)
     opt.step()
-    assert p.data is arr
+    assert p.array is arr
     assert p._version == 1
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         loss.backward()
@@ -276,13 +276,13 @@ def test_shared_scratch_memory_does_not_mix_parameters(cls):
         for o in opts:
             o.step()
     for p, q in zip(together, alone):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.array, q.array)
 
 
 def test_a_non_contiguous_parameter_is_updated_in_place():
     base = np.arange(12, dtype=np.float64).reshape(3, 4)
     p = ag.from_numpy(base.T).requires_grad_()  # a Fortran-ordered view of base
-    assert not p.data.flags.c_contiguous
+    assert not p.array.flags.c_contiguous
     opt = Adam([p], lr=0.1)
     set_grad(p, np.ones((4, 3)))
     opt.step()
@@ -297,7 +297,7 @@ def test_subclasses_record_that_step_was_called():
         def step(self, closure=None):
             for group in self.param_groups:
                 for p in group["params"]:
-                    p.data *= group["lr"]
+                    p.array *= group["lr"]
                     p._bump_version()
 
     p = param()
@@ -305,7 +305,7 @@ def test_subclasses_record_that_step_was_called():
     assert not opt._opt_called
     opt.step()
     assert opt._opt_called
-    np.testing.assert_allclose(p.data, [0.5, -1.0, 0.25])
+    np.testing.assert_allclose(p.array, [0.5, -1.0, 0.25])
 
 
 def test_base_step_is_abstract():
@@ -414,7 +414,7 @@ def test_an_optimizer_resumed_from_a_state_dict_continues_bit_identically():
         set_grad(p, g)
         opt.step()
     sd = opt.state_dict()
-    q = ag.tensor(p.data.copy(), requires_grad=True)
+    q = ag.tensor(p.array.copy(), requires_grad=True)
     opt2 = RMSprop([q], lr=1.0)
     opt2.load_state_dict(sd)
     for g in grads[3:]:
@@ -422,4 +422,4 @@ def test_an_optimizer_resumed_from_a_state_dict_continues_bit_identically():
         set_grad(q, g)
         opt.step()
         opt2.step()
-    np.testing.assert_array_equal(p.data, q.data)
+    np.testing.assert_array_equal(p.array, q.array)

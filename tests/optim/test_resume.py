@@ -115,7 +115,7 @@ def resume(name, checkpoint):
 
 
 def params(model):
-    return [p.data for p in model.parameters()]
+    return [p.array for p in model.parameters()]
 
 
 @pytest.fixture(scope="module")

@@ -160,7 +160,7 @@ def run_steps(cls, theta0, grads, dtype=np.float64, **kw):
         p.grad = ag.tensor(np.array(g, dtype=dtype))
         opt.step()
         assert p.dtype == dtype
-        out.append(p.data.copy())
+        out.append(p.array.copy())
     return out, opt, p
 
 
@@ -275,7 +275,7 @@ def test_hyperparameters_changed_between_steps_take_effect():
     opt.param_groups[0]["lr"] = 0.01
     p.grad = ag.tensor(grads[1])
     opt.step()
-    np.testing.assert_allclose(p.data, theta0 - 0.1 * grads[0] - 0.01 * grads[1], rtol=1e-12)
+    np.testing.assert_allclose(p.array, theta0 - 0.1 * grads[0] - 0.01 * grads[1], rtol=1e-12)
 
 
 # ---------------------------------------------------------------------- random options
@@ -481,4 +481,4 @@ def test_float32_values_match_pytorch():
             (w * w).sum().backward()
             opt.step()
         assert w.dtype == np.float32
-        np.testing.assert_allclose(w.data, np.array(values, np.float32), rtol=2e-6, atol=1e-13)
+        np.testing.assert_allclose(w.array, np.array(values, np.float32), rtol=2e-6, atol=1e-13)

@@ -130,7 +130,7 @@ def test_a_vjp_returning_an_unfit_shape_is_caught_with_the_op_name():
 
 def test_a_function_that_drops_the_graph_is_caught():
     def leaky(x):
-        return x * ag.tensor(x.data)  # x.data as a constant: half the gradient is lost
+        return x * ag.tensor(x.array)  # x.array as a constant: half the gradient is lost
 
     with pytest.raises(GradcheckError):
         gradcheck(leaky, [RNG.uniform(0.5, 1.5, (3,))])
@@ -143,7 +143,7 @@ def test_argument_errors():
     with pytest.raises(ValueError, match="no input requires grad"):
         gradcheck(lambda n: ag.tensor([1.0]) * n, [3])
     with pytest.raises(ValueError, match="no floating-point Tensor"):
-        gradcheck(lambda x: x.data, [np.ones(2)])
+        gradcheck(lambda x: x.array, [np.ones(2)])
 
 
 def test_gradcheck_is_reproducible_from_the_seed():

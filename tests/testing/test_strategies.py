@@ -81,7 +81,7 @@ def test_bool_arrays(a):
 def test_tensors(t):
     assert isinstance(t, ag.Tensor)
     assert t.shape == (2, 3) and t.dtype == np.float32 and t.requires_grad
-    assert t.data.min() >= 1.0 and t.data.max() <= 2.0
+    assert t.array.min() >= 1.0 and t.array.max() <= 2.0
 
 
 @given(tensors((2,), dtype=np.int64, low=0, high=5, requires_grad=True))
@@ -103,7 +103,7 @@ def test_broadcastable_tensor_groups(group):
     out = a * b  # broadcasts
     assert out.shape == np.broadcast_shapes(a.shape, b.shape)
     assert a.requires_grad and b.requires_grad
-    assert np.abs(a.data).min() >= 0.05 - 1e-12
+    assert np.abs(a.array).min() >= 0.05 - 1e-12
 
 
 @given(st.data())
