@@ -65,7 +65,7 @@ def _prepare_v(
                 f"{fn_name}: v can be omitted only when the {what} is a single Tensor with a "
                 "single element; pass v of the same shape"
             )
-        return (Tensor._make(np.ones_like(like[0].array)),)
+        return (Tensor.from_array(np.ones_like(like[0].array)),)
     if isinstance(v, (tuple, list)) and not (len(like) == 1 and not was_tuple and _is_nested(v)):
         vs = list(v)
     else:
@@ -74,7 +74,7 @@ def _prepare_v(
         raise RuntimeError(f"{fn_name}: v has {len(vs)} entries; the {what} has {len(like)}")
     result = []
     for i, (vi, t) in enumerate(zip(vs, like)):
-        vt = vi if isinstance(vi, Tensor) else Tensor._make(np.asarray(vi, dtype=t.dtype))
+        vt = vi if isinstance(vi, Tensor) else Tensor.from_array(np.asarray(vi, dtype=t.dtype))
         if vt.shape != t.shape:
             raise RuntimeError(
                 f"{fn_name}: v[{i}] has shape {vt.shape}; the {what} {i} has shape {t.shape}"
@@ -127,7 +127,7 @@ def _fill_zeros(
         if g is None:
             if strict:
                 raise RuntimeError(f"{fn_name}: {message.format(i=i)} (strict mode)")
-            g = Tensor._make(np.zeros_like(t.array))
+            g = Tensor.from_array(np.zeros_like(t.array))
         result.append(g)
     return tuple(result)
 
@@ -166,4 +166,4 @@ def _scalar_output(out: Any, fn_name: str) -> Tensor:
 def _one_hot(shape: tuple[int, ...], index: int, dtype: Any) -> Tensor:
     e = np.zeros(int(np.prod(shape)), dtype=dtype)
     e[index] = 1
-    return Tensor._make(e.reshape(shape))
+    return Tensor.from_array(e.reshape(shape))

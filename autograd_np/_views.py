@@ -118,7 +118,7 @@ def record_family_change(
             "leaf tensor that requires grad, and grad mode is on; change the leaf under "
             "`with no_grad():`, or use an out-of-place op"
         )
-    old = Tensor._make(t.array, t._node)
+    old = Tensor.from_array(t.array, t._node)
     old._version_box = box
     new = compute(old)
     if len(chain) == 1:
@@ -130,7 +130,7 @@ def record_family_change(
             assert child._view_of is not None
             _, op, kwargs = child._view_of
             delta = _scatter(op, delta, child, parent, kwargs)
-        root_new = add(Tensor._make(root.array, root._node), delta)
+        root_new = add(Tensor.from_array(root.array, root._node), delta)
     write(new)
     node = root_new._node
     if node is not None:
@@ -149,7 +149,7 @@ def _scatter(
     from autograd_np.tensor import Tensor
 
     assert op.vjp is not None
-    out = op.vjp(delta, Tensor._make(child.array), Tensor._make(parent.array), **kwargs)
+    out = op.vjp(delta, Tensor.from_array(child.array), Tensor.from_array(parent.array), **kwargs)
     g = out[0] if isinstance(out, tuple) else out
     if g.shape != parent.shape:
         fitted = _sum_to_shape(g, parent.shape)

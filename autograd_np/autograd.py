@@ -60,9 +60,9 @@ def _root_grad(t: Tensor, g: TensorLike | None, what: str) -> Tensor:
                 f"{what}: grad can be implicitly created only for outputs with one element; "
                 f"this output has shape {t.shape}, so pass a gradient of that shape"
             )
-        return Tensor._make(np.ones_like(t.array))
+        return Tensor.from_array(np.ones_like(t.array))
     if not isinstance(g, Tensor):
-        g = Tensor._make(np.asarray(g, dtype=t.array.dtype))
+        g = Tensor.from_array(np.asarray(g, dtype=t.array.dtype))
     if g.shape != t.shape:
         raise RuntimeError(
             f"{what}: the gradient has shape {g.shape} but the output has shape {t.shape}; "
@@ -120,7 +120,7 @@ def _sum_to_shape(g: Tensor, shape: tuple[int, ...]) -> Tensor | None:
 def _fit(gx: Any, x: Tensor, node: Node, index: int) -> Tensor:
     """Make a VJP's gradient match its input: a Tensor of the input's shape and dtype."""
     if not isinstance(gx, Tensor):
-        gx = Tensor._make(np.asarray(gx))
+        gx = Tensor.from_array(np.asarray(gx))
     if gx.shape != x.shape:
         fitted = _sum_to_shape(gx, x.shape)
         if fitted is None:
@@ -186,8 +186,8 @@ def _owned(g: Tensor, owned: bool, create_graph: bool, like: np.ndarray | None =
             return g
         out = np.empty_like(like, dtype=data.dtype)
         np.copyto(out, data)
-        return Tensor._make(out)
-    return g if owned else Tensor._make(np.array(data, copy=True))
+        return Tensor.from_array(out)
+    return g if owned else Tensor.from_array(np.array(data, copy=True))
 
 
 def _accumulate(
@@ -203,7 +203,7 @@ def _accumulate(
         return _owned(g, owned, create_graph, like)
     if create_graph:
         return old + g
-    return Tensor._make(old.array + g.array)
+    return Tensor.from_array(old.array + g.array)
 
 
 def _run(

@@ -42,7 +42,7 @@ def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._make(data)
+    t = Tensor.from_array(data)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -90,7 +90,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing the memory and dtype of ``array``."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects an np.ndarray, got {type(array).__name__}")
-    return Tensor._make(array)
+    return Tensor.from_array(array)
 
 
 def zeros(*size: Any, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
@@ -253,7 +253,7 @@ def randint(
     if high is None:
         low, high = 0, low
     rng = as_generator(generator)
-    return Tensor._make(rng.integers(low, high, size=tuple(size), dtype=dtype or DEFAULT_INT))
+    return Tensor.from_array(rng.integers(low, high, size=tuple(size), dtype=dtype or DEFAULT_INT))
 
 
 def randn_like(

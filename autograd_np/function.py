@@ -247,7 +247,7 @@ class Node:
     def output(self) -> Tensor:
         """The output as a tensor in the graph (for VJPs that reuse the forward result)."""
         assert self.out_data is not None
-        return Tensor._make(self.out_data, self)
+        return Tensor.from_array(self.out_data, self)
 
     def check_versions(self) -> None:
         """Raise if a value the VJP needs was changed in place after the forward."""
@@ -293,10 +293,10 @@ def _constant(value: Any, like: np.dtype[Any] | None) -> Tensor:
     kind = type(value)
     if kind is float or kind is int or isinstance(value, (np.floating, np.integer)):
         if like is not None:
-            return Tensor._make(np.asarray(value, dtype=like))
+            return Tensor.from_array(np.asarray(value, dtype=like))
         if kind is float:
-            return Tensor._make(np.asarray(value, dtype=DEFAULT_FLOAT))
-    return Tensor._make(to_array(value))
+            return Tensor.from_array(np.asarray(value, dtype=DEFAULT_FLOAT))
+    return Tensor.from_array(to_array(value))
 
 
 def _wrap_constants(args: tuple[Any, ...]) -> tuple[Tensor, ...]:
@@ -409,7 +409,7 @@ class Primitive:
             for t in args:
                 if t._node is not None or t._leaf_requires_grad:
                     return self._record(args, kwargs, out, state.anomaly)
-        result = Tensor._make(out)
+        result = Tensor.from_array(out)
         if out.base is not None:
             _share_version(result, args, self, kwargs)
         return result
@@ -419,7 +419,7 @@ class Primitive:
     ) -> Tensor:
         """The output of a call that goes into the graph, with its node."""
         node = Node(self, inputs, kwargs, out)
-        result = Tensor._make(out, node)
+        result = Tensor.from_array(out, node)
         if out.base is not None:
             _share_version(result, inputs, self, kwargs)
         if self.saves_output:

@@ -151,7 +151,7 @@ def jvp(
         out_tuple, outs = _outputs_of(func(*xs), "jvp")
         _check_requires_grad(outs, strict, "jvp")
         # the dummy cotangents u; J^T u is recorded so it can be differentiated in u
-        us = tuple(Tensor._make(np.zeros_like(o.array)).requires_grad_(True) for o in outs)
+        us = tuple(Tensor.from_array(np.zeros_like(o.array)).requires_grad_(True) for o in outs)
         grad_inputs = _grad(outs, xs, us, create_graph=True)
         pairs = [(gi, vi) for gi, vi in zip(grad_inputs, vs) if gi is not None]
         if strict and len(pairs) < len(xs):
@@ -181,7 +181,7 @@ def _stack(rows: list[Tensor], shape: tuple[int, ...]) -> Tensor:
     """
     if not any(r.requires_grad for r in rows):
         stacked = np.stack([r.array for r in rows]) if rows else np.zeros((0,))
-        return Tensor._make(stacked.reshape(shape))
+        return Tensor.from_array(stacked.reshape(shape))
     n = len(rows)
     if n == 1:
         return rows[0].reshape(shape)
@@ -208,7 +208,7 @@ def _jacobian_reverse(
             grads = _grad([out], xs, [e], create_graph=create_graph, retain_graph=True)
             for j, (g, x) in enumerate(zip(grads, xs)):
                 used[j] = used[j] or g is not None
-                rows[j].append(g if g is not None else Tensor._make(np.zeros_like(x.array)))
+                rows[j].append(g if g is not None else Tensor.from_array(np.zeros_like(x.array)))
         if strict:
             for j, u in enumerate(used):
                 if not u and out.array.size:
@@ -231,7 +231,9 @@ def _jacobian_forward(
     for j, x in enumerate(xs):
         for k in range(x.array.size):
             vs = tuple(
-                _one_hot(t.shape, k, t.dtype) if jj == j else Tensor._make(np.zeros_like(t.array))
+                _one_hot(t.shape, k, t.dtype)
+                if jj == j
+                else Tensor.from_array(np.zeros_like(t.array))
                 for jj, t in enumerate(xs)
             )
             _, tangents = jvp(func, xs, vs, create_graph=create_graph, strict=strict)
@@ -446,7 +448,7 @@ def hvp(
         in_tuple, xs, vs, out, jac = _recorded_gradient(
             func, inputs, v, create_graph, strict, "hvp"
         )
-        us = tuple(Tensor._make(np.zeros_like(x.array)).requires_grad_(True) for x in xs)
+        us = tuple(Tensor.from_array(np.zeros_like(x.array)).requires_grad_(True) for x in xs)
         present = [(j, u) for j, u in zip(jac, us) if j is not None]
         double_back = _grad([j for j, _ in present], xs, [u for _, u in present], True)
         pairs = [(d, vi) for d, vi in zip(double_back, vs) if d is not None]
@@ -470,7 +472,7 @@ def _recorded_gradient(
     vs = _prepare_v(v, xs, in_tuple, "input", fn_name)
     out = _scalar_output(func(*xs), fn_name)
     _check_requires_grad((out,), strict, fn_name)
-    ones = Tensor._make(np.ones_like(out.array))
+    ones = Tensor.from_array(np.ones_like(out.array))
     jac = _grad([out], xs, [ones], create_graph=True)
     if strict:
         for i, g in enumerate(jac):

@@ -136,10 +136,15 @@ class Tensor(TensorMethods):
             self.requires_grad_(True)
 
     @classmethod
-    def _make(cls, data: np.ndarray, node: Node | None = None) -> Tensor:
-        """Wrap an op's output without any conversion (the engine's fast path)."""
+    def from_array(cls, array: np.ndarray, node: Node | None = None) -> Tensor:
+        """Wrap an ndarray as a Tensor without copying or converting it.
+
+        The engine's fast path, and the public way for layers and optimizers to make a Tensor
+        from a result they computed in numpy. ``node`` is the graph node that produced it
+        (None for a tensor outside the graph).
+        """
         t = object.__new__(cls)
-        t.array = data
+        t.array = array
         t._grad = None
         t._node = node
         t._version_box = _Version()
@@ -181,7 +186,7 @@ class Tensor(TensorMethods):
     @property
     def data(self) -> Tensor:
         """The values as a Tensor outside the graph that shares memory (PyTorch's ``.data``)."""
-        t = Tensor._make(self.array)
+        t = Tensor.from_array(self.array)
         t._version_box = self._version_box
         return t
 
@@ -344,7 +349,7 @@ class Tensor(TensorMethods):
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's values (and in-place version counter)."""
-        t = Tensor._make(self.array)
+        t = Tensor.from_array(self.array)
         t._version_box = self._version_box
         return t
 
@@ -516,7 +521,7 @@ class Tensor(TensorMethods):
         """``op(old, other)`` with ``old`` standing for this tensor's values before an
         in-place change (copied first when the op's VJP reads them), checked to fit back."""
         if reads_self:
-            old = Tensor._make(old.array.copy(), old._node)
+            old = Tensor.from_array(old.array.copy(), old._node)
         result = op(old, old if other is self else other)
         if result.array.shape != self.array.shape:
             raise RuntimeError(

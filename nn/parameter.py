@@ -55,6 +55,6 @@ class Parameter(Tensor):
             return memo[id(self)]
         result = Parameter(self.array.copy(), requires_grad=self.requires_grad)
         if self.grad is not None:
-            result.grad = Tensor._make(self.grad.array.copy())
+            result.grad = Tensor.from_array(self.grad.array.copy())
         memo[id(self)] = result
         return result

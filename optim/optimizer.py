@@ -173,7 +173,7 @@ class Optimizer:
                     g.array.fill(0)
                     g._bump_version()
                 else:  # a read-only view handed out by backward: replace it
-                    p.grad = Tensor._make(np.zeros_like(p.array))
+                    p.grad = Tensor.from_array(np.zeros_like(p.array))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once; returns the closure's loss (or None).

@@ -231,17 +231,17 @@ def _power_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor | N
     from autograd_np.ops.piecewise import _where  # they build on this module
     from autograd_np.ops.transcendental import log
 
-    one = Tensor._make(np.ones((), dtype=g.dtype))
+    one = Tensor.from_array(np.ones((), dtype=g.dtype))
     gx = gy = None
     if x.requires_grad:
         base = x
         if (x.array == 0).any() and (y.array == 0).any():
-            base = _where(Tensor._make((x.array == 0) & (y.array == 0)), one, x)
+            base = _where(Tensor.from_array((x.array == 0) & (y.array == 0)), one, x)
         gx = multiply(g, multiply(y, _power(base, subtract(y, 1))))
     if y.requires_grad:
         base = x
         if (x.array == 0).any():
-            base = _where(Tensor._make((x.array == 0) & (y.array >= 0)), one, x)
+            base = _where(Tensor.from_array((x.array == 0) & (y.array >= 0)), one, x)
         gy = multiply(g, multiply(out, log(base)))
     return gx, gy
 
@@ -284,7 +284,7 @@ def _pow_scalar(x: np.ndarray, *, exponent: int | float) -> np.ndarray:
 def _pow_scalar_vjp(g: Tensor, out: Tensor, x: Tensor, *, exponent: int | float) -> Tensor:
     # d(x^p) = p x^(p-1) dx (0 when p == 0)
     if exponent == 0:
-        return Tensor._make(np.zeros(np.broadcast_shapes(g.shape, x.shape), dtype=g.dtype))
+        return Tensor.from_array(np.zeros(np.broadcast_shapes(g.shape, x.shape), dtype=g.dtype))
     if exponent == 1:
         return g
     if exponent == 2:
@@ -316,7 +316,7 @@ def _rpow_scalar_vjp(g: Tensor, out: Tensor, y: Tensor, *, base: int | float) ->
     if base == 0:
         from autograd_np.ops.piecewise import _where  # it builds on this module
 
-        return _where(Tensor._make(y.array >= 0), 0.0, multiply(g, -math.inf))  # 0^y: inf
+        return _where(Tensor.from_array(y.array >= 0), 0.0, multiply(g, -math.inf))  # 0^y: inf
     return multiply(g, multiply(out, math.log(base) if base > 0 else math.nan))
 
 

@@ -79,5 +79,5 @@ def astype(x: TensorLike, dtype: DTypeLike) -> Tensor:
     if t.dtype == dt:
         return t
     if not is_floating(dt):
-        return Tensor._make(t.array.astype(dt))
+        return Tensor.from_array(t.array.astype(dt))
     return _astype(t, dtype=dt)

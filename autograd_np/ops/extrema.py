@@ -43,7 +43,7 @@ def _extreme_vjp(
     if np.isnan(top).any():  # NaN is the max of a slice holding one; NaNs share the gradient
         hit |= np.isnan(x.array) & np.isnan(top)
     share = hit / np.sum(hit, axis=axis, keepdims=True)
-    return multiply(kept(g, x.shape, axis, keepdims), Tensor._make(share.astype(g.dtype)))
+    return multiply(kept(g, x.shape, axis, keepdims), Tensor.from_array(share.astype(g.dtype)))
 
 
 def _extreme_primitive(name: str, fn: Any) -> Any:
@@ -159,14 +159,14 @@ def _along_dim(op: str, t: Tensor, axis: Any, keepdims: bool, arg: Any) -> Value
         )
     ax = normalize_axis(op, axis, t.ndim)
     if t.ndim == 0:
-        return ValuesIndices(clone(t), Tensor._make(np.zeros((), dtype=np.int64)))
+        return ValuesIndices(clone(t), Tensor.from_array(np.zeros((), dtype=np.int64)))
     check_nonempty(op, t, (ax,))
     index = arg(t.array, axis=ax, keepdims=True).astype(np.int64)
     values = gather(t, ax, index)  # its VJP sends the gradient to the index only
     if not keepdims:
         values = _kept_inverse(values, ax)
         index = np.squeeze(index, ax)
-    return ValuesIndices(values, Tensor._make(index))
+    return ValuesIndices(values, Tensor.from_array(index))
 
 
 def _kept_inverse(t: Tensor, axis: int) -> Tensor:
@@ -276,7 +276,7 @@ def _arg(
     axis, keepdims = resolve_axis(op, axis, dim, keepdims, keepdim)
     ax = None if axis is None else normalize_axis(op, axis, t.ndim)
     if t.ndim == 0:
-        return Tensor._make(np.zeros((), dtype=np.int64))
+        return Tensor.from_array(np.zeros((), dtype=np.int64))
     check_nonempty(op, t, tuple(range(t.ndim)) if ax is None else (ax,))
     return prim(t, axis=ax, keepdims=keepdims)
 

@@ -252,7 +252,7 @@ def setitem_result(x: Tensor, key: Any, value: TensorLike) -> Tensor:
             "assignment has no defined gradient there; use unique indices, or assign under "
             "`with no_grad():`"
         )
-    v = value if isinstance(value, Tensor) else Tensor._make(np.asarray(value, dtype=x.dtype))
+    v = value if isinstance(value, Tensor) else Tensor.from_array(np.asarray(value, dtype=x.dtype))
     try:
         v_sel = broadcast_to(v, selected)
     except ValueError as e:
@@ -262,7 +262,7 @@ def setitem_result(x: Tensor, key: Any, value: TensorLike) -> Tensor:
         ) from e
     # x where the key did not write, value's elements where it did
     placed = _index_add_into_zeros(v_sel, key=key, shape=x.shape)
-    return _where(Tensor._make(mask), placed, x)
+    return _where(Tensor.from_array(mask), placed, x)
 
 
 # ---------------------------------------------------------------------- gather / scatter

@@ -40,7 +40,7 @@ __all__ = [
 
 def _mask(condition: np.ndarray, dtype: np.dtype[Any]) -> Tensor:
     """A constant 0/1 tensor of ``dtype`` (multiplying by it keeps the gradient's dtype)."""
-    return Tensor._make(condition.astype(dtype))
+    return Tensor.from_array(condition.astype(dtype))
 
 
 @primitive(spec=unary(avoid=(0.0,)), ref=np.abs)
@@ -92,11 +92,13 @@ def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d relu = [x > 0] dx; the bool mask is cast in the multiply's loop (no float mask pass)
     mask = x.array > 0
     if grad_mode.is_grad_enabled():
-        return multiply(g, Tensor._make(mask))
+        return multiply(g, Tensor.from_array(mask))
     # g in x's layout first: a multiply mixing layouts (a flatten's NCHW-ordered gradient,
     # a channels-last x) runs ten times slower than a copy and a plain multiply
     gd = WORKSPACE.like(x.array, g.array)
-    return Tensor._make(np.multiply(gd, mask, out=WORKSPACE.empty_like(x.array, dtype=g.dtype)))
+    return Tensor.from_array(
+        np.multiply(gd, mask, out=WORKSPACE.empty_like(x.array, dtype=g.dtype))
+    )
 
 
 # Rounding and sign: piecewise constant, declared non-differentiable (outputs never require
@@ -364,8 +366,8 @@ def _minimum_vjp(
 
 
 def _split(g: Tensor, wx: np.ndarray, x: Tensor, y: Tensor) -> tuple[Tensor | None, Tensor | None]:
-    gx = multiply(g, Tensor._make(wx)) if x.requires_grad else None
-    gy = multiply(g, Tensor._make(1 - wx)) if y.requires_grad else None
+    gx = multiply(g, Tensor.from_array(wx)) if x.requires_grad else None
+    gy = multiply(g, Tensor.from_array(1 - wx)) if y.requires_grad else None
     return gx, gy
 
 
@@ -384,7 +386,7 @@ def _where_vjp(
     g: Tensor, out: Tensor, condition: Tensor, x: Tensor, y: Tensor
 ) -> tuple[None, Tensor | None, Tensor | None]:
     # d where(c, x, y) = [c] dx + [not c] dy
-    zero = Tensor._make(np.zeros((), dtype=g.dtype))
+    zero = Tensor.from_array(np.zeros((), dtype=g.dtype))
     gx = _where(condition, g, zero) if x.requires_grad else None
     gy = _where(condition, zero, g) if y.requires_grad else None
     return None, gx, gy

@@ -151,7 +151,7 @@ def _prod_others(x: Tensor, axes: tuple[int, ...]) -> Tensor:
     polynomial in ``x``, zeros included, and differentiates correctly to every order.
     """
     if not axes:
-        return Tensor._make(np.ones(x.shape, dtype=x.dtype))
+        return Tensor.from_array(np.ones(x.shape, dtype=x.dtype))
     *rest, last = axes
     before = _shift(_cumprod_axis(x, axis=last, reverse=False), axis=last, offset=1, fill=1.0)
     after = _shift(_cumprod_axis(x, axis=last, reverse=True), axis=last, offset=-1, fill=1.0)
@@ -331,7 +331,7 @@ def _sqrt_zero_grad(x: np.ndarray) -> np.ndarray:
 def _sqrt_zero_grad_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d sqrt(x) = dx / (2 sqrt x) where x > 0, else 0
     positive = out.array > 0
-    denom = _where(Tensor._make(~positive), 1.0, multiply(out, 2.0))
+    denom = _where(Tensor.from_array(~positive), 1.0, multiply(out, 2.0))
     return multiply(divide(g, denom), _mask(positive, g.dtype))
 
 
@@ -357,10 +357,10 @@ def _logsumexp_vjp(
     # d logsumexp(x) = softmax(x) dx, as exp(x - m) / sum(exp(x - m)) for a constant m (the
     # max): exact whatever m, and accurate in float32 where exp(x - logsumexp) is not
     top = _finite_max(x.array, axis)
-    e = exp(subtract(x, Tensor._make(top)))
+    e = exp(subtract(x, Tensor.from_array(top)))
     total = _sum(e, axis=axis, keepdims=True)
     if not total.array.all():  # a slice of only -inf: weights 0 (a NaN-free subgradient)
-        total = _where(Tensor._make(total.array == 0), 1.0, total)
+        total = _where(Tensor.from_array(total.array == 0), 1.0, total)
     weights = divide(e, total)
     return multiply(kept(g, x.shape, axis, keepdims), weights)
 
@@ -435,8 +435,8 @@ def _pnorm_vjp(
     size = abs(x)
     total = kept(out, x.shape, axis, keepdims)
     ratio = divide(
-        _where(Tensor._make(size.array == 0), 1.0, size),
-        _where(Tensor._make(total.array == 0), 1.0, total),
+        _where(Tensor.from_array(size.array == 0), 1.0, size),
+        _where(Tensor.from_array(total.array == 0), 1.0, total),
     )
     local = multiply(sign(x), power(ratio, p - 1.0))
     return multiply(kept(g, x.shape, axis, keepdims), local)

@@ -156,7 +156,7 @@ def _leaky_relu(x: np.ndarray, *, negative_slope: float) -> np.ndarray:
 def _leaky_relu_vjp(g: Tensor, out: Tensor, x: Tensor, *, negative_slope: float) -> Tensor:
     # d leaky_relu = ([x > 0] + slope [x <= 0]) dx
     slope = np.where(x.array > 0, 1.0, negative_slope).astype(g.dtype)
-    return multiply(g, Tensor._make(slope))
+    return multiply(g, Tensor.from_array(slope))
 
 
 @_leaky_relu.expose

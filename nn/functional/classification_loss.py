@@ -268,7 +268,7 @@ def _nll_vjp(g: Tensor, out: Tensor, x: Tensor, *, target: np.ndarray, w_t: np.n
     # d(-w_t x[t]) = -w_t onehot(t) dx
     classes = np.arange(x.shape[1]).reshape((1, -1) + (1,) * (x.ndim - 2))
     coef = (classes == target[:, None]) * -_classes_axis(w_t)
-    return multiply(_classes_axis(g), Tensor._make(coef.astype(g.dtype)))
+    return multiply(_classes_axis(g), Tensor.from_array(coef.astype(g.dtype)))
 
 
 @_nll.expose
@@ -363,16 +363,16 @@ def _cross_entropy_vjp(
         np.put_along_axis(gx, index, picked - _classes_axis(gd * a), axis=1)
         if b is not None:
             gx -= _classes_axis(gd * b) * w_b
-        return Tensor._make(gx)
+        return Tensor.from_array(gx)
     # create_graph: the same in differentiable ops (the constant part is a dense one-hot)
     classes = np.arange(n_classes).reshape((1, -1) + (1,) * (x.ndim - 2))
     const = (classes == target[:, None]) * _classes_axis(a)
     if b is not None:
         const = const + _classes_axis(b) * w_b
     gexp = _classes_axis(g)
-    scaled = multiply(gexp, Tensor._make(_classes_axis(coef).astype(g.dtype)))
+    scaled = multiply(gexp, Tensor.from_array(_classes_axis(coef).astype(g.dtype)))
     return subtract(
-        multiply(softmax(x, 1), scaled), multiply(gexp, Tensor._make(const.astype(g.dtype)))
+        multiply(softmax(x, 1), scaled), multiply(gexp, Tensor.from_array(const.astype(g.dtype)))
     )
 
 
@@ -482,7 +482,7 @@ def _cross_entropy_composed(
     if not label_smoothing:
         return nll
     t = _class_target("cross_entropy", x, target, ignore_index)
-    valid = Tensor._make((t != ignore_index).astype(x.dtype))
+    valid = Tensor.from_array((t != ignore_index).astype(x.dtype))
     w = _class_weight("cross_entropy", weight, n_classes, x.dtype)
     weighted = logp
     if w is not None:

@@ -191,7 +191,7 @@ def _conv_bias_vjp(g: Tensor, out: Tensor, y: Tensor, b: Tensor) -> tuple[Tensor
         if is_grad_enabled():  # create_graph: a differentiable sum
             gb = _sum(g, axis=(0, *range(2, g.ndim)), keepdims=False)
         else:
-            gb = Tensor._make(ch.channel_sum(g.array))
+            gb = Tensor.from_array(ch.channel_sum(g.array))
     return g, gb
 
 

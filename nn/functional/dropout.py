@@ -39,7 +39,7 @@ def _mask(shape: tuple[int, ...], p: float, dtype: Any, generator: GeneratorLike
 
 def _apply(x: Tensor, mask_shape: tuple[int, ...], p: float, generator: GeneratorLike) -> Tensor:
     mask = _mask(mask_shape, p, x.dtype if x.dtype.kind == "f" else np.float32, generator)
-    return multiply(x, Tensor._make(mask))
+    return multiply(x, Tensor.from_array(mask))
 
 
 def _spec(min_dims: int, max_dims: int) -> Any:

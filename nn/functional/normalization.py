@@ -140,9 +140,9 @@ def _batch_norm_backward_numpy(
         ch.channel_op(np.multiply, d, k * invstd * sum_gxhat * (-1.0 / m), d)
         ch.channel_op(np.add, d, k * sum_g * (-1.0 / m), d)
         d += ch.channel_op(np.multiply, g, k, WORKSPACE.empty_like(xd))
-        gx = Tensor._make(d)
-    gw = Tensor._make(sum_gxhat) if weight.requires_grad else None
-    gb = Tensor._make(sum_g) if bias.requires_grad else None
+        gx = Tensor.from_array(d)
+    gw = Tensor.from_array(sum_gxhat) if weight.requires_grad else None
+    gb = Tensor.from_array(sum_g) if bias.requires_grad else None
     return gx, gw, gb
 
 
@@ -288,8 +288,8 @@ def batch_norm(
         )
     mean, var = _batch_stats(x.array)
     invstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=var.dtype))
-    ones = Tensor._make(np.ones(c, dtype=x.dtype))
-    zeros = Tensor._make(np.zeros(c, dtype=x.dtype))
+    ones = Tensor.from_array(np.ones(c, dtype=x.dtype))
+    zeros = Tensor.from_array(np.zeros(c, dtype=x.dtype))
     out = _batch_norm_train(
         x,
         w if w is not None else ones,

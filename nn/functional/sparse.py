@@ -80,7 +80,7 @@ def one_hot(tensor: TensorLike, num_classes: int = -1) -> Tensor:
         )
     out = np.zeros((*t.shape, num_classes), dtype=np.int64)
     np.put_along_axis(out, t[..., None], 1, axis=-1)
-    return Tensor._make(out)
+    return Tensor.from_array(out)
 
 
 # ---------------------------------------------------------------------- embedding
@@ -198,7 +198,7 @@ def _embedding_dense_backward_vjp(
     if padding_idx is None:
         return rows
     keep = (indices != padding_idx)[..., None].astype(gg.dtype)
-    return multiply(rows, Tensor._make(keep))
+    return multiply(rows, Tensor.from_array(keep))
 
 
 @_embedding.expose

@@ -394,7 +394,7 @@ class Module:
             elif p.grad.array.flags.writeable and p.grad.grad_fn is None:
                 p.grad.zero_()
             else:
-                p.grad = Tensor._make(np.zeros_like(p.array))
+                p.grad = Tensor.from_array(np.zeros_like(p.array))
 
     def apply(self: M, fn: Callable[[Module], Any]) -> M:
         """Call ``fn`` on every submodule (children first) and then on ``self``; returns
@@ -415,7 +415,7 @@ class Module:
             t.array = t.array.astype(dtype)
             t._bump_version()
             if t.grad is not None:
-                t.grad = Tensor._make(t.grad.array.astype(dtype))
+                t.grad = Tensor.from_array(t.grad.array.astype(dtype))
 
     def to(self: M, *args: Any, **kwargs: Any) -> M:
         """Convert the floating-point parameters and buffers to a floating dtype, in place.

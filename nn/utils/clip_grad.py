@@ -61,7 +61,7 @@ def get_total_norm(
     """
     arrays = [t.array for t in _as_list("get_total_norm", tensors)]
     if not arrays:
-        return Tensor._make(np.zeros((), dtype=np.float32))
+        return Tensor.from_array(np.zeros((), dtype=np.float32))
     p = float(norm_type)
     dtype = np.result_type(*arrays)
     norms = np.array([_vector_norm(a, p) for a in arrays], dtype=dtype)
@@ -71,7 +71,7 @@ def get_total_norm(
             f"clip_grad_norm_: the total norm of order {p} of the gradients is {total}, so they "
             "cannot be clipped; pass error_if_nonfinite=False to scale them by it anyway"
         )
-    return Tensor._make(total)
+    return Tensor.from_array(total)
 
 
 def clip_grads_with_norm_(
@@ -105,7 +105,7 @@ def _scale_grad(p: Tensor, coef: np.ndarray) -> None:
         np.multiply(g.array, coef, out=g.array, casting="same_kind")
         g._bump_version()
     else:  # a read-only gradient array: replace it
-        p.grad = Tensor._make((g.array * coef).astype(g.dtype))
+        p.grad = Tensor.from_array((g.array * coef).astype(g.dtype))
 
 
 def clip_grad_norm_(
@@ -173,4 +173,4 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
             np.clip(g.array, -cv, cv, out=g.array)
             g._bump_version()
         else:
-            p.grad = Tensor._make(np.clip(g.array, -cv, cv))
+            p.grad = Tensor.from_array(np.clip(g.array, -cv, cv))
