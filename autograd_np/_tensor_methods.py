@@ -306,10 +306,6 @@ class TensorMethods:
         """Convert to ``dtype``; differentiable between floating dtypes."""
         return _ops.astype(self, dtype)
 
-    def to(self, dtype: DTypeLike) -> Tensor:
-        """Convert to ``dtype`` (the CPU is the only device)."""
-        return self.astype(dtype)
-
     def type(self, dtype: DTypeLike) -> Tensor:
         """Convert to ``dtype``."""
         return self.astype(dtype)
