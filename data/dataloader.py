@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from autograd_np.data._rng import GeneratorLike, as_generator
-from autograd_np.data.collate import default_collate
+from autograd_np.data.collate import default_collate, default_convert
 from autograd_np.data.dataset import Dataset
 from autograd_np.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
@@ -69,12 +69,13 @@ def _prefetched(source: Iterator[Any], depth: int) -> Iterator[Any]:
 
 
 class DataLoader(Generic[T_co]):
-    """Iterate over a dataset in batches of numpy arrays.
+    """Iterate over a dataset in batches of Tensors, as ``torch.utils.data.DataLoader``.
 
     Each ``for batch in loader`` is a fresh, independent pass (``__iter__`` is a
     generator), so epochs never share state and two loops over one loader do not
-    interfere. Batches are numpy arrays (or containers of them); the library's ops
-    accept numpy arrays directly, so they can go straight into a model.
+    interfere. With the default collate function, batches are
+    :class:`~autograd_np.Tensor` s (in lists, dicts or namedtuples as the samples
+    nest; see :func:`default_collate`), sharing memory with the collated arrays.
 
     Parameters
     ----------
@@ -96,7 +97,9 @@ class DataLoader(Generic[T_co]):
     drop_last : bool, default False
         Drop the last incomplete batch.
     collate_fn : callable, optional
-        Turns a list of samples into a batch; default :func:`default_collate`.
+        Turns a list of samples into a batch; default :func:`default_collate`. With
+        ``batch_size=None`` it is applied to each item (default
+        :func:`default_convert`).
     generator : np.random.Generator or int or None
         The shuffling generator: a Generator is used as is, an int seeds a new one, and
         ``None`` with ``shuffle=True`` creates a fresh ``np.random.default_rng()``. It
@@ -197,7 +200,7 @@ class DataLoader(Generic[T_co]):
         if self._use_getitems:
             getitems = getattr(self.dataset, "__getitems__", None)
             if getitems is not None:
-                return getitems(np.asarray(indices, dtype=np.intp))
+                return default_convert(getitems(np.asarray(indices, dtype=np.intp)))
         return self.collate_fn([self.dataset[i] for i in indices])
 
     def _batches(self) -> Iterator[Any]:
@@ -205,8 +208,11 @@ class DataLoader(Generic[T_co]):
             for indices in self.batch_sampler:
                 yield self._fetch(indices)
         else:
+            convert: Callable[[Any], Any] = (
+                default_convert if self._use_getitems else self.collate_fn
+            )
             for index in self.sampler:
-                yield self.dataset[index]
+                yield convert(self.dataset[index])
 
     def __iter__(self) -> Iterator[Any]:
         if self.prefetch:

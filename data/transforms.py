@@ -41,7 +41,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from autograd_np.data._rng import GeneratorLike, as_generator
-from autograd_np.data.collate import default_collate
+from autograd_np.data.collate import collate_arrays
 
 __all__ = [
     "Compose",
@@ -115,7 +115,7 @@ def apply_to_batch(transform: Callable[[Any], Any], batch: Any) -> Any:
     transform : callable
         A :class:`Transform` (or anything with an ``apply_batch`` method), or a plain
         single-item callable, which is then applied item by item and the results
-        collated with :func:`~autograd_np.data.default_collate`.
+        collated with :func:`~autograd_np.data.collate.collate_arrays`.
     batch : array_like
         Items stacked along axis 0.
 
@@ -133,7 +133,7 @@ def apply_to_batch(transform: Callable[[Any], Any], batch: Any) -> Any:
     batched = getattr(transform, "apply_batch", None)
     if batched is not None:
         return batched(batch)
-    return default_collate([transform(item) for item in batch])
+    return collate_arrays([transform(item) for item in batch])
 
 
 class Compose(Transform):
@@ -202,7 +202,7 @@ class Lambda(Transform):
     def apply_batch(self, images: Any) -> Any:
         if self.batched:
             return self.fn(images)
-        return default_collate([self.fn(item) for item in images])
+        return collate_arrays([self.fn(item) for item in images])
 
     def __repr__(self) -> str:
         return f"Lambda({self.fn!r}, batched={self.batched})"

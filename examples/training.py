@@ -214,7 +214,7 @@ def evaluate(
         for x, y in loader:
             logits = model(x)
             if tta_flip:  # average with the horizontally flipped images
-                logits = (logits + model(x[..., ::-1].copy())) * 0.5
+                logits = (logits + model(x.flip(-1))) * 0.5
             total_loss += float(F.cross_entropy(logits, y, reduction="sum"))
             preds.append(logits.array.argmax(axis=1))
             labels.append(np.asarray(y))

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograd_np import Tensor
 from autograd_np.data import DataLoader, Dataset, SequentialSampler, TensorDataset, default_collate
 from autograd_np.data import transforms as T
 from autograd_np.data.vision import ImageArrayDataset
@@ -69,7 +70,25 @@ def test_sequential_batches_and_dtypes():
     batches = list(loader)
     assert [b[1].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
     x, y = batches[0]
+    assert isinstance(x, Tensor) and isinstance(y, Tensor)
     assert x.shape == (2, 2) and x.dtype == np.float32 and y.dtype == np.int64
+    assert type(batches[0]) is list  # torch collates a tuple sample into a list
+
+
+@pytest.mark.parametrize("with_getitems", [True, False])
+def test_batches_are_tensors_on_both_paths(with_getitems):
+    ds = BatchedCountingDataset(5) if with_getitems else CountingDataset(5)
+    x, y = next(iter(DataLoader(ds, batch_size=2)))
+    assert isinstance(x, Tensor) and x.dtype == np.float32 and x.shape == (2, 3)
+    assert isinstance(y, Tensor) and y.dtype == np.int64 and y.tolist() == [0, 1]
+    assert not x.requires_grad
+
+
+def test_batch_size_none_converts_items_and_applies_custom_collate():
+    items = list(DataLoader(CountingDataset(2), batch_size=None))
+    assert isinstance(items[1][0], Tensor) and items[1][1] == 1  # ints stay ints, as torch
+    doubled = list(DataLoader(CountingDataset(2), batch_size=None, collate_fn=lambda s: s[1] * 2))
+    assert doubled == [0, 2]
 
 
 @given(
