@@ -31,6 +31,7 @@ _float = float
 # Bound by bind() when autograd_np.tensor has finished loading.
 _ops: Any = None
 _creation: Any = None
+_Tensor: Any = None
 
 
 class TorchTensorMethods:
@@ -238,6 +239,10 @@ class TorchTensorMethods:
         """This tensor converted to ``other``'s dtype."""
         return self.astype(other.dtype)
 
+    def nelement(self) -> _int:
+        """The number of elements (PyTorch's alias of ``numel``)."""
+        return _int(self.array.size)
+
     def element_size(self) -> _int:
         """The size of one element in bytes."""
         return _int(self.array.itemsize)
@@ -266,6 +271,80 @@ class TorchTensorMethods:
             )
         return _ops.matmul(self, mat2)
 
+    # ------------------------------------------------------------------ arithmetic by name
+    def add(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
+        return _ops.add(self, other if alpha == 1.0 else _ops.multiply(other, alpha))
+
+    def sub(self, other: TensorLike, *, alpha: _float = 1.0) -> Tensor:
+        return _ops.subtract(self, other if alpha == 1.0 else _ops.multiply(other, alpha))
+
+    def mul(self, other: TensorLike) -> Tensor:
+        return _ops.multiply(self, other)
+
+    def div(self, other: TensorLike) -> Tensor:
+        return _ops.divide(self, other)
+
+    def neg(self) -> Tensor:
+        return _ops.negative(self)
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def round(self) -> Tensor:
+        return _ops.round(self)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    def cumprod(self, dim: _int) -> Tensor:
+        return _ops.cumprod(self, dim)
+
+    def isnan(self) -> Tensor:
+        return _ops.isnan(self)
+
+    def isinf(self) -> Tensor:
+        return _ops.isinf(self)
+
+    def isfinite(self) -> Tensor:
+        return _ops.isfinite(self)
+
+    def logical_and(self, other: TensorLike) -> Tensor:
+        return _ops.logical_and(self, other)
+
+    def logical_or(self, other: TensorLike) -> Tensor:
+        return _ops.logical_or(self, other)
+
+    def logical_xor(self, other: TensorLike) -> Tensor:
+        return _ops.logical_xor(self, other)
+
+    def logical_not(self) -> Tensor:
+        return _ops.logical_not(self)
+
+    def outer(self, vec2: TensorLike) -> Tensor:
+        return _ops.outer(self, vec2)
+
+    def where(self, condition: TensorLike, other: TensorLike) -> Tensor:
+        """``self`` where ``condition`` is true, else ``other`` (PyTorch's ``x.where``)."""
+        return _ops.where(condition, self, other)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _ops.roll(self, shifts, dims)
+
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return _ops.movedim(self, source, destination)
+
+    def repeat_interleave(self, repeats: Any, dim: _int | None = None) -> Tensor:
+        return _ops.repeat_interleave(self, repeats, dim)
+
     # ------------------------------------------------------------------ comparisons
     def eq(self, other: TensorLike) -> Tensor:
         return _ops.equal(self, other)
@@ -284,6 +363,13 @@ class TorchTensorMethods:
 
     def ge(self, other: TensorLike) -> Tensor:
         return _ops.greater_equal(self, other)
+
+    def __xor__(self, other: TensorLike) -> Tensor:
+        """Elementwise exclusive or of bool (or integer, bitwise) tensors."""
+        return _xor(self, other)
+
+    def __rxor__(self, other: TensorLike) -> Tensor:
+        return _xor(other, self)
 
     # ------------------------------------------------------------------ selection
     def tril(self, diagonal: _int = 0) -> Tensor:
@@ -358,9 +444,19 @@ class TorchTensorMethods:
         return self._inplace("bernoulli_", rng.random(self.shape) < p)
 
 
+def _xor(a: Any, b: Any) -> Tensor:
+    x = np.asarray(getattr(a, "array", a))
+    y = np.asarray(getattr(b, "array", b))
+    if x.dtype.kind not in "biu" or y.dtype.kind not in "biu":
+        raise TypeError(f"^ needs bool or integer tensors, got {x.dtype} and {y.dtype}")
+    result: Tensor = _Tensor.from_array(np.asarray(np.bitwise_xor(x, y)))
+    return result
+
+
 def bind() -> None:
     """Bind the ops package and the creation functions used by the methods above."""
-    global _ops, _creation
+    global _ops, _creation, _Tensor
     from autograd_np import creation, ops
+    from autograd_np.tensor import Tensor
 
-    _ops, _creation = ops, creation
+    _ops, _creation, _Tensor = ops, creation, Tensor

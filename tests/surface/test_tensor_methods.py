@@ -229,3 +229,30 @@ def test_data_is_a_tensor_outside_the_graph_sharing_memory():
     q.data.mul_(3)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         y.backward()
+
+
+def test_methods_by_name_delegate_to_the_ops():
+    x = torch.tensor([[1.0, 2.0, 4.0], [8.0, 16.0, 0.5]])
+    assert x.nelement() == 6
+    assert x.add(1.0, alpha=2.0).tolist() == [[3, 4, 6], [10, 18, 2.5]]
+    assert x.sub(x).abs().sum().item() == 0 and x.mul(2).div(2).tolist() == x.tolist()
+    np.testing.assert_allclose(x.log2().numpy(), np.log2(x.numpy()))
+    np.testing.assert_allclose(x.log10().numpy(), np.log10(x.numpy()), rtol=1e-6)
+    assert x.neg().tolist() == (-x).tolist()
+    assert torch.tensor([1.5, -1.5]).floor().tolist() == [1, -2]
+    assert torch.tensor([1.5, -1.5]).ceil().tolist() == [2, -1]
+    assert x.where(x > 3, 0.0).tolist() == [[0, 0, 4], [8, 16, 0]]
+    assert x.cumprod(1).tolist()[0] == [1, 2, 8]
+    assert x.roll(1, 1).tolist()[0] == [4, 1, 2] and x.movedim(0, 1).shape == (3, 2)
+    assert x.repeat_interleave(2, dim=0).shape == (4, 3)
+    assert torch.tensor([np.nan, 1.0]).isnan().tolist() == [True, False]
+    a, b = torch.tensor([True, True, False]), torch.tensor([True, False, False])
+    assert (a ^ b).tolist() == [False, True, False] and a.logical_xor(b).tolist() == (
+        a ^ b
+    ).tolist()
+    assert (torch.tensor([5, 3]) ^ torch.tensor([1, 1])).tolist() == [4, 2]
+    with pytest.raises(TypeError, match="bool or integer"):
+        torch.ones(2) ^ torch.ones(2)
+    w = torch.ones(3, requires_grad=True)
+    (w.add(w, alpha=3.0) * w.outer(torch.ones(1)).sum(1)).sum().backward()
+    assert w.grad.tolist() == [8.0, 8.0, 8.0]
