@@ -69,6 +69,8 @@ from autograd_np.sampling import *  # noqa: F403
 from autograd_np.sampling import __all__ as _sampling_all
 from autograd_np.serialization import load, save
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.torch_functions import *  # noqa: F403
+from autograd_np.torch_functions import __all__ as _torch_functions_all
 
 __version__ = "0.1.0"
 
@@ -81,6 +83,8 @@ short = int16
 float = float32
 int = int32
 bool = _np.bool_
+from autograd_np.torch_functions import all as all  # noqa: E402
+from autograd_np.torch_functions import any as any  # noqa: E402
 
 
 def is_floating_point(input: Tensor) -> "_Any":
@@ -109,8 +113,8 @@ def __getattr__(name: str) -> _Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-# float, int, bool and compile are left out of __all__: `from autograd_np import *` must not
-# shadow the builtins.
+# float, int, bool, compile, all and any are left out of __all__: `from autograd_np import *`
+# must not shadow the builtins.
 __all__ = [
     "Generator",
     "Node",
@@ -171,4 +175,5 @@ __all__ = [
     *_creation_all,
     *_ops_all,
     *_sampling_all,
+    *_torch_functions_all,
 ]

@@ -233,11 +233,11 @@ class TensorMethods:
 
     def all(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
         ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor.from_array(np.asarray(np.all(self.array, axis=ax, keepdims=keepdims)))
+        return _Tensor.from_array(np.asarray(np.all(self.array, axis=ax, keepdims=keepdims)))
 
     def any(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
         ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor.from_array(np.asarray(np.any(self.array, axis=ax, keepdims=keepdims)))
+        return _Tensor.from_array(np.asarray(np.any(self.array, axis=ax, keepdims=keepdims)))
 
     def reshape(self, *shape: Any) -> Tensor:
         return _ops.reshape(self, _shape_args(shape))

@@ -383,6 +383,59 @@ class TorchTensorMethods:
     ) -> ValuesIndices:
         return _ops.topk(self, k, dim, largest, sorted)
 
+    def sort(
+        self, dim: _int = -1, descending: _bool = False, *, stable: _bool = False
+    ) -> ValuesIndices:
+        return _ops.sort(self, dim, descending)
+
+    def argsort(self, dim: _int = -1, descending: _bool = False) -> Tensor:
+        return _ops.argsort(self, dim, descending)
+
+    def unbind(self, dim: _int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, each without that dim (differentiable)."""
+        d = dim % self.ndim if -self.ndim <= dim < self.ndim else None
+        if d is None:
+            raise ValueError(f"unbind: dim {dim} is out of range for shape {self.shape}")
+        lead = (slice(None),) * d
+        return tuple(_ops.getitem(self, (*lead, i)) for i in range(self.shape[d]))
+
+    def masked_select(self, mask: TensorLike) -> Tensor:
+        """The elements where the bool ``mask`` (broadcast with this tensor) is true, as a
+        1-D tensor (differentiable)."""
+        m = np.asarray(getattr(mask, "array", mask))
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_select: mask must be a bool tensor, got dtype {m.dtype}")
+        shape = np.broadcast_shapes(m.shape, self.shape)
+        x = self if self.shape == shape else _ops.broadcast_to(self, shape)
+        return _ops.getitem(x, np.broadcast_to(m, shape))
+
+    def nonzero(self, *, as_tuple: _bool = False) -> Any:
+        """The indices of the non-zero elements: an int64 tensor of shape (n, ndim), or
+        with ``as_tuple=True`` one 1-D index tensor per dim."""
+        idx = np.nonzero(self.array)
+        if as_tuple:
+            return tuple(_Tensor.from_array(i.astype(np.int64)) for i in idx)
+        return _Tensor.from_array(np.stack(idx, axis=1).astype(np.int64))
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        """The number of non-zero elements (along ``dim``), int64."""
+        counts = np.count_nonzero(self.array, axis=dim)
+        return _Tensor.from_array(np.asarray(counts, dtype=np.int64))
+
+    def clamp_min(self, min: TensorLike) -> Tensor:
+        return _ops.clip(self, min, None)
+
+    def clamp_max(self, max: TensorLike) -> Tensor:
+        return _ops.clip(self, None, max)
+
+    def rsqrt(self) -> Tensor:
+        return _ops.reciprocal(_ops.sqrt(self))
+
+    def unflatten(self, dim: _int, sizes: Sequence[_int]) -> Tensor:
+        """Split dim ``dim`` into ``sizes`` (one may be -1)."""
+        d = dim % self.ndim
+        return _ops.reshape(self, (*self.shape[:d], *sizes, *self.shape[d + 1 :]))
+
     # ------------------------------------------------------------------ fills and scatters
     # The in-place forms are recorded in grad mode like ``add_`` (see Tensor._arith_inplace).
     def masked_fill(self, mask: TensorLike, value: Any) -> Tensor:

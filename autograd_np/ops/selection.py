@@ -16,7 +16,7 @@ from autograd_np.ops.indexing import gather
 from autograd_np.ops.piecewise import where
 from autograd_np.tensor import Tensor, TensorLike
 
-__all__ = ["topk", "tril", "triu"]
+__all__ = ["argsort", "sort", "topk", "tril", "triu"]
 
 
 def _triangle_spec(s: Sampler) -> Sample:
@@ -118,3 +118,59 @@ def topk(
         raise ValueError(f"topk: k={k} is out of range for dim {d} of size {x.shape[d]}")
     order = _topk_order(x.array, k, d, largest).astype(np.int64)
     return ValuesIndices(gather(x, d, order), Tensor.from_array(order))
+
+
+def _sort_spec(s: Sampler) -> Sample:
+    shape = s.shape(min_dims=1, max_dims=3)
+    return Sample(
+        (s.array(shape, unique=True),),
+        {"dim": axis_of(s, len(shape)), "descending": s.boolean()},
+    )
+
+
+def _sort_order(x: np.ndarray, dim: int, descending: bool) -> np.ndarray:
+    keys = x.astype(np.int8) if x.dtype.kind == "b" else x
+    return np.argsort(-keys if descending else keys, axis=dim, kind="stable")
+
+
+def _sort_ref(x: np.ndarray, dim: int = -1, descending: bool = False) -> Any:
+    order = _sort_order(x, dim, descending)
+    return np.take_along_axis(x, order, axis=dim), order
+
+
+@composite(spec=_sort_spec, ref=_sort_ref)
+def sort(
+    input: TensorLike, dim: int = -1, descending: bool = False, *, stable: bool = False
+) -> ValuesIndices:
+    """The values sorted along ``dim`` and the indices they came from, as a named tuple
+    ``(values, indices)``. The sort is always stable (``stable`` is accepted); the gradient
+    flows back to where each value came from.
+
+    Examples
+    --------
+    >>> import autograd_np as torch
+    >>> torch.sort(torch.tensor([3.0, 1.0, 2.0]), descending=True)
+    ValuesIndices(values=tensor([3., 2., 1.]), indices=tensor([0, 2, 1]))
+    """
+    x = as_tensor(input)
+    if x.ndim == 0:
+        return ValuesIndices(x, Tensor.from_array(np.zeros((), dtype=np.int64)))
+    d = check_axis("sort", dim, x.ndim, "dim")
+    order = _sort_order(x.array, d, descending).astype(np.int64)
+    return ValuesIndices(gather(x, d, order), Tensor.from_array(order))
+
+
+@composite(
+    spec=_sort_spec,
+    ref=lambda x, dim=-1, descending=False: _sort_order(x, dim, descending),
+    differentiable=False,
+)
+def argsort(
+    input: TensorLike, dim: int = -1, descending: bool = False, *, stable: bool = False
+) -> Tensor:
+    """The indices that sort ``input`` along ``dim`` (int64; always stable)."""
+    x = as_tensor(input)
+    if x.ndim == 0:
+        return Tensor.from_array(np.zeros((), dtype=np.int64))
+    d = check_axis("argsort", dim, x.ndim, "dim")
+    return Tensor.from_array(_sort_order(x.array, d, descending).astype(np.int64))

@@ -9,6 +9,7 @@ import pytest
 import autograd_np as torch
 import autograd_np.nn as nn
 import autograd_np.nn.functional as F
+from autograd_np.data import transforms as T
 from autograd_np.utils.data import DataLoader, RandomSampler, TensorDataset, random_split
 
 
@@ -32,6 +33,9 @@ def _draws() -> list[np.ndarray]:
         torch.ones(3).uniform_().array,
         torch.ones(3).normal_().array,
     ]
+    image = np.arange(2 * 6 * 6, dtype=np.float32).reshape(2, 6, 6)
+    out.append(np.stack([T.RandomCrop(4, padding=1)(image) for _ in range(4)]))
+    out.append(np.stack([T.RandomHorizontalFlip()(image) for _ in range(4)]))
     ds = TensorDataset(torch.arange(10))
     out.append(np.array(list(RandomSampler(ds))))
     out.append(

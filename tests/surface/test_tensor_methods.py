@@ -89,6 +89,8 @@ def test_scatter_gradients_reach_input_and_src():
         torch.tril,
         torch.triu,
         torch.topk,
+        torch.sort,
+        torch.argsort,
     ],
 )
 def test_new_ops_pass_the_registry_checks(op):
@@ -256,3 +258,46 @@ def test_methods_by_name_delegate_to_the_ops():
     w = torch.ones(3, requires_grad=True)
     (w.add(w, alpha=3.0) * w.outer(torch.ones(1)).sum(1)).sum().backward()
     assert w.grad.tolist() == [8.0, 8.0, 8.0]
+
+
+def test_sort_and_selection_helpers():
+    x = torch.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]], requires_grad=True)
+    values, indices = x.sort(dim=1, descending=True)
+    assert values.tolist() == [[3, 2, 1], [5, 4, 0]] and indices.tolist() == [[0, 2, 1], [1, 2, 0]]
+    (values * torch.tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert x.grad.tolist() == [[1, 100, 10], [100, 1, 10]]
+    assert torch.argsort(torch.tensor([2, 0, 1])).tolist() == [1, 2, 0]
+    assert torch.sort(torch.tensor([1, 1, 0]), stable=True).indices.tolist() == [2, 0, 1]
+    a, b = x.unbind(1)[0], x.unbind()[1]
+    assert a.tolist() == [3, 0] and b.tolist() == [0, 5, 4]
+    assert x.masked_select(x > 2).tolist() == [3, 5, 4]
+    assert x.masked_select(torch.tensor([True, False, True])).tolist() == [3, 2, 0, 4]
+    assert x.nonzero().tolist() == [[0, 0], [0, 1], [0, 2], [1, 1], [1, 2]]
+    rows, cols = x.nonzero(as_tuple=True)
+    assert rows.tolist() == [0, 0, 0, 1, 1] and cols.tolist() == [0, 1, 2, 1, 2]
+    assert x.count_nonzero().item() == 5 and x.count_nonzero(dim=1).tolist() == [3, 2]
+    assert x.clamp_min(2).tolist() == [[3, 2, 2], [2, 5, 4]]
+    assert x.clamp_max(2).tolist() == [[2, 1, 2], [0, 2, 2]]
+    np.testing.assert_allclose(torch.tensor([4.0]).rsqrt().numpy(), [0.5])
+    assert torch.ones(2, 6).unflatten(1, (2, -1)).shape == (2, 2, 3)
+
+
+def test_top_level_torch_functions():
+    a, b = torch.ones(2, 3), torch.ones(3, 4)
+    assert torch.mm(a, b).shape == (2, 4) and torch.bmm(
+        torch.ones(2, 2, 3), torch.ones(2, 3, 1)
+    ).shape == (2, 2, 1)
+    assert torch.t(a).shape == (3, 2) and torch.narrow(b, 1, 1, 2).shape == (3, 2)
+    x = torch.tensor([1, 2, 3])
+    assert torch.eq(x, 2).tolist() == [False, True, False] and torch.ne(x, 2).sum().item() == 2
+    assert torch.lt(x, 2).sum().item() == 1 and torch.le(x, 2).sum().item() == 2
+    assert torch.gt(x, 2).sum().item() == 1 and torch.ge(x, 2).sum().item() == 2
+    assert torch.allclose(torch.ones(2), torch.ones(2) + 1e-9) is True
+    assert not torch.allclose(torch.ones(2), torch.zeros(2))
+    assert torch.isclose(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.1])).tolist() == [
+        True,
+        False,
+    ]
+    assert torch.all(x > 0).item() and not torch.any(x > 3).item()
+    assert torch.any(torch.tensor([[True, False], [False, False]]), dim=1).tolist() == [True, False]
+    assert x.all().item() and torch.zeros(2).any().item() is False
