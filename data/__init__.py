@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from autograd_np.data import transforms
 from autograd_np.data._root import ENV_VAR, default_data_root
+from autograd_np.data._worker import WorkerInfo, get_worker_info
 from autograd_np.data.cifar import CIFAR10
 from autograd_np.data.collate import collate_arrays, default_collate, default_convert
 from autograd_np.data.dataloader import DataLoader
@@ -65,11 +66,13 @@ __all__ = [
     "SubsetRandomSampler",
     "TensorDataset",
     "WeightedRandomSampler",
+    "WorkerInfo",
     "collate_arrays",
     "default_collate",
     "default_convert",
     "default_data_root",
     "download_file",
+    "get_worker_info",
     "random_split",
     "read_idx",
     "transforms",

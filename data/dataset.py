@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from autograd_np.data._rng import GeneratorLike, as_generator
+from autograd_np.data._rng import GeneratorLike, as_generator, resolve
 from autograd_np.data.collate import collate_arrays
 
 __all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
@@ -326,7 +326,8 @@ def random_split(
         are turned into ``floor(len * f)`` each, and the leftover items are handed out
         one by one to the splits in order (as PyTorch does).
     generator : np.random.Generator or int or None
-        Source of the permutation; an int is a seed, ``None`` a fresh generator.
+        Source of the permutation; an int is a seed, ``None`` the default generator
+        (as PyTorch's ``default_generator``).
 
     Returns
     -------
@@ -343,7 +344,7 @@ def random_split(
     """
     n = len(dataset)
     counts = _split_lengths(n, lengths)
-    perm = as_generator(generator, name="random_split").permutation(n).tolist()
+    perm = resolve(as_generator(generator, name="random_split")).permutation(n).tolist()
     out: list[Subset[T_co]] = []
     offset = 0
     for c in counts:

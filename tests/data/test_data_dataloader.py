@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd_np
 from autograd_np import Tensor
 from autograd_np.data import DataLoader, Dataset, SequentialSampler, TensorDataset, default_collate
 from autograd_np.data import transforms as T
@@ -140,11 +141,25 @@ def test_shuffle_reproducible_from_seed_and_generator():
     assert a == b != c
 
 
-def test_shuffle_without_generator_uses_fresh_generator():
+def test_shuffle_without_generator_uses_the_default_generator(monkeypatch):
     loader = DataLoader(make_ds(50), batch_size=50, shuffle=True)
-    assert isinstance(loader.generator, np.random.Generator)
+    assert loader.generator is None  # as torch
     assert sorted(labels(loader)[0]) == list(range(50))
-    assert DataLoader(make_ds(5)).generator is None
+
+    def epoch() -> list[list[int]]:
+        default = np.random.default_rng(5)
+        monkeypatch.setattr(autograd_np, "as_generator", lambda g: default if g is None else g)
+        return labels(DataLoader(make_ds(20), batch_size=4, shuffle=True))
+
+    assert epoch() == epoch()
+
+
+def test_epoch_draws_base_seed_then_order_as_torch():
+    # each pass first draws torch's base seed (one int64), then the sampler's permutation
+    loader = DataLoader(make_ds(12), batch_size=12, shuffle=True, generator=6)
+    g = np.random.default_rng(6)
+    g.integers(0, 2**63 - 1, dtype=np.int64, endpoint=True)
+    assert labels(loader) == [g.permutation(12).tolist()]
 
 
 def test_generator_state_json_round_trip_resumes_epoch():
