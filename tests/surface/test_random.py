@@ -186,3 +186,28 @@ def test_random_creation_keywords():
     assert torch.randn_like(torch.zeros(2, dtype=torch.float64)).dtype == np.float64
     with pytest.raises(RuntimeError, match="CPU only"):
         torch.rand(2, device="cuda")
+
+
+class _RandomItems(torch.utils.data.Dataset):
+    """Each item is a draw from the default generator (in whatever process loads it)."""
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, i: int):
+        return torch.rand(1).item()
+
+
+def test_loader_workers_reseed_the_default_generator_reproducibly():
+    def run() -> list[float]:
+        loader = DataLoader(_RandomItems(), batch_size=2, num_workers=2)
+        return [v for batch in loader for v in batch.tolist()]
+
+    torch.manual_seed(10)
+    first = run()
+    torch.manual_seed(10)
+    assert run() == first
+    torch.manual_seed(11)
+    assert run() != first
+    # batches 0 and 1 come from different workers, seeded differently
+    assert first[:2] != first[2:4]
