@@ -126,7 +126,7 @@ def scatter(input: TensorLike, dim: int, index: TensorLike, src: Any) -> Tensor:
     >>> import autograd_np as torch
     >>> torch.zeros(2, 3).scatter(1, torch.tensor([[2], [0]]), torch.tensor([[5.0], [7.0]]))
     tensor([[0., 0., 5.],
-           [7., 0., 0.]])
+            [7., 0., 0.]])
     """
     x = as_tensor(input)
     idx = _index_array("scatter", index)
@@ -273,7 +273,7 @@ def index_fill(input: TensorLike, dim: int, index: TensorLike, value: Any) -> Te
     >>> import autograd_np as torch
     >>> torch.ones(2, 3).index_fill(1, torch.tensor([0, 2]), 0.0)
     tensor([[0., 1., 0.],
-           [0., 1., 0.]])
+            [0., 1., 0.]])
     """
     x = as_tensor(input)
     idx = _index_array("index_fill", index)

@@ -43,7 +43,7 @@ def tril(input: TensorLike, diagonal: int = 0) -> Tensor:
     >>> import autograd_np as torch
     >>> torch.tril(torch.ones(2, 3))
     tensor([[1., 0., 0.],
-           [1., 1., 0.]])
+            [1., 1., 0.]])
     """
     x = as_tensor(input)
     _check_matrix("tril", x)
@@ -61,7 +61,7 @@ def triu(input: TensorLike, diagonal: int = 0) -> Tensor:
     >>> import autograd_np as torch
     >>> torch.triu(torch.ones(2, 3), diagonal=1)
     tensor([[0., 1., 1.],
-           [0., 0., 1.]])
+            [0., 0., 1.]])
     """
     x = as_tensor(input)
     _check_matrix("triu", x)
