@@ -84,6 +84,18 @@ class TorchTensorMethods:
             "(use .to(device) with device('cuda' if cuda.is_available() else 'cpu'))"
         )
 
+    def get_device(self) -> _int:
+        """-1, PyTorch's answer for a tensor on the CPU."""
+        return -1
+
+    def pin_memory(self) -> Tensor:
+        """The tensor itself: pinned memory speeds copies to a GPU, and there is none."""
+        return self  # type: ignore[return-value]
+
+    def is_pinned(self) -> _bool:
+        """False: memory is never pinned (see :meth:`pin_memory`)."""
+        return False
+
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Convert dtype and/or device, PyTorch's ``Tensor.to``.
 
@@ -242,6 +254,15 @@ class TorchTensorMethods:
     def nelement(self) -> _int:
         """The number of elements (PyTorch's alias of ``numel``)."""
         return _int(self.array.size)
+
+    def stride(self, dim: _int | None = None) -> Any:
+        """The step in elements between neighbours along each dim (or along ``dim``)."""
+        steps = tuple(_int(st // self.array.itemsize) for st in self.array.strides)
+        return steps if dim is None else steps[dim]
+
+    def data_ptr(self) -> _int:
+        """The address of the first element (tensors sharing memory may share it)."""
+        return _int(self.array.__array_interface__["data"][0])
 
     def element_size(self) -> _int:
         """The size of one element in bytes."""

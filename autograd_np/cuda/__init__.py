@@ -19,6 +19,7 @@ __all__ = [
     "empty_cache",
     "get_device_name",
     "is_available",
+    "is_bf16_supported",
     "manual_seed",
     "manual_seed_all",
     "set_device",
@@ -28,6 +29,11 @@ __all__ = [
 
 def is_available() -> bool:
     """False: autograd_np runs on the CPU only."""
+    return False
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: there is no CUDA device (and no bfloat16 here)."""
     return False
 
 

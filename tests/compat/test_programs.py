@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 HERE = Path(__file__).parent
-PROGRAMS = ["mnist_cnn.py", "vae.py", "dcgan.py", "char_mlp.py", "resnet.py"]
+PROGRAMS = ["mnist_cnn.py", "vae.py", "dcgan.py", "char_mlp.py", "resnet.py", "small_gpt.py"]
 
 
 def _main(name: str):
@@ -68,3 +68,9 @@ def test_resnet(capsys):
     losses, accuracies = _main("resnet.py")(epochs=2)
     assert np.mean(losses[-3:]) < np.mean(losses[:3]) - 0.1
     assert all(0.0 <= a <= 100.0 for a in accuracies)
+
+
+def test_small_gpt(capsys):
+    history, sample = _main("small_gpt.py")(max_iters=25)
+    assert np.mean(history[-3:]) < np.mean(history[:3]) - 0.4
+    assert len(sample) == 21

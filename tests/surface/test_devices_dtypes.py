@@ -25,6 +25,7 @@ def test_device_objects():
 def test_device_selection_idiom_picks_the_cpu():
     assert torch.cuda.is_available() is False
     assert torch.cuda.device_count() == 0
+    assert torch.cuda.is_bf16_supported() is False
     assert torch.backends.mps.is_available() is False
     assert torch.accelerator.is_available() is False
     assert torch.accelerator.current_accelerator() is None
@@ -158,3 +159,11 @@ def test_dtype_helpers():
     assert torch.iinfo(torch.int64).max == 2**63 - 1
     assert torch.is_tensor(torch.zeros(1)) and not torch.is_tensor(np.zeros(1))
     assert torch.numel(torch.zeros(2, 3)) == 6
+
+
+def test_cpu_memory_helpers():
+    x = torch.arange(6.0).reshape(2, 3)
+    assert x.pin_memory() is x and not x.is_pinned() and x.get_device() == -1
+    assert x.stride() == (3, 1) and x.t().stride() == (1, 3) and x.stride(0) == 3
+    assert x.data_ptr() == x.view(6).data_ptr() != x.clone().data_ptr()
+    assert x.pin_memory().to("cpu", non_blocking=True) is x
