@@ -14,6 +14,11 @@ import numpy as np
 
 from autograd_np._dtypes import DEFAULT_INT, DTypeLike, get_default_dtype, to_array
 from autograd_np.devices import DeviceLike, check_device
+
+# GeneratorLike and as_generator live in autograd_np.random; kept importable from here for
+# code written before they moved (one definition, re-exported).
+from autograd_np.random import GeneratorLike as GeneratorLike
+from autograd_np.random import as_generator as as_generator
 from autograd_np.tensor import Tensor
 
 __all__ = [
