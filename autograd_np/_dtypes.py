@@ -22,6 +22,80 @@ DEFAULT_INT = np.dtype(np.int64)
 DTypeLike = Any  # anything np.dtype() accepts
 
 
+class _DefaultFloat:
+    """The floating dtype that Python floats and the creation functions give
+    (:func:`set_default_dtype`)."""
+
+    dtype: np.dtype[Any] = DEFAULT_FLOAT
+
+
+_default_float = _DefaultFloat()
+
+
+def get_default_dtype() -> np.dtype[Any]:
+    """The default floating-point dtype (float32 unless :func:`set_default_dtype` changed it).
+
+    Python floats, the creation functions (``zeros``, ``rand``...) and new layers' parameters
+    use it.
+    """
+    return _default_float.dtype
+
+
+def set_default_dtype(d: DTypeLike) -> None:
+    """Set the default floating-point dtype (float32 or float64; float16 also works).
+
+    Examples
+    --------
+    >>> import autograd_np as torch
+    >>> torch.set_default_dtype(torch.float64)
+    >>> torch.tensor([1.0]).dtype
+    dtype('float64')
+    >>> torch.set_default_dtype(torch.float32)
+    """
+    dt = np.dtype(d)
+    if dt.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating-point dtypes are supported, got {dt}")
+    _default_float.dtype = dt
+
+
+class _BFloat16:
+    """PyTorch's ``bfloat16`` as a name only: numpy has no such type, so making a tensor
+    with it raises an error that says so (scripts list it in dtype tables)."""
+
+    __slots__ = ()
+
+    @property
+    def dtype(self) -> Any:
+        # numpy reads ``.dtype`` of objects given as a dtype: this is where the error comes
+        raise TypeError(
+            "bfloat16 is not supported: numpy has no bfloat16 type, so autograd_np cannot "
+            "make bfloat16 tensors; use float32 (or float16)"
+        )
+
+    is_floating_point = True
+    itemsize = 2
+
+    def __repr__(self) -> str:
+        return "autograd_np.bfloat16"
+
+    def __reduce__(self) -> str:
+        return "bfloat16"
+
+
+bfloat16 = _BFloat16()
+
+
+def finfo(dtype: DTypeLike | None = None) -> np.finfo[Any]:
+    """Machine limits of a floating dtype (numpy's ``finfo``; the default dtype's without
+    an argument)."""
+    return np.finfo(get_default_dtype() if dtype is None else dtype)
+
+
+def iinfo(dtype: DTypeLike) -> np.iinfo[Any]:
+    """Machine limits of an integer dtype (numpy's ``iinfo``)."""
+    return np.iinfo(dtype)
+
+
 def is_floating(dtype: np.dtype[Any]) -> bool:
     """Return True for real floating dtypes, the only ones that can require grad."""
     return dtype.kind == "f"
@@ -70,7 +144,7 @@ def to_array(data: Any, dtype: DTypeLike | None = None, *, copy: bool = False) -
         except ValueError as e:
             raise ValueError(f"cannot make a tensor from this data: {e}") from None
         if arr.dtype.kind == "f" and dtype is None and numbers_only:
-            arr = arr.astype(DEFAULT_FLOAT)
+            arr = arr.astype(_default_float.dtype)
         elif arr.dtype.kind in "iu" and dtype is None and numbers_only:
             arr = arr.astype(DEFAULT_INT, copy=False)
         if arr.dtype.kind not in "fiub":

@@ -233,11 +233,11 @@ class TensorMethods:
 
     def all(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
         ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor.from_array(np.asarray(np.all(self.array, axis=ax, keepdims=keepdims)))
+        return _Tensor.from_array(np.asarray(np.all(self.array, axis=ax, keepdims=keepdims)))
 
     def any(self, axis: Axis = None, keepdims: _bool = False) -> Tensor:
         ax = axis if axis is None or isinstance(axis, _int) else tuple(axis)
-        return Tensor.from_array(np.asarray(np.any(self.array, axis=ax, keepdims=keepdims)))
+        return _Tensor.from_array(np.asarray(np.any(self.array, axis=ax, keepdims=keepdims)))
 
     def reshape(self, *shape: Any) -> Tensor:
         return _ops.reshape(self, _shape_args(shape))
@@ -305,10 +305,6 @@ class TensorMethods:
     def astype(self, dtype: DTypeLike) -> Tensor:
         """Convert to ``dtype``; differentiable between floating dtypes."""
         return _ops.astype(self, dtype)
-
-    def to(self, dtype: DTypeLike) -> Tensor:
-        """Convert to ``dtype`` (the CPU is the only device)."""
-        return self.astype(dtype)
 
     def type(self, dtype: DTypeLike) -> Tensor:
         """Convert to ``dtype``."""

@@ -1,4 +1,9 @@
-"""Making tensors: from data, filled, ranges, and random (from a seedable Generator)."""
+"""Making tensors: from data, filled and ranges (random ones are in ``autograd_np.sampling``).
+
+Every function takes PyTorch's ``dtype=``, ``device=`` (the CPU is the only device: None,
+``'cpu'`` or ``device('cpu')``) and ``requires_grad=`` keywords. Floating results have the
+default dtype (float32 unless :func:`~autograd_np.set_default_dtype` changed it).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT, DEFAULT_INT, DTypeLike, to_array
+from autograd_np._dtypes import DEFAULT_INT, DTypeLike, get_default_dtype, to_array
+from autograd_np.devices import DeviceLike, check_device
+
+# GeneratorLike and as_generator live in autograd_np.random; kept importable from here for
+# code written before they moved (one definition, re-exported).
+from autograd_np.random import GeneratorLike as GeneratorLike
+from autograd_np.random import as_generator as as_generator
 from autograd_np.tensor import Tensor
 
 __all__ = [
@@ -22,45 +33,40 @@ __all__ = [
     "linspace",
     "ones",
     "ones_like",
-    "rand",
-    "rand_like",
-    "randint",
-    "randn",
-    "randn_like",
     "tensor",
     "zeros",
     "zeros_like",
 ]
 
-GeneratorLike = np.random.Generator | int | None
-
 
 def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     return tuple(int(n) for n in size)
 
 
-def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
+def _float(dtype: DTypeLike | None) -> Any:
+    """``dtype``, or the default floating dtype."""
+    return get_default_dtype() if dtype is None else dtype
+
+
+def _finish(data: np.ndarray, requires_grad: bool, device: DeviceLike = None) -> Tensor:
+    """Wrap ``data``, check the device, and make it require grad when asked."""
+    check_device(device, "tensor creation")
     t = Tensor.from_array(data)
     if requires_grad:
         t.requires_grad_(True)
     return t
 
 
-def as_generator(generator: GeneratorLike) -> np.random.Generator:
-    """``generator`` itself, a new Generator seeded with an int, or a fresh unseeded one."""
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if generator is None or isinstance(generator, (int, np.integer)):
-        return np.random.default_rng(generator)
-    raise TypeError(
-        f"generator must be an np.random.Generator, an int seed or None, got "
-        f"{type(generator).__name__}"
-    )
-
-
-def tensor(data: Any, *, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any,
+    *,
+    dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A new tensor holding a copy of ``data``.
 
     Python floats (and lists with any) become float32, Python ints int64, bools bool;
@@ -76,11 +82,12 @@ def tensor(data: Any, *, dtype: DTypeLike | None = None, requires_grad: bool = F
     """
     if isinstance(data, Tensor):
         data = data.array
-    return _finish(to_array(data, dtype, copy=True), requires_grad)
+    return _finish(to_array(data, dtype, copy=True), requires_grad, device)
 
 
-def as_tensor(data: Any, *, dtype: DTypeLike | None = None) -> Tensor:
+def as_tensor(data: Any, dtype: DTypeLike | None = None, device: DeviceLike = None) -> Tensor:
     """A tensor sharing ``data``'s memory when it is already an array of the right dtype."""
+    check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
         return data
     return Tensor(data, dtype=dtype)
@@ -93,19 +100,34 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor.from_array(array)
 
 
-def zeros(*size: Any, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any,
+    dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of zeros of the given size (float32 unless ``dtype`` says otherwise)."""
-    return _finish(np.zeros(_size(size), dtype=dtype or DEFAULT_FLOAT), requires_grad)
+    return _finish(np.zeros(_size(size), dtype=_float(dtype)), requires_grad, device)
 
 
-def ones(*size: Any, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+def ones(
+    *size: Any,
+    dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """A tensor of ones of the given size (float32 unless ``dtype`` says otherwise)."""
-    return _finish(np.ones(_size(size), dtype=dtype or DEFAULT_FLOAT), requires_grad)
+    return _finish(np.ones(_size(size), dtype=_float(dtype)), requires_grad, device)
 
 
-def empty(*size: Any, dtype: DTypeLike | None = None, requires_grad: bool = False) -> Tensor:
+def empty(
+    *size: Any,
+    dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """An uninitialised tensor of the given size."""
-    return _finish(np.empty(_size(size), dtype=dtype or DEFAULT_FLOAT), requires_grad)
+    return _finish(np.empty(_size(size), dtype=_float(dtype)), requires_grad, device)
 
 
 def full(
@@ -113,6 +135,7 @@ def full(
     fill_value: float,
     *,
     dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of the given size filled with ``fill_value`` (its dtype follows the value:
@@ -120,7 +143,7 @@ def full(
     shape = (size,) if isinstance(size, int) else tuple(size)
     if dtype is None:
         dtype = to_array(fill_value).dtype
-    return _finish(np.full(shape, fill_value, dtype=dtype), requires_grad)
+    return _finish(np.full(shape, fill_value, dtype=dtype), requires_grad, device)
 
 
 def _like(x: Tensor | np.ndarray, dtype: DTypeLike | None) -> tuple[tuple[int, ...], Any]:
@@ -129,27 +152,39 @@ def _like(x: Tensor | np.ndarray, dtype: DTypeLike | None) -> tuple[tuple[int, .
 
 
 def zeros_like(
-    x: Tensor | np.ndarray, *, dtype: DTypeLike | None = None, requires_grad: bool = False
+    x: Tensor | np.ndarray,
+    *,
+    dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Zeros with the shape and dtype of ``x``."""
     shape, dt = _like(x, dtype)
-    return _finish(np.zeros(shape, dtype=dt), requires_grad)
+    return _finish(np.zeros(shape, dtype=dt), requires_grad, device)
 
 
 def ones_like(
-    x: Tensor | np.ndarray, *, dtype: DTypeLike | None = None, requires_grad: bool = False
+    x: Tensor | np.ndarray,
+    *,
+    dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """Ones with the shape and dtype of ``x``."""
     shape, dt = _like(x, dtype)
-    return _finish(np.ones(shape, dtype=dt), requires_grad)
+    return _finish(np.ones(shape, dtype=dt), requires_grad, device)
 
 
 def empty_like(
-    x: Tensor | np.ndarray, *, dtype: DTypeLike | None = None, requires_grad: bool = False
+    x: Tensor | np.ndarray,
+    *,
+    dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
+    requires_grad: bool = False,
 ) -> Tensor:
     """An uninitialised tensor with the shape and dtype of ``x``."""
     shape, dt = _like(x, dtype)
-    return _finish(np.empty(shape, dtype=dt), requires_grad)
+    return _finish(np.empty(shape, dtype=dt), requires_grad, device)
 
 
 def full_like(
@@ -157,11 +192,12 @@ def full_like(
     fill_value: float,
     *,
     dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """``fill_value`` with the shape and dtype of ``x``."""
     shape, dt = _like(x, dtype)
-    return _finish(np.full(shape, fill_value, dtype=dt), requires_grad)
+    return _finish(np.full(shape, fill_value, dtype=dt), requires_grad, device)
 
 
 def arange(
@@ -170,6 +206,7 @@ def arange(
     step: float = 1,
     *,
     dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """Values from ``start`` (inclusive) to ``end`` (exclusive) by ``step``.
@@ -180,8 +217,8 @@ def arange(
         start, end = 0, start
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = DEFAULT_INT if ints else DEFAULT_FLOAT
-    return _finish(np.arange(start, end, step, dtype=dtype), requires_grad)
+        dtype = DEFAULT_INT if ints else get_default_dtype()
+    return _finish(np.arange(start, end, step, dtype=dtype), requires_grad, device)
 
 
 def linspace(
@@ -190,10 +227,11 @@ def linspace(
     steps: int,
     *,
     dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
-    return _finish(np.linspace(start, end, steps, dtype=dtype or DEFAULT_FLOAT), requires_grad)
+    return _finish(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad, device)
 
 
 def eye(
@@ -201,74 +239,8 @@ def eye(
     m: int | None = None,
     *,
     dtype: DTypeLike | None = None,
+    device: DeviceLike = None,
     requires_grad: bool = False,
 ) -> Tensor:
     """An ``n`` by ``m`` matrix with ones on the diagonal."""
-    return _finish(np.eye(n, m, dtype=dtype or DEFAULT_FLOAT), requires_grad)
-
-
-def randn(
-    *size: Any,
-    generator: GeneratorLike = None,
-    dtype: DTypeLike | None = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """Standard normal samples of the given size.
-
-    Parameters
-    ----------
-    *size : int
-        The shape.
-    generator : np.random.Generator or int, optional
-        Where the randomness comes from (an int is a seed). Without one, a fresh
-        unseeded generator is used: pass one for reproducible results.
-    """
-    rng = as_generator(generator)
-    dt = np.dtype(dtype or DEFAULT_FLOAT)
-    return _finish(rng.standard_normal(_size(size), dtype=dt), requires_grad)
-
-
-def rand(
-    *size: Any,
-    generator: GeneratorLike = None,
-    dtype: DTypeLike | None = None,
-    requires_grad: bool = False,
-) -> Tensor:
-    """Uniform samples in ``[0, 1)`` of the given size (see :func:`randn` for
-    ``generator``)."""
-    rng = as_generator(generator)
-    dt = np.dtype(dtype or DEFAULT_FLOAT)
-    return _finish(rng.random(_size(size), dtype=dt), requires_grad)
-
-
-def randint(
-    low: int,
-    high: int | None = None,
-    size: Sequence[int] = (),
-    *,
-    generator: GeneratorLike = None,
-    dtype: DTypeLike | None = None,
-) -> Tensor:
-    """Random integers in ``[low, high)`` (or ``[0, low)`` when ``high`` is None), int64."""
-    if high is None:
-        low, high = 0, low
-    rng = as_generator(generator)
-    return Tensor.from_array(rng.integers(low, high, size=tuple(size), dtype=dtype or DEFAULT_INT))
-
-
-def randn_like(
-    x: Tensor | np.ndarray, *, generator: GeneratorLike = None, dtype: DTypeLike | None = None
-) -> Tensor:
-    """Standard normal samples with the shape (and floating dtype) of ``x``."""
-    shape, dt = _like(x, dtype)
-    dt = dt if np.dtype(dt).kind == "f" else DEFAULT_FLOAT
-    return randn(*shape, generator=generator, dtype=dt)
-
-
-def rand_like(
-    x: Tensor | np.ndarray, *, generator: GeneratorLike = None, dtype: DTypeLike | None = None
-) -> Tensor:
-    """Uniform samples in ``[0, 1)`` with the shape (and floating dtype) of ``x``."""
-    shape, dt = _like(x, dtype)
-    dt = dt if np.dtype(dt).kind == "f" else DEFAULT_FLOAT
-    return rand(*shape, generator=generator, dtype=dt)
+    return _finish(np.eye(n, m, dtype=_float(dtype)), requires_grad, device)

@@ -10,6 +10,8 @@ import numpy as np
 from autograd_np import grad_mode
 from autograd_np._dtypes import DTypeLike, is_floating, to_array
 from autograd_np._tensor_methods import TensorMethods, _bind_ops
+from autograd_np._tensor_torch_methods import TorchTensorMethods
+from autograd_np._tensor_torch_methods import bind as _bind_torch_methods
 from autograd_np._views import Version as _Version
 from autograd_np._views import record_family_change
 
@@ -40,7 +42,7 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor(TensorMethods):
+class Tensor(TorchTensorMethods, TensorMethods):
     """An n-dimensional array that records the operations applied to it.
 
     Parameters
@@ -632,3 +634,4 @@ class Tensor(TensorMethods):
 from autograd_np import ops as _ops  # noqa: E402
 
 _bind_ops()
+_bind_torch_methods()

@@ -66,7 +66,7 @@ def epoch_seconds(
         for x, y in loader:
             n += len(y)
             if work is not None:
-                work(x)
+                work(x.numpy())
         times.append(time.perf_counter() - start)
         assert n == len(dataset), (n, len(dataset))
     return times

@@ -1,8 +1,8 @@
 """Datasets, samplers, data loading and image transforms on numpy arrays.
 
 Mirrors ``torch.utils.data`` and ``torchvision.datasets``/``transforms`` where they have
-the same thing. Batches are numpy arrays (or tuples/dicts of them), which the library's
-ops accept directly.
+the same thing. Datasets hold numpy arrays and transforms work on them; the
+``DataLoader`` yields :class:`~autograd_np.Tensor` batches, as PyTorch's does.
 
 Datasets are found under a root directory: the ``root`` argument, else the environment
 variable ``AUTOGRAD_NP_DATA``, else ``$XDG_CACHE_HOME/autograd_np`` (``~/.cache/autograd_np``),
@@ -28,8 +28,9 @@ from __future__ import annotations
 
 from autograd_np.data import transforms
 from autograd_np.data._root import ENV_VAR, default_data_root
+from autograd_np.data._worker import WorkerInfo, get_worker_info
 from autograd_np.data.cifar import CIFAR10
-from autograd_np.data.collate import default_collate
+from autograd_np.data.collate import collate_arrays, default_collate, default_convert
 from autograd_np.data.dataloader import DataLoader
 from autograd_np.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
 from autograd_np.data.download import download_file
@@ -65,9 +66,13 @@ __all__ = [
     "SubsetRandomSampler",
     "TensorDataset",
     "WeightedRandomSampler",
+    "WorkerInfo",
+    "collate_arrays",
     "default_collate",
+    "default_convert",
     "default_data_root",
     "download_file",
+    "get_worker_info",
     "random_split",
     "read_idx",
     "transforms",

@@ -1,29 +1,45 @@
-"""Turn the ``generator`` arguments (Generator, int seed or None) into a Generator."""
+"""The ``generator`` arguments of samplers, loaders and transforms (torch's rules).
+
+An explicit generator wins: an ``autograd_np.Generator`` or an ``np.random.Generator`` is
+used (and advanced) as is, an int seeds a new one once. ``None`` means the library's
+default generator, looked up each time randomness is needed (so ``manual_seed`` between
+epochs takes effect, and each DataLoader worker process uses its own reseeded default
+generator). The checks and the default generator have one home,
+:mod:`autograd_np.random`.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["GeneratorLike", "as_generator"]
+import autograd_np
+from autograd_np.random import GeneratorLike
+from autograd_np.random import as_generator as _engine_as_generator
 
-GeneratorLike = np.random.Generator | int | None
+__all__ = ["GeneratorLike", "as_generator", "default_generator", "resolve"]
 
 
-def as_generator(generator: GeneratorLike, *, name: str = "generator") -> np.random.Generator:
-    """Return ``generator`` itself, a new seeded Generator for an int, or a fresh one for None.
+def default_generator() -> np.random.Generator:
+    """The generator random functions use when given none (``autograd_np.manual_seed``
+    seeds it): whatever the engine draws from without a ``generator=``, the data pipeline
+    draws from too (torch's default generator)."""
+    return autograd_np.as_generator(None)
 
-    A fresh ``np.random.default_rng()`` is seeded from OS entropy; numpy's global
-    ``np.random`` state is never used.
+
+def as_generator(
+    generator: GeneratorLike, *, name: str = "generator"
+) -> np.random.Generator | None:
+    """Validate ``generator``: the numpy generator of a Generator, a new seeded one for an
+    int, None for None.
+
+    ``None`` is kept as ``None``; call :func:`resolve` when drawing to get the default
+    generator at that moment.
     """
     if generator is None:
-        return np.random.default_rng()
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
-        if generator < 0:
-            raise ValueError(f"{name}: a seed must be a non-negative int, got {generator}")
-        return np.random.default_rng(int(generator))
-    raise TypeError(
-        f"{name}: expected an np.random.Generator, an int seed or None, "
-        f"got {type(generator).__name__}"
-    )
+        return None
+    return _engine_as_generator(generator, name=name)
+
+
+def resolve(generator: np.random.Generator | None) -> np.random.Generator:
+    """``generator`` itself, or the default generator when it is None."""
+    return default_generator() if generator is None else generator

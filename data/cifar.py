@@ -70,6 +70,26 @@ def _read_files(folder: Path, names: Sequence[str]) -> dict[str, bytes]:
     return out
 
 
+def _int_labels(raw: Any, source: str) -> np.ndarray:
+    """The labels as int64, refusing anything that is not an integer (no truncation)."""
+    if isinstance(raw, np.ndarray):  # only uint8 arrays can come out of the unpickler
+        if raw.ndim != 1 or raw.dtype.kind not in "iu":
+            raise DatasetError(f"{source}: 'labels' must be a 1-D integer array or list")
+        return raw.astype(np.int64)
+    if not isinstance(raw, (list, tuple)):
+        raise DatasetError(f"{source}: 'labels' must be a list of ints, got {type(raw).__name__}")
+    for i, label in enumerate(raw):
+        if not isinstance(label, int) or isinstance(label, bool):
+            raise DatasetError(
+                f"{source}: label {i} is {label!r} ({type(label).__name__}); labels must be "
+                "ints 0..9"
+            )
+    try:
+        return np.array(raw, dtype=np.int64).reshape(len(raw))
+    except OverflowError as exc:
+        raise DatasetError(f"{source}: a label does not fit in int64") from exc
+
+
 def _parse_pickle_batch(blob: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
     obj = safe_loads(blob, source)
     if not isinstance(obj, dict):
@@ -86,10 +106,7 @@ def _parse_pickle_batch(blob: bytes, source: str) -> tuple[np.ndarray, np.ndarra
         raise DatasetError(
             f"{source}: 'data' has shape {data.shape}; expected (N, {_PIXELS}) (3x32x32 planes)"
         )
-    try:
-        labels = np.asarray(batch["labels"], dtype=np.int64)
-    except (TypeError, ValueError) as exc:
-        raise DatasetError(f"{source}: 'labels' is not a list of ints") from exc
+    labels = _int_labels(batch["labels"], source)
     if labels.shape != (data.shape[0],):
         raise DatasetError(
             f"{source}: {data.shape[0]} images but 'labels' has shape {labels.shape}"

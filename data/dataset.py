@@ -3,12 +3,14 @@
 The batch protocol
 ------------------
 A dataset may define ``__getitems__(indices)``: given a 1-D ``int`` array of indices it
-returns the **already collated** batch, equal to
-``default_collate([dataset[i] for i in indices])`` (for random transforms: equal in
+returns the **already collated** batch as numpy arrays, equal to
+``collate_arrays([dataset[i] for i in indices])`` (for random transforms: equal in
 distribution). Array-backed datasets implement it with one fancy-indexing gather, and
 :class:`~autograd_np.data.DataLoader` calls it instead of fetching items one by one
-whenever the loader uses the default collate function. (This differs from PyTorch,
-where ``__getitems__`` returns a list of samples that is collated afterwards.)
+whenever the loader uses the default collate function, then turns the arrays into
+Tensors with :func:`~autograd_np.data.default_convert`, so the loader yields the same
+batch as ``default_collate`` of the items. (This differs from PyTorch, where
+``__getitems__`` returns a list of samples that is collated afterwards.)
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from autograd_np.data._rng import GeneratorLike, as_generator
-from autograd_np.data.collate import default_collate
+from autograd_np.data._rng import GeneratorLike, as_generator, resolve
+from autograd_np.data.collate import collate_arrays
 
 __all__ = ["ConcatDataset", "Dataset", "Subset", "TensorDataset", "random_split"]
 
@@ -173,7 +175,7 @@ class Subset(Dataset[T_co]):
         getitems = getattr(self.dataset, "__getitems__", None)
         if getitems is not None:
             return getitems(inner)
-        return default_collate([self.dataset[int(i)] for i in inner])
+        return collate_arrays([self.dataset[int(i)] for i in inner])
 
 
 def _tree_concat(parts: list[Any]) -> Any:
@@ -264,7 +266,7 @@ class ConcatDataset(Dataset[T_co]):
             if getitems is not None:
                 batches.append(getitems(local))
             else:
-                batches.append(default_collate([ds[int(i)] for i in local]))
+                batches.append(collate_arrays([ds[int(i)] for i in local]))
             positions.append(where)
         if len(batches) == 1:
             return batches[0]
@@ -324,7 +326,8 @@ def random_split(
         are turned into ``floor(len * f)`` each, and the leftover items are handed out
         one by one to the splits in order (as PyTorch does).
     generator : np.random.Generator or int or None
-        Source of the permutation; an int is a seed, ``None`` a fresh generator.
+        Source of the permutation; an int is a seed, ``None`` the default generator
+        (as PyTorch's ``default_generator``).
 
     Returns
     -------
@@ -341,7 +344,7 @@ def random_split(
     """
     n = len(dataset)
     counts = _split_lengths(n, lengths)
-    perm = as_generator(generator, name="random_split").permutation(n).tolist()
+    perm = resolve(as_generator(generator, name="random_split")).permutation(n).tolist()
     out: list[Subset[T_co]] = []
     offset = 0
     for c in counts:

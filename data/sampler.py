@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 
-from autograd_np.data._rng import GeneratorLike, as_generator
+from autograd_np.data._rng import GeneratorLike, as_generator, resolve
 
 __all__ = [
     "BatchSampler",
@@ -26,9 +26,10 @@ class Sampler(Generic[T_co]):
     """Base class of samplers: an iterable over dataset indices (or lists of them).
 
     Subclasses implement ``__iter__`` (a fresh pass on each call) and, when the number
-    of items is known, ``__len__``. Random samplers draw their whole pass from their
-    ``generator`` when iteration starts, so saving ``generator.bit_generator.state``
-    before an epoch and restoring it replays that epoch exactly.
+    of items is known, ``__len__``. Random samplers draw from their ``generator`` (when
+    given; else from the default generator, as PyTorch's), so saving
+    ``generator.bit_generator.state`` before an epoch and restoring it replays that
+    epoch exactly.
 
     Examples
     --------
@@ -89,7 +90,14 @@ class RandomSampler(Sampler[int]):
         than ``len(data_source)``, consecutive permutations are concatenated.
     generator : np.random.Generator or int or None
         Source of randomness: a Generator (kept and advanced, so each pass differs and
-        its state can be saved), an int seed, or ``None`` for a fresh generator.
+        its state can be saved), an int seed, or ``None``: as in PyTorch, each pass then
+        draws a seed from the default generator and uses a generator of its own.
+
+    Notes
+    -----
+    As PyTorch's, the indices are drawn lazily while the pass goes on: with
+    replacement in chunks of 32, without replacement one permutation of
+    ``len(data_source)`` at a time. So ``num_samples=10**10`` costs no memory up front.
 
     Examples
     --------
@@ -97,7 +105,13 @@ class RandomSampler(Sampler[int]):
     [0, 1, 2, 3, 4]
     >>> list(RandomSampler(range(5), generator=0)) == list(RandomSampler(range(5), generator=0))
     True
+    >>> it = iter(RandomSampler(range(3), replacement=True, num_samples=10**10, generator=0))
+    >>> 0 <= next(it) < 3
+    True
     """
+
+    #: indices drawn per call to the generator when sampling with replacement
+    CHUNK = 32
 
     def __init__(
         self,
@@ -124,13 +138,21 @@ class RandomSampler(Sampler[int]):
         n = len(self.data_source)
         count = self.num_samples
         if n == 0:
-            return iter(())
+            return
+        if self.generator is None:
+            seed = int(resolve(None).integers(0, 2**63 - 1, dtype=np.int64, endpoint=True))
+            rng = np.random.default_rng(seed)
+        else:
+            rng = self.generator
         if self.replacement:
-            return iter(self.generator.integers(0, n, size=count).tolist())
-        parts = [self.generator.permutation(n) for _ in range(count // n)]
+            for _ in range(count // self.CHUNK):
+                yield from rng.integers(0, n, size=self.CHUNK).tolist()
+            yield from rng.integers(0, n, size=count % self.CHUNK).tolist()
+            return
+        for _ in range(count // n):
+            yield from rng.permutation(n).tolist()
         if count % n:
-            parts.append(self.generator.permutation(n)[: count % n])
-        return iter(np.concatenate(parts).tolist())
+            yield from rng.permutation(n)[: count % n].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
@@ -144,7 +166,8 @@ class SubsetRandomSampler(Sampler[int]):
     indices : sequence of int
         The indices to sample from.
     generator : np.random.Generator or int or None
-        Source of randomness (see :class:`RandomSampler`).
+        Source of randomness: a Generator, an int seed, or ``None`` for the default
+        generator.
 
     Examples
     --------
@@ -157,7 +180,7 @@ class SubsetRandomSampler(Sampler[int]):
         self.generator = as_generator(generator, name="SubsetRandomSampler generator")
 
     def __iter__(self) -> Iterator[int]:
-        perm = self.generator.permutation(len(self.indices))
+        perm = resolve(self.generator).permutation(len(self.indices))
         return (self.indices[int(i)] for i in perm)
 
     def __len__(self) -> int:
@@ -177,7 +200,8 @@ class WeightedRandomSampler(Sampler[int]):
         Without replacement, each index appears at most once, so ``num_samples`` must
         not exceed the number of positive weights.
     generator : np.random.Generator or int or None
-        Source of randomness (see :class:`RandomSampler`).
+        Source of randomness: a Generator, an int seed, or ``None`` for the default
+        generator.
 
     Examples
     --------
@@ -219,7 +243,7 @@ class WeightedRandomSampler(Sampler[int]):
 
     def __iter__(self) -> Iterator[int]:
         p = self.weights / self.weights.sum()
-        draws = self.generator.choice(
+        draws = resolve(self.generator).choice(
             self.weights.size, size=self.num_samples, replace=self.replacement, p=p
         )
         return iter(draws.tolist())

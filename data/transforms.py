@@ -40,8 +40,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autograd_np.data._rng import GeneratorLike, as_generator
-from autograd_np.data.collate import default_collate
+from autograd_np.data._rng import GeneratorLike, as_generator, resolve
+from autograd_np.data.collate import collate_arrays
 
 __all__ = [
     "Compose",
@@ -115,7 +115,7 @@ def apply_to_batch(transform: Callable[[Any], Any], batch: Any) -> Any:
     transform : callable
         A :class:`Transform` (or anything with an ``apply_batch`` method), or a plain
         single-item callable, which is then applied item by item and the results
-        collated with :func:`~autograd_np.data.default_collate`.
+        collated with :func:`~autograd_np.data.collate.collate_arrays`.
     batch : array_like
         Items stacked along axis 0.
 
@@ -133,7 +133,7 @@ def apply_to_batch(transform: Callable[[Any], Any], batch: Any) -> Any:
     batched = getattr(transform, "apply_batch", None)
     if batched is not None:
         return batched(batch)
-    return default_collate([transform(item) for item in batch])
+    return collate_arrays([transform(item) for item in batch])
 
 
 class Compose(Transform):
@@ -202,7 +202,7 @@ class Lambda(Transform):
     def apply_batch(self, images: Any) -> Any:
         if self.batched:
             return self.fn(images)
-        return default_collate([self.fn(item) for item in images])
+        return collate_arrays([self.fn(item) for item in images])
 
     def __repr__(self) -> str:
         return f"Lambda({self.fn!r}, batched={self.batched})"
@@ -354,7 +354,8 @@ class RandomCrop(Transform):
         How borders are filled (as :func:`numpy.pad` / torchvision: ``reflect`` mirrors
         without repeating the edge pixel).
     generator : np.random.Generator or int or None
-        Source of the offsets; an int seeds a new generator, ``None`` a fresh one.
+        Source of the offsets; an int seeds a new generator, ``None`` means the
+        default generator at each draw (as torchvision's transforms use torch's).
     layout : {"HWC", "CHW"} or None
         Layout of 3-D images (see the module docstring).
 
@@ -431,7 +432,7 @@ class RandomCrop(Transform):
         Returns two ``intp`` arrays of shape ``(n,)``, offsets into the padded images.
         """
         h, w = self.size
-        u = self.generator.random((n, 2))
+        u = resolve(self.generator).random((n, 2))
         tops = np.minimum((u[:, 0] * (padded_height - h + 1)).astype(np.intp), padded_height - h)
         lefts = np.minimum((u[:, 1] * (padded_width - w + 1)).astype(np.intp), padded_width - w)
         return tops, lefts
@@ -530,6 +531,7 @@ class RandomHorizontalFlip(Transform):
         Flip probability.
     generator : np.random.Generator or int or None
         One uniform float ``u`` is drawn per image; the image is flipped if ``u < p``.
+        An int seeds a new generator; ``None`` means the default generator.
     layout : {"HWC", "CHW"} or None
         Layout of 3-D images (see the module docstring).
 
@@ -555,7 +557,7 @@ class RandomHorizontalFlip(Transform):
 
     def sample_flips(self, n: int) -> np.ndarray:
         """Draw which of ``n`` images to flip: a bool array of shape ``(n,)``."""
-        return self.generator.random(n) < self.p
+        return resolve(self.generator).random(n) < self.p
 
     def apply_batch(self, images: np.ndarray) -> np.ndarray:
         x = np.asarray(images)

@@ -2,7 +2,8 @@
 call :mod:`autograd_np.nn.functional` for the math. No layer defines a backward.
 
 Reproducible models: every layer with random initial weights takes a ``generator=``
-keyword (an ``np.random.Generator`` or an int seed; None means a fresh unseeded one) and has
+keyword (an ``autograd_np.Generator``, an ``np.random.Generator`` or an int seed; None means
+the default generator that ``autograd_np.manual_seed`` seeds) and has
 ``reset_parameters(generator=None)``. Create one Generator and pass it to each layer in
 turn::
 

@@ -2,9 +2,10 @@
 
 Every function fills its tensor in place (under ``no_grad``, through the Tensor in-place API,
 so the tensor's version counter is bumped) and returns it. Randomness comes from the
-``generator`` keyword: an ``np.random.Generator``, an int seed, or None for a fresh unseeded
-generator. Values are drawn in float64 and then cast to the tensor's dtype, so the same seed
-gives the same weights (up to rounding) in float32 and float64.
+``generator`` keyword: an ``autograd_np.Generator``, an ``np.random.Generator``, an int seed,
+or None for the default generator (seeded by ``autograd_np.manual_seed``). Values are drawn
+in float64 and then cast to the tensor's dtype, so the same seed gives the same weights (up
+to rounding) in float32 and float64.
 
 Reproducible models: create one Generator and pass it to every layer in turn; each layer
 draws its weights from it in order::
@@ -32,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.creation import as_generator
 from autograd_np.grad_mode import no_grad
+from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor
 
 __all__ = [
@@ -51,7 +52,6 @@ __all__ = [
     "zeros_",
 ]
 
-GeneratorLike = np.random.Generator | int | None
 TensorOrArray = Tensor | np.ndarray
 
 _LINEAR_FNS = (

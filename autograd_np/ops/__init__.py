@@ -20,6 +20,10 @@ from autograd_np.ops.piecewise import *  # noqa: F403
 from autograd_np.ops.piecewise import __all__ as _piecewise_all
 from autograd_np.ops.reduction import *  # noqa: F403
 from autograd_np.ops.reduction import __all__ as _reduction_all
+from autograd_np.ops.scatter import *  # noqa: F403
+from autograd_np.ops.scatter import __all__ as _scatter_all
+from autograd_np.ops.selection import *  # noqa: F403
+from autograd_np.ops.selection import __all__ as _selection_all
 from autograd_np.ops.shape import *  # noqa: F403
 from autograd_np.ops.shape import __all__ as _shape_all
 from autograd_np.ops.transcendental import *  # noqa: F403
@@ -36,6 +40,8 @@ __all__ = [
     *_linalg_all,
     *_piecewise_all,
     *_reduction_all,
+    *_scatter_all,
+    *_selection_all,
     *_shape_all,
     *_transcendental_all,
 ]

@@ -1,8 +1,9 @@
 """Dropout: zero elements (or whole channels) at random and scale the rest by ``1/(1-p)``.
 
 Randomness comes only from the ``generator`` the caller passes (an ``np.random.Generator``
-or an int seed; None draws a fresh, unseeded Generator): the ``nn.Dropout`` module owns
-one. The mask is a constant of the graph, so gradients (of any order) are ``g * mask``.
+or an int seed; None draws from the default generator that ``manual_seed`` seeds): an
+``nn.Dropout`` built with a generator owns it. The mask is a constant of the graph, so
+gradients (of any order) are ``g * mask``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.creation import as_generator
 from autograd_np.function import Sample, Sampler, composite
 from autograd_np.ops.arithmetic import multiply
+from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = ["dropout", "dropout1d", "dropout2d"]
-
-GeneratorLike = np.random.Generator | int | None
 
 
 def _check_p(op: str, p: float) -> float:

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT, DTypeLike
+from autograd_np._dtypes import DTypeLike, get_default_dtype
+from autograd_np.devices import check_device as check_device
 from autograd_np.nn.parameter import Parameter
-
-GeneratorLike = np.random.Generator | int | None
+from autograd_np.random import GeneratorLike as GeneratorLike  # one home: autograd_np.random
 
 
 def _ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
@@ -34,15 +34,9 @@ def _pair(value: Any, name: str = "argument") -> tuple[int, ...]:
     return _ntuple(value, 2, name)
 
 
-def check_device(device: Any, layer: str) -> None:
-    """Accept None or 'cpu' (the only device); for code written for PyTorch."""
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise ValueError(f"{layer}: unsupported device {device!r}; only 'cpu' exists")
-
-
 def float_dtype(dtype: DTypeLike | None, layer: str) -> np.dtype[Any]:
-    """The parameters' dtype: float32 by default; must be floating point."""
-    dt = DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
+    """The parameters' dtype: the default dtype (float32) unless given; floating point."""
+    dt = get_default_dtype() if dtype is None else np.dtype(dtype)
     if dt.kind != "f":
         raise TypeError(f"{layer}: dtype must be a floating-point dtype, got {dt}")
     return dt

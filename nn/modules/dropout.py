@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import autograd_np.nn.functional as F
-from autograd_np.creation import as_generator
-from autograd_np.nn.modules._utils import GeneratorLike
 from autograd_np.nn.modules.module import Module
+from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor
 
 __all__ = ["Dropout", "Dropout2d"]
@@ -20,7 +19,7 @@ class _DropoutNd(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p
         self.inplace = inplace
-        self.generator = as_generator(generator)
+        self.generator = None if generator is None else as_generator(generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
@@ -39,7 +38,8 @@ class Dropout(_DropoutNd):
         (the input is left unchanged).
     generator : np.random.Generator or int, optional (keyword-only)
         The layer's own source of randomness, drawn from at each training call (an int
-        seeds a new Generator; None gives a fresh unseeded one). Two layers built with the
+        seeds a new Generator; None draws from the default generator at each call, see
+        ``autograd_np.manual_seed``). Two layers built with the
         same seed drop the same elements.
 
     Shapes

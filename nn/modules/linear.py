@@ -7,15 +7,14 @@ from typing import Any
 
 import autograd_np.nn.functional as F
 from autograd_np._dtypes import DTypeLike
-from autograd_np.creation import as_generator
 from autograd_np.nn import init
 from autograd_np.nn.modules._utils import (
-    GeneratorLike,
     check_device,
     empty_parameter,
     float_dtype,
 )
 from autograd_np.nn.modules.module import Module
+from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor
 
 __all__ = ["Identity", "Linear"]
@@ -56,7 +55,8 @@ class Linear(Module):
     dtype : numpy dtype, optional
         Of the parameters; float32 by default.
     generator : np.random.Generator or int, optional (keyword-only)
-        Where the initial weights come from (None: a fresh unseeded generator).
+        Where the initial weights come from (None: the default generator, seeded by
+        ``autograd_np.manual_seed``).
 
     Attributes
     ----------

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograd_np._dtypes import DTypeLike, is_floating
+from autograd_np.devices import check_device
+from autograd_np.devices import device as device_type
 from autograd_np.nn.modules._hooks import RemovableHandle, _HookDict
 from autograd_np.nn.modules._state import _IncompatibleKeys, load_into
 from autograd_np.nn.parameter import Parameter
@@ -433,13 +435,12 @@ class Module:
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] == "cpu":
+            elif isinstance(arg, (str, device_type)):
                 devices.append(arg)
-            else:
+            elif not isinstance(arg, bool):  # PyTorch's positional non_blocking flag
                 dtype = arg
-        for device in devices:
-            if device is not None and str(device).split(":")[0] != "cpu":
-                raise ValueError(f"to(): unsupported device {device!r}; only 'cpu' exists")
+        for dev in devices:
+            check_device(dev, "Module.to")
         if dtype is not None:
             dt = _as_dtype(dtype)
             if not is_floating(dt):
@@ -461,6 +462,11 @@ class Module:
 
     def cpu(self: M) -> M:
         """Return ``self`` (the CPU is the only device); for code written for PyTorch."""
+        return self
+
+    def cuda(self: M, device: Any = None) -> M:
+        """Raise: there is no CUDA device (autograd_np runs on the CPU only)."""
+        check_device("cuda" if device is None else device, "Module.cuda")
         return self
 
     # ------------------------------------------------------------------ state dict

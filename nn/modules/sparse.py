@@ -8,17 +8,16 @@ import numpy as np
 
 import autograd_np.nn.functional as F
 from autograd_np._dtypes import DTypeLike
-from autograd_np.creation import as_generator
 from autograd_np.grad_mode import no_grad
 from autograd_np.nn import init
 from autograd_np.nn.modules._utils import (
-    GeneratorLike,
     check_device,
     empty_parameter,
     float_dtype,
 )
 from autograd_np.nn.modules.module import Module
 from autograd_np.nn.parameter import Parameter
+from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor
 
 __all__ = ["Embedding"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import pickle
 import tarfile
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -228,3 +230,112 @@ def test_real_cifar_test(real_cifar_test):
     # test set's are close to them, which checks the HWC/RGB layout.
     means = ds.data.reshape(-1, 3).mean(axis=0) / 255
     np.testing.assert_allclose(means, [0.4914, 0.4822, 0.4465], atol=0.01)
+
+
+# ---------------------------------------------------------------- hostile array pickles
+_NO_STATE = object()
+
+
+class Reduce:
+    """Pickles as ``fn(*args)`` (then ``BUILD state`` if given), as a tampered file would."""
+
+    def __init__(self, fn, args, state=_NO_STATE) -> None:
+        self.fn, self.args, self.state = fn, args, state
+
+    def __reduce__(self):
+        if self.state is _NO_STATE:
+            return (self.fn, self.args)
+        return (self.fn, self.args, self.state)
+
+
+def reconstruct():
+    """numpy's ``_reconstruct`` (pickled under its own module name)."""
+    return np.zeros(1, np.uint8).__reduce__()[0]
+
+
+def write_test_batch(tmp_path, fmt, arrays, data, labels=None):
+    members = fmt.cifar_python_members(arrays)
+    batch = {b"data": data, b"labels": arrays[5][1] if labels is None else labels}
+    members["cifar-10-batches-py/test_batch"] = pickle.dumps(batch, protocol=2)
+    fmt.write_folder(tmp_path / "cifar10", members)
+
+
+def test_genuine_array_pickles_still_load(tmp_path, fmt, arrays):
+    # numpy's own pickling of a filled array is exactly the accepted sequence
+    write_test_batch(tmp_path, fmt, arrays, arrays[5][0])
+    ds = CIFAR10(root=tmp_path, train=False)
+    check_split(ds, arrays[5:], fmt)
+
+
+@pytest.mark.parametrize(
+    ("make", "match"),
+    [
+        # the 154-byte file of the review: 10 images of whatever was in memory
+        (
+            lambda: Reduce(reconstruct(), (np.ndarray, (10, 3072), b"b")),
+            r"only \(numpy.ndarray, \(0,\), b'b'\)",
+        ),
+        (lambda: Reduce(reconstruct(), (np.ndarray, (0,), b"b")), "never fills it"),
+        (
+            lambda: Reduce(np.ndarray, ((10, 3072), np.dtype("u1"))),
+            "numpy.ndarray may not be called directly",
+        ),
+        (
+            lambda: Reduce(
+                reconstruct(),
+                (np.ndarray, (0,), b"b"),
+                (1, (10, 3072), np.dtype("f8"), False, b"\x00" * 8),
+            ),
+            r"only the uint8 dtype",
+        ),
+        (
+            lambda: Reduce(
+                reconstruct(),
+                (np.ndarray, (0,), b"b"),
+                (1, (10, 3072), np.dtype("u1"), True, b"\x00" * 30720),
+            ),
+            "Fortran-ordered",
+        ),
+        (lambda: Reduce(codecs.encode, ("x", "utf-16")), r"encode\(str, 'latin1'\)"),
+    ],
+    ids=["reconstruct-with-shape", "never-filled", "ndarray-called", "float64", "fortran", "codec"],
+)
+def test_arrays_the_file_does_not_fill_are_refused(tmp_path, fmt, arrays, make, match):
+    write_test_batch(tmp_path, fmt, arrays, make())
+    with pytest.raises(DatasetError, match=match) as info:
+        CIFAR10(root=tmp_path, train=False)
+    assert "test_batch" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(100_000, 3072), (2**40, 2**40), (2**62, 4)],  # the last two overflow int64
+    ids=["100k-images", "int64-overflow", "wraps-to-zero"],
+)
+def test_declared_size_must_match_the_data_before_any_allocation(tmp_path, fmt, arrays, shape):
+    evil = Reduce(
+        reconstruct(), (np.ndarray, (0,), b"b"), (1, shape, np.dtype("u1"), False, b"\x00" * 64)
+    )
+    write_test_batch(tmp_path, fmt, arrays, evil)
+    tracemalloc.start()
+    try:
+        with pytest.raises(DatasetError, match=r"needs (\d+) bytes but the file holds 64") as info:
+            CIFAR10(root=tmp_path, train=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    expected = 1
+    for d in shape:
+        expected *= d
+    assert f"needs {expected} bytes" in str(info.value)
+    assert peak < 20_000_000  # nothing near the declared size was allocated
+
+
+def test_float_labels_are_refused_not_truncated(tmp_path, fmt, arrays):
+    data = np.zeros((3, 3072), np.uint8)
+    write_test_batch(tmp_path, fmt, arrays, data, labels=[1.7, 2.9, 0.5])
+    with pytest.raises(DatasetError, match=r"label 0 is 1\.7 \(float\); labels must be ints"):
+        CIFAR10(root=tmp_path, train=False)
+    write_test_batch(tmp_path, fmt, arrays, data, labels=[1, True, 0])
+    with pytest.raises(DatasetError, match=r"label 1 is True \(bool\)"):
+        CIFAR10(root=tmp_path, train=False)

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import autograd_np
+from autograd_np import Tensor
 from autograd_np.data import DataLoader, Dataset, SequentialSampler, TensorDataset, default_collate
 from autograd_np.data import transforms as T
 from autograd_np.data.vision import ImageArrayDataset
@@ -69,7 +71,25 @@ def test_sequential_batches_and_dtypes():
     batches = list(loader)
     assert [b[1].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
     x, y = batches[0]
+    assert isinstance(x, Tensor) and isinstance(y, Tensor)
     assert x.shape == (2, 2) and x.dtype == np.float32 and y.dtype == np.int64
+    assert type(batches[0]) is list  # torch collates a tuple sample into a list
+
+
+@pytest.mark.parametrize("with_getitems", [True, False])
+def test_batches_are_tensors_on_both_paths(with_getitems):
+    ds = BatchedCountingDataset(5) if with_getitems else CountingDataset(5)
+    x, y = next(iter(DataLoader(ds, batch_size=2)))
+    assert isinstance(x, Tensor) and x.dtype == np.float32 and x.shape == (2, 3)
+    assert isinstance(y, Tensor) and y.dtype == np.int64 and y.tolist() == [0, 1]
+    assert not x.requires_grad
+
+
+def test_batch_size_none_converts_items_and_applies_custom_collate():
+    items = list(DataLoader(CountingDataset(2), batch_size=None))
+    assert isinstance(items[1][0], Tensor) and items[1][1] == 1  # ints stay ints, as torch
+    doubled = list(DataLoader(CountingDataset(2), batch_size=None, collate_fn=lambda s: s[1] * 2))
+    assert doubled == [0, 2]
 
 
 @given(
@@ -121,11 +141,25 @@ def test_shuffle_reproducible_from_seed_and_generator():
     assert a == b != c
 
 
-def test_shuffle_without_generator_uses_fresh_generator():
+def test_shuffle_without_generator_uses_the_default_generator(monkeypatch):
     loader = DataLoader(make_ds(50), batch_size=50, shuffle=True)
-    assert isinstance(loader.generator, np.random.Generator)
+    assert loader.generator is None  # as torch
     assert sorted(labels(loader)[0]) == list(range(50))
-    assert DataLoader(make_ds(5)).generator is None
+
+    def epoch() -> list[list[int]]:
+        default = np.random.default_rng(5)
+        monkeypatch.setattr(autograd_np, "as_generator", lambda g: default if g is None else g)
+        return labels(DataLoader(make_ds(20), batch_size=4, shuffle=True))
+
+    assert epoch() == epoch()
+
+
+def test_epoch_draws_base_seed_then_order_as_torch():
+    # each pass first draws torch's base seed (one int64), then the sampler's permutation
+    loader = DataLoader(make_ds(12), batch_size=12, shuffle=True, generator=6)
+    g = np.random.default_rng(6)
+    g.integers(0, 2**63 - 1, dtype=np.int64, endpoint=True)
+    assert labels(loader) == [g.permutation(12).tolist()]
 
 
 def test_generator_state_json_round_trip_resumes_epoch():

@@ -86,7 +86,7 @@ def test_subset_of_plain_dataset_collates():
     sub = Subset(ListDataset(5), [4, 1])
     ints, floats = sub.__getitems__(np.array([0, 1]))
     np.testing.assert_array_equal(ints, [4, 1])
-    assert ints.dtype == np.int64 and floats.dtype == np.float32
+    assert ints.dtype == np.int64 and floats.dtype == np.float64
 
 
 def test_concat_dataset_indexing():
@@ -104,13 +104,14 @@ def test_concat_dataset_indexing():
 @given(st.lists(st.integers(0, 9), min_size=1, max_size=20))
 def test_concat_getitems_matches_items_in_order(indices):
     def arrays(offset: int) -> TensorDataset:
-        return TensorDataset(np.arange(3) + offset, np.arange(3, dtype=np.float32) / 2)
+        # Python floats collate to float64 (as torch), so the array parts are float64 too
+        return TensorDataset(np.arange(3) + offset, np.arange(3, dtype=np.float64) / 2)
 
     cat = ConcatDataset([arrays(0), ListDataset(4, 100), arrays(200)])
     ints, floats = cat.__getitems__(indices)
     assert ints.tolist() == [int(cat[i][0]) for i in indices]
     assert floats.tolist() == [float(cat[i][1]) for i in indices]
-    assert ints.dtype == np.int64 and floats.dtype == np.float32
+    assert ints.dtype == np.int64 and floats.dtype == np.float64
 
 
 def test_concat_requires_datasets():

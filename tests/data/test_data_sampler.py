@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from collections import Counter
+from itertools import islice
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import autograd_np
 from autograd_np.data import (
     BatchSampler,
     RandomSampler,
@@ -49,6 +52,48 @@ def test_random_sampler_with_replacement():
     s = RandomSampler(range(3), replacement=True, num_samples=300, generator=2)
     out = list(s)
     assert len(out) == 300 and set(out) == {0, 1, 2}
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_random_sampler_draws_lazily(replacement):
+    # 10**10 indices: drawing them up front would ask for 80 GB
+    s = RandomSampler(range(7), replacement=replacement, num_samples=10**10, generator=3)
+    assert len(s) == 10**10
+    tracemalloc.start()
+    try:
+        it = iter(s)
+        first = list(islice(it, 1000))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    assert set(first) <= set(range(7)) and all(type(i) is int for i in first)
+    if not replacement:  # consecutive permutations
+        assert sorted(first[:7]) == sorted(first[7:14]) == list(range(7))
+
+
+def test_random_sampler_with_replacement_chunks_are_one_stream():
+    # chunks of 32 from one generator: the same indices as one draw of 32 at a time
+    out = list(RandomSampler(range(5), replacement=True, num_samples=70, generator=4))
+    g = np.random.default_rng(4)
+    expected = [*g.integers(0, 5, 32), *g.integers(0, 5, 32), *g.integers(0, 5, 6)]
+    assert out == [int(i) for i in expected]
+
+
+def test_samplers_without_generator_use_the_default_generator(monkeypatch):
+    def run() -> tuple[list[int], ...]:
+        default = np.random.default_rng(42)
+        monkeypatch.setattr(autograd_np, "as_generator", lambda g: default if g is None else g)
+        return (
+            list(RandomSampler(range(10))),
+            list(RandomSampler(range(10), replacement=True, num_samples=40)),
+            list(SubsetRandomSampler([3, 4, 5, 6])),
+            list(WeightedRandomSampler([1.0, 2.0, 3.0], num_samples=9)),
+        )
+
+    assert run() == run()  # reproducible from the default generator alone
+    s = RandomSampler(range(10))
+    assert s.generator is None  # as torch: no generator of its own
 
 
 def test_random_sampler_validation():

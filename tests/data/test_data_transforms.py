@@ -219,3 +219,17 @@ def test_generator_argument_validation():
         T.RandomHorizontalFlip(generator=1.5)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="p must be"):
         T.RandomHorizontalFlip(p=1.5)
+
+
+def test_random_transforms_without_generator_draw_from_the_default_generator(monkeypatch):
+    import autograd_np
+
+    images = np.random.default_rng(0).integers(0, 256, size=(16, 8, 8, 3), dtype=np.uint8)
+
+    def run() -> np.ndarray:
+        default = np.random.default_rng(8)
+        monkeypatch.setattr(autograd_np, "as_generator", lambda g: default if g is None else g)
+        t = T.Compose([T.RandomCrop(6, padding=2), T.RandomHorizontalFlip()])
+        return t.apply_batch(images)
+
+    np.testing.assert_array_equal(run(), run())

@@ -379,8 +379,11 @@ def test_to_double_float_keep_identity_and_int_buffers() -> None:
     assert model.to("cpu") is model and model.cpu() is model
     with pytest.raises(TypeError, match="only accepts floating point dtypes"):
         model.to(np.int32)
-    with pytest.raises(ValueError, match="unsupported device 'cuda'"):
+    with pytest.raises(RuntimeError, match=r"'cuda' is not available.*CPU only"):
         model.to(device="cuda")
+    with pytest.raises(RuntimeError, match="CPU only"):
+        model.cuda()
+    assert model.to(ag.device("cpu")) is model
 
 
 def test_layers_take_dtype() -> None:
@@ -397,8 +400,9 @@ def test_layers_take_dtype() -> None:
     assert all(p.dtype == np.float32 for p in nn.Linear(2, 3).parameters())
     with pytest.raises(TypeError, match="floating-point dtype"):
         nn.Linear(2, 3, dtype=np.int64)
-    with pytest.raises(ValueError, match="unsupported device"):
+    with pytest.raises(RuntimeError, match=r"'cuda' is not available.*CPU only"):
         nn.Linear(2, 3, device="cuda")
+    assert nn.Linear(2, 3, device=ag.device("cpu")).weight.device == ag.device("cpu")
 
 
 def test_deepcopy_model() -> None:
