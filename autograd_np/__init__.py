@@ -8,7 +8,7 @@
 (3,)
 """
 
-from autograd_np import functional, ops
+from autograd_np import functional, ops, serialization
 from autograd_np._dtypes import (
     bool_,
     float16,
@@ -68,6 +68,7 @@ __all__ = [
     "ops",
     "primitive",
     "save",
+    "serialization",
     "set_detect_anomaly",
     "set_grad_enabled",
     "uint8",
