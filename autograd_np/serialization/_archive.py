@@ -9,6 +9,7 @@ decompressed, an array's ``.npy`` header must agree with the entry's size, and a
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 import zlib
 from typing import IO, Any
@@ -23,7 +24,18 @@ _CHUNK = 16 * 2**20
 # deflate never expands data by more than 1032:1; a larger declared ratio is a lie.
 _MAX_DEFLATE_RATIO = 1100
 
-CorruptErrors = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError)
+# what zipfile and zlib raise on damaged input (a flipped flag bit can claim encryption or an
+# unknown compression, a flipped name byte bad UTF-8)
+CorruptErrors = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+    UnicodeDecodeError,
+    struct.error,
+)
 
 
 class CorruptFile(ValueError):

@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.serialization._archive import MAX_STRUCTURE_BYTES, Archive
+from autograd_np.serialization import _archive
+from autograd_np.serialization._archive import Archive
 from autograd_np.serialization._globals import global_path, is_plain_class, resolve
 from autograd_np.tensor import Tensor
 
@@ -127,7 +128,7 @@ class Encoder:
                 pass  # abstract types such as np.floating: saved as a global below
         if isinstance(obj, np.random.Generator):
             return self._generator(obj, path)
-        if isinstance(obj, _CALLABLE_TYPES):
+        if isinstance(obj, _CALLABLE_TYPES) or _is_named_global(obj):
             return {"$": "global", "class": self._path(obj, path)}
         return self._object(obj, path)
 
@@ -210,6 +211,18 @@ class Encoder:
                 if hasattr(obj, name):
                     state[name] = getattr(obj, name)
         return {"$": "object", "id": n, "class": class_path, "state": self.encode(state, path)}
+
+
+def _is_named_global(obj: Any) -> bool:
+    """Whether ``obj`` (a callable object such as a primitive op) is importable by its own
+    ``__module__`` and ``__qualname__``, so that it is saved by reference."""
+    if not callable(obj):
+        return False
+    try:
+        global_path(obj)
+    except TypeError:
+        return False
+    return True
 
 
 def _slot_names(cls: type) -> list[str]:
@@ -509,7 +522,7 @@ def decode_archive(
 ) -> Any:
     """Read the structure entry of a native archive and rebuild the saved object."""
     source = archive.source
-    text = archive.read_npy(f"{META}.npy", limit=MAX_STRUCTURE_BYTES + 128)
+    text = archive.read_npy(f"{META}.npy", limit=_archive.MAX_STRUCTURE_BYTES + 128)
     if text.dtype != np.uint8 or text.ndim != 1:
         raise archive.corrupt("the structure entry is not a byte string")
     data = text.tobytes()

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.serialization._archive import MAX_STRUCTURE_BYTES, Archive
+from autograd_np.serialization import _archive
+from autograd_np.serialization._archive import Archive
 from autograd_np.serialization._globals import WeightsOnlyError
 from autograd_np.serialization._pickle_vm import restricted_loads
 from autograd_np.tensor import Tensor
@@ -268,7 +269,7 @@ class _Reader:
         raise WeightsOnlyError(f"Weights only load failed: {self.source} names {new_type!r}")
 
     def load(self) -> Any:
-        data = self.archive.read_bytes(f"{self.prefix}data.pkl", limit=MAX_STRUCTURE_BYTES)
+        data = self.archive.read_bytes(f"{self.prefix}data.pkl", limit=_archive.MAX_STRUCTURE_BYTES)
         return restricted_loads(
             data,
             source=self.source,
