@@ -76,8 +76,15 @@ class _Machine:
         return items
 
     def run(self, data: bytes) -> Any:
+        ops = pickletools.genops(io.BytesIO(data))
         try:
-            for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
+            while True:
+                try:
+                    op, arg, _pos = next(ops)
+                except StopIteration:
+                    break
+                except ValueError as e:  # a bad opcode or a truncated argument
+                    raise self.malformed(str(e)) from e
                 name = op.name
                 if name == "STOP":
                     if len(self.stack) != 1 or self.metastack:
@@ -117,20 +124,25 @@ class _Machine:
             del stack[-n:]
             stack.append(items)
         elif name == "TUPLE":
-            self.stack.append(tuple(self.pop_mark()))
+            items = tuple(self.pop_mark())  # pop first: it switches self.stack
+            self.stack.append(items)
         elif name == "EMPTY_LIST":
             stack.append([])
         elif name == "LIST":
-            self.stack.append(self.pop_mark())
+            items = self.pop_mark()
+            self.stack.append(items)
         elif name == "EMPTY_DICT":
             stack.append({})
         elif name == "DICT":
             items = self.pop_mark()
+            if len(items) % 2:
+                raise self.malformed("DICT with an odd number of items")
             self.stack.append(dict(zip(items[::2], items[1::2])))
         elif name == "EMPTY_SET":
             stack.append(set())
         elif name == "FROZENSET":
-            self.stack.append(frozenset(self.pop_mark()))
+            items = frozenset(self.pop_mark())
+            self.stack.append(items)
         elif name in ("APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS"):
             self.fill(name)
         elif name in ("PUT", "BINPUT", "LONG_BINPUT"):

@@ -81,9 +81,19 @@ class _Storage:
         self.location = location
 
 
-def _callable(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn._pickle_callable = True  # type: ignore[attr-defined]
-    return fn
+class _callable:  # noqa: N801 (reads as a decorator)
+    """A function the pickle may call with ``REDUCE``."""
+
+    _pickle_callable = True
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, *args: Any) -> Any:
+        return self.fn(*args)
+
+    def __repr__(self) -> str:
+        return getattr(self.fn, "__name__", "function")
 
 
 def is_torch_zip(archive: Archive) -> str | None:
@@ -128,6 +138,11 @@ class _Reader:
             ("builtins", "bytearray"): _callable(_bytearray),
             ("_codecs", "encode"): _callable(_encode_latin1),
             ("torch", "Size"): _callable(_size),
+            # protocol 2 spells builtins as Python 2's __builtin__
+            ("__builtin__", "set"): _callable(lambda items=(): set(items)),
+            ("__builtin__", "frozenset"): _callable(lambda items=(): frozenset(items)),
+            ("__builtin__", "complex"): _callable(_complex),
+            ("__builtin__", "bytearray"): _callable(_bytearray),
             ("torch", "device"): _callable(_device),
             ("torch", "Tensor"): _Marker("torch.Tensor"),
             ("torch.nn.parameter", "Parameter"): _Marker("torch.nn.parameter.Parameter"),
