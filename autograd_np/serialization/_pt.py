@@ -81,7 +81,7 @@ class _Storage:
         self.location = location
 
 
-class _callable:  # noqa: N801 (reads as a decorator)
+class _callable:  # lower case: reads as a decorator
     """A function the pickle may call with ``REDUCE``."""
 
     _pickle_callable = True
