@@ -66,7 +66,7 @@ def save(obj: Any, f: FileLike, *, compress: bool = False) -> None:
     if hasattr(f, "write"):
         write(f)  # type: ignore[arg-type]
     else:
-        atomic_write(f, write)  # type: ignore[arg-type]
+        atomic_write(f, write)
 
 
 def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool | None = None) -> Any:
@@ -126,7 +126,7 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool | 
         if start:
             fh = io.BytesIO(fh.read())  # zip offsets count from the archive's start
         return _load_from(fh, source, weights_only, restore)
-    path = os.fspath(f)  # type: ignore[arg-type]
+    path = os.fspath(f)
     with open(path, "rb") as fh:
         return _load_from(fh, repr(path), weights_only, restore)
 

@@ -149,7 +149,7 @@ class Archive:
         if dtype.itemsize == 0:
             return np.empty(shape, dtype)
         buf = np.empty(nbytes, dtype=np.uint8)
-        view = memoryview(buf)
+        view = memoryview(buf.data)
         done = 0
         while done < nbytes:
             chunk = f.read(min(_CHUNK, nbytes - done))

@@ -43,7 +43,7 @@ def remove_stale_temporaries(path: str) -> list[str]:
     """Remove temporaries of ``path`` left by processes that no longer run; return them."""
     dirname, base = os.path.split(path)
     prefix = base + TMP_MARK
-    removed = []
+    removed: list[str] = []
     try:
         names = os.listdir(dirname or ".")
     except OSError:

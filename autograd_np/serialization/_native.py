@@ -370,10 +370,10 @@ class Decoder:
                 raise self.malformed("a bytes entry that is not a uint8 vector")
             return arr.tobytes()
 
-        return self._cached("bytes", node, make)  # type: ignore[no-any-return]
+        return self._cached("bytes", node, make)
 
     def _array(self, node: dict[str, Any]) -> np.ndarray:
-        return self._cached("array", node, lambda a: a)  # type: ignore[no-any-return]
+        return self._cached("array", node, lambda a: a)
 
     def _scalar(self, node: dict[str, Any]) -> Any:
         def make(arr: np.ndarray) -> Any:
@@ -401,7 +401,7 @@ class Decoder:
                 t = self.restore(t)
             return t
 
-        return self._cached("tensor", node, make)  # type: ignore[no-any-return]
+        return self._cached("tensor", node, make)
 
     def _pairs(self, node: dict[str, Any]) -> list[tuple[Any, Any]]:
         keys = self.field(node, "keys", list)
@@ -499,7 +499,7 @@ class Decoder:
         state = self.decode(node["state"])
         setstate = getattr(cls, "__setstate__", None)
         if setstate is not None:
-            obj.__setstate__(state)
+            setstate(obj, state)
         else:
             if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
                 raise self.malformed(f"the attributes of a {cls.__name__} are not a str dict")

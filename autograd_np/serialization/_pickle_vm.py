@@ -124,25 +124,25 @@ class _Machine:
             del stack[-n:]
             stack.append(items)
         elif name == "TUPLE":
-            items = tuple(self.pop_mark())  # pop first: it switches self.stack
-            self.stack.append(items)
+            built: Any = tuple(self.pop_mark())  # pop first: it switches self.stack
+            self.stack.append(built)
         elif name == "EMPTY_LIST":
             stack.append([])
         elif name == "LIST":
-            items = self.pop_mark()
-            self.stack.append(items)
+            built = self.pop_mark()
+            self.stack.append(built)
         elif name == "EMPTY_DICT":
             stack.append({})
         elif name == "DICT":
-            items = self.pop_mark()
-            if len(items) % 2:
+            flat = self.pop_mark()
+            if len(flat) % 2:
                 raise self.malformed("DICT with an odd number of items")
-            self.stack.append(dict(zip(items[::2], items[1::2])))
+            self.stack.append(dict(zip(flat[::2], flat[1::2])))
         elif name == "EMPTY_SET":
             stack.append(set())
         elif name == "FROZENSET":
-            items = frozenset(self.pop_mark())
-            self.stack.append(items)
+            built = frozenset(self.pop_mark())
+            self.stack.append(built)
         elif name in ("APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS"):
             self.fill(name)
         elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
