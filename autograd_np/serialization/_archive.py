@@ -115,12 +115,79 @@ class Archive:
                 f"more than the limit of {limit}; refusing to read it"
             )
         try:
+            if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 0x1:
+                return self._read_stored_npy(info, name)
             with self.zip.open(info) as f:
-                return self._read_npy(f, info, name)
+                shape, fortran, dtype = self._npy_header(f, info.file_size, name)
+                buf = self._allocate(shape, dtype, info.file_size - f.tell(), name)
+                view = memoryview(buf.data)
+                done = 0
+                while done < buf.size:
+                    chunk = f.read(min(_CHUNK, buf.size - done))
+                    if not chunk:
+                        raise self.corrupt(f"entry {name!r} ends early")
+                    view[done : done + len(chunk)] = chunk
+                    done += len(chunk)
+                if f.read(1):
+                    raise self.corrupt(f"entry {name!r} is longer than declared")
         except (*CorruptErrors, OSError) as e:
             raise self.corrupt(e) from e
+        return _as_array(buf, shape, fortran, dtype)
 
-    def _read_npy(self, f: IO[bytes], info: zipfile.ZipInfo, name: str) -> np.ndarray:
+    def _stored_start(self, info: zipfile.ZipInfo, name: str) -> int:
+        """Where the data of an uncompressed entry starts in the file."""
+        fh = self.fh
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise self.corrupt(f"the local header of entry {name!r} is damaged")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        start = info.header_offset + 30 + name_len + extra_len
+        if start + info.file_size > self.size:
+            raise self.corrupt(f"entry {name!r} runs past the end of the file")
+        return start
+
+    def _read_into(self, at: int, buf: np.ndarray, crc: int, info: zipfile.ZipInfo) -> None:
+        """Fill ``buf`` from file offset ``at`` and check the entry's CRC-32 (``crc`` is
+        that of the entry's bytes before ``at``)."""
+        self.fh.seek(at)
+        view = memoryview(buf.data)
+        done = 0
+        while done < buf.size:
+            n = self.fh.readinto(view[done : done + _CHUNK])  # type: ignore[attr-defined]
+            if not n:
+                raise self.corrupt(f"entry {info.filename!r} ends early")
+            done += n
+        if zlib.crc32(buf.data, crc) != info.CRC:
+            raise self.corrupt(f"bad CRC-32 for entry {info.filename!r}")
+
+    def read_raw(self, name: str) -> np.ndarray:
+        """The bytes of entry ``name`` as a new uint8 array (one copy for a stored entry)."""
+        info = self.info(name)
+        if info.compress_type != zipfile.ZIP_STORED or info.flag_bits & 0x1:
+            return np.frombuffer(bytearray(self.read_bytes(name)), dtype=np.uint8)
+        try:
+            buf = np.empty(info.file_size, dtype=np.uint8)
+            self._read_into(self._stored_start(info, name), buf, 0, info)
+        except OSError as e:
+            raise self.corrupt(e) from e
+        return buf
+
+    def _read_stored_npy(self, info: zipfile.ZipInfo, name: str) -> np.ndarray:
+        """An uncompressed entry: one read straight into the array, then the CRC check."""
+        start = self._stored_start(info, name)
+        self.fh.seek(start)
+        head = self.fh.read(min(info.file_size, 1 << 16))
+        f = io.BytesIO(head)
+        shape, fortran, dtype = self._npy_header(f, info.file_size, name)
+        header_len = f.tell()
+        buf = self._allocate(shape, dtype, info.file_size - header_len, name)
+        self._read_into(start + header_len, buf, zlib.crc32(head[:header_len]), info)
+        return _as_array(buf, shape, fortran, dtype)
+
+    def _npy_header(
+        self, f: IO[bytes], file_size: int, name: str
+    ) -> tuple[tuple[int, ...], bool, np.dtype[Any]]:
         fmt = np.lib.format
         try:
             version = fmt.read_magic(f)
@@ -130,36 +197,37 @@ class Archive:
                 shape, fortran, dtype = fmt.read_array_header_2_0(f)
             else:
                 raise ValueError(f"unknown .npy version {version}")
-        except (ValueError, TypeError, SyntaxError) as e:
+        except Exception as e:  # numpy parses the header text: any failure means damage
             raise self.corrupt(f"the array header of entry {name!r} is damaged: {e}") from e
         if dtype.hasobject:
             raise ValueError(
                 f"load: entry {name!r} of {self.source} holds pickled Python objects; "
                 "refusing to load it"
             )
+        return tuple(int(n) for n in shape), bool(fortran), dtype
+
+    def _allocate(
+        self, shape: tuple[int, ...], dtype: np.dtype[Any], data_size: int, name: str
+    ) -> np.ndarray:
+        """The uint8 buffer of the array, once its size matches the entry's."""
         count = 1
         for n in shape:
-            count *= int(n)  # Python ints: no wrap-around
+            count *= n  # Python ints: no wrap-around
         nbytes = count * dtype.itemsize
-        if nbytes != info.file_size - f.tell():
+        if nbytes != data_size:
             raise self.corrupt(
                 f"entry {name!r} declares {shape} of {dtype} ({nbytes} bytes) but holds "
-                f"{info.file_size - f.tell()} bytes of data"
+                f"{data_size} bytes of data"
             )
-        if dtype.itemsize == 0:
-            return np.empty(shape, dtype)
-        buf = np.empty(nbytes, dtype=np.uint8)
-        view = memoryview(buf.data)
-        done = 0
-        while done < nbytes:
-            chunk = f.read(min(_CHUNK, nbytes - done))
-            if not chunk:
-                raise self.corrupt(f"entry {name!r} ends early")
-            view[done : done + len(chunk)] = chunk
-            done += len(chunk)
-        if f.read(1):
-            raise self.corrupt(f"entry {name!r} is longer than declared")
-        arr = buf.view(dtype)
-        if fortran:
-            return arr.reshape(shape[::-1]).T
-        return arr.reshape(shape)
+        return np.empty(nbytes, dtype=np.uint8)
+
+
+def _as_array(
+    buf: np.ndarray, shape: tuple[int, ...], fortran: bool, dtype: np.dtype[Any]
+) -> np.ndarray:
+    if dtype.itemsize == 0:
+        return np.empty(shape, dtype)
+    arr = buf.view(dtype)
+    if fortran:
+        return arr.reshape(shape[::-1]).T
+    return arr.reshape(shape)

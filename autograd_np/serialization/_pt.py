@@ -194,15 +194,15 @@ class _Reader:
                 raise self.archive.corrupt(
                     f"storage {key!r} holds {info.file_size} bytes, its record says {nbytes}"
                 )
-            raw = bytearray(self.archive.read_bytes(name))
+            raw = self.archive.read_raw(name)
             dtype = kind.dtype.newbyteorder("<" if self.byteorder == "little" else ">")
             if kind.dtype.itemsize == 1:
                 dtype = kind.dtype
-            array = np.frombuffer(raw, dtype=dtype)
+            array = raw.view(dtype)
             if not dtype.isnative:
                 array = array.astype(dtype.newbyteorder("="))
             if dtype.kind == "b":
-                array = np.frombuffer(raw, dtype=np.uint8) != 0
+                array = raw != 0
             self.storages[key] = _Storage(array, location)
         return self.storages[key]
 

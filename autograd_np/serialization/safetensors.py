@@ -84,18 +84,10 @@ def _as_array(name: Any, value: Any) -> np.ndarray:
     return arr
 
 
-def save(tensors: Mapping[str, Any], metadata: Mapping[str, str] | None = None) -> bytes:
-    """The safetensors bytes of ``tensors`` (name -> Tensor or ndarray).
-
-    Parameters
-    ----------
-    tensors : mapping of str to Tensor or np.ndarray
-        bool, (u)int8-64, float16/32/64 or complex64 values; non-contiguous and big-endian
-        arrays are converted.
-    metadata : mapping of str to str, optional
-        Stored as the header's ``__metadata__``.
-    """
-    chunks: list[bytes] = []
+def _layout(
+    tensors: Mapping[str, Any], metadata: Mapping[str, str] | None
+) -> tuple[bytes, list[np.ndarray]]:
+    """The length-prefixed header and the little-endian C-order arrays, in buffer order."""
     header: dict[str, Any] = {}
     if metadata is not None:
         if not isinstance(metadata, Mapping) or not all(
@@ -107,21 +99,37 @@ def save(tensors: Mapping[str, Any], metadata: Mapping[str, str] | None = None) 
     # largest items first keeps every tensor aligned to its item size
     order = sorted(arrays, key=lambda n: (-arrays[n].dtype.itemsize, n))
     offset = 0
+    chunks: list[np.ndarray] = []
     for name in order:
         arr = arrays[name]
         native = arr.dtype.newbyteorder("=") if arr.dtype.itemsize > 1 else arr.dtype
         code = _NAMES[native]
-        data = np.ascontiguousarray(arr, dtype=_DTYPES[code]).tobytes()
+        data = np.ascontiguousarray(arr, dtype=_DTYPES[code])
         header[name] = {
             "dtype": code,
             "shape": [int(n) for n in arr.shape],
-            "data_offsets": [offset, offset + len(data)],
+            "data_offsets": [offset, offset + data.nbytes],
         }
         chunks.append(data)
-        offset += len(data)
+        offset += data.nbytes
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)  # pad with spaces so the buffer starts 8-aligned
-    return b"".join([len(text).to_bytes(8, "little"), text, *chunks])
+    return len(text).to_bytes(8, "little") + text, chunks
+
+
+def save(tensors: Mapping[str, Any], metadata: Mapping[str, str] | None = None) -> bytes:
+    """The safetensors bytes of ``tensors`` (name -> Tensor or ndarray).
+
+    Parameters
+    ----------
+    tensors : mapping of str to Tensor or np.ndarray
+        bool, (u)int8-64, float16/32/64 or complex64 values; non-contiguous and big-endian
+        arrays are converted.
+    metadata : mapping of str to str, optional
+        Stored as the header's ``__metadata__``.
+    """
+    head, chunks = _layout(tensors, metadata)
+    return b"".join([head, *(c.tobytes() for c in chunks)])
 
 
 def save_file(
@@ -131,10 +139,12 @@ def save_file(
 ) -> None:
     """Write ``tensors`` to ``filename`` in the safetensors format (atomically, as
     :func:`autograd_np.save` writes). See :func:`save` for the arguments."""
-    data = save(tensors, metadata)
+    head, chunks = _layout(tensors, metadata)
 
     def write(fh: IO[bytes]) -> None:
-        fh.write(data)
+        fh.write(head)
+        for chunk in chunks:
+            fh.write(memoryview(chunk.reshape(-1).view(np.uint8)))
 
     atomic_write(filename, write)
 
