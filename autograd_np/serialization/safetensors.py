@@ -144,7 +144,7 @@ def save_file(
     def write(fh: IO[bytes]) -> None:
         fh.write(head)
         for chunk in chunks:
-            fh.write(memoryview(chunk.reshape(-1).view(np.uint8)))
+            fh.write(chunk.reshape(-1).view(np.uint8).data)
 
     atomic_write(filename, write)
 
