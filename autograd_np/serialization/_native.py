@@ -534,7 +534,7 @@ def decode_archive(
         )
     try:
         meta = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # bad UTF-8, bad JSON, a 5000-digit int
         raise ValueError(f"load: the structure entry of {source} is corrupt ({e})") from e
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ValueError(f"load: {source} has an unknown format")

@@ -215,8 +215,8 @@ class _Machine:
         if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
             raise self.malformed(f"BUILD of a {type(obj).__name__} with a bad state")
         for key, value in state.items():
-            if key.startswith("__"):
-                raise self.malformed(f"BUILD sets the special attribute {key!r}")
+            if key.startswith("__") or hasattr(type(obj), key):
+                raise self.malformed(f"BUILD sets the attribute {key!r}, which shadows its class")
             setattr(obj, key, value)
 
 

@@ -170,7 +170,7 @@ def _parse_header(head: bytes, total: int, source: str) -> int:
 def _check_header(text: bytes, buffer_size: int, source: str) -> dict[str, Any]:
     try:
         header = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # bad UTF-8, bad JSON, a 5000-digit int
         raise SafetensorsError(f"safetensors: the header of {source} is not JSON ({e})") from e
     if not isinstance(header, dict):
         raise SafetensorsError(f"safetensors: the header of {source} is not a JSON object")

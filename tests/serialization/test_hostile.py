@@ -222,3 +222,15 @@ def test_foreign_files_get_a_hint(tmp_path: Path) -> None:
     empty.write_bytes(b"")
     with pytest.raises(ValueError, match=r"empty\.pt' is empty"):
         ag.load(empty)
+
+
+def test_a_huge_json_integer_is_a_valueerror_naming_the_file(tmp_path: Path) -> None:
+    text = '{"format": "autograd_np.save", "version": 2, "root": ' + "9" * 5000 + "}"
+    path = _archive_file(tmp_path / "bigint.pt", text)
+    with pytest.raises(ValueError, match=r"bigint\.pt"):
+        ag.load(path)
+    from autograd_np.serialization import safetensors as st
+
+    header = b'{"a": ' + b"9" * 5000 + b"}"
+    with pytest.raises(st.SafetensorsError, match="not JSON"):
+        st.load(len(header).to_bytes(8, "little") + header)

@@ -290,6 +290,15 @@ def test_tensor_records_are_checked(fake_torch: Any) -> None:
         ag.load(short)
 
 
+def test_build_sets_only_new_attributes_of_an_ordered_dict() -> None:
+    # OrderedDict() then BUILD {'_metadata': {}}: what torch writes for a state_dict
+    ok = b"\x80\x02ccollections\nOrderedDict\n)R}X\t\x00\x00\x00_metadata}sb."
+    assert ag.load(_zip(ok))._metadata == {}
+    shadow = b"\x80\x02ccollections\nOrderedDict\n)R}X\x05\x00\x00\x00itemsK\x01sb."
+    with pytest.raises(ValueError, match="'items', which shadows its class"):
+        ag.load(_zip(shadow))
+
+
 def test_malformed_pickles_are_valueerrors() -> None:
     for pkl in [b"\x80\x02", b"\x80\x02}q\x00", b"\x80\x02e.", b"\x80\x02(.", b"\xff"]:
         with pytest.raises(ValueError, match="the file object"):
