@@ -20,6 +20,7 @@ from typing import Any
 __all__ = [
     "WeightsOnlyError",
     "add_safe_globals",
+    "allowed_by_user",
     "clear_safe_globals",
     "get_safe_globals",
     "global_path",
@@ -172,7 +173,8 @@ def is_plain_class(cls: type) -> bool:
     )
 
 
-def _allowed_by_user() -> dict[str, Any]:
+def allowed_by_user() -> dict[str, Any]:
+    """``'module.qualname'`` -> object, for everything the user allowed."""
     table: dict[str, Any] = {}
     for item in _safe:
         if isinstance(item, tuple):
@@ -192,7 +194,7 @@ def resolve(module: str, qualname: str, *, weights_only: bool, source: str) -> A
     path = f"{module}.{qualname}"
     if path in _BUILTIN:
         return getattr(importlib.import_module(_BUILTIN[path][0]), _BUILTIN[path][1])
-    allowed = _allowed_by_user()
+    allowed = allowed_by_user()
     if path in allowed:
         return allowed[path]
     name = qualname.rsplit(".", 1)[-1]

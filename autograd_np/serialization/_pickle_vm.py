@@ -6,7 +6,7 @@ bytes are built directly; a ``GLOBAL`` is looked up in the caller's table (any o
 refused before anything is called); ``REDUCE`` calls only objects from that table;
 ``BUILD`` sets attributes only on the types the caller names; persistent ids go to the
 caller's ``persistent_load``. Opcodes that could reach other code (``INST``, ``OBJ``,
-``NEWOBJ``, ``EXT*``, buffers) are refused.
+``EXT*``, buffers) are refused, and so is ``NEWOBJ`` but for a class the user allowed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from autograd_np.serialization._globals import WeightsOnlyError
 
-__all__ = ["restricted_loads"]
+__all__ = ["Allowed", "restricted_loads"]
 
 _PUSH_ARG = {
     "INT",
@@ -44,6 +44,23 @@ _PUSH_ARG = {
 _CONSTANTS: dict[str, Any] = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False}
 
 
+class Allowed:
+    """A class or function the user allowed (``add_safe_globals``): ``REDUCE`` calls it,
+    ``NEWOBJ`` makes an instance of it with ``cls.__new__``, and ``BUILD`` may set the state
+    of the instances so made (through ``__setstate__`` when the class has one)."""
+
+    _pickle_callable = True
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+
+    def __call__(self, *args: Any) -> Any:
+        return self.target(*args)
+
+    def __repr__(self) -> str:
+        return repr(self.target)
+
+
 class _Machine:
     def __init__(
         self,
@@ -59,6 +76,7 @@ class _Machine:
         self.stack: list[Any] = []
         self.metastack: list[list[Any]] = []
         self.memo: dict[int, Any] = {}
+        self.user_types: set[type] = set()  # types of objects made by an Allowed class
 
     def malformed(self, what: str) -> ValueError:
         return ValueError(f"load: the pickle in {self.source} is malformed ({what})")
@@ -170,7 +188,22 @@ class _Machine:
                     f"Weights only load failed: {self.source} asks to call {func!r}, which is "
                     "not an allowed function"
                 )
-            stack.append(func(*args))
+            result = func(*args)
+            if isinstance(func, Allowed) and isinstance(func.target, type):
+                self.user_types.add(type(result))
+            stack.append(result)
+        elif name == "NEWOBJ":
+            args, cls = self.pop(), self.pop()
+            if not isinstance(cls, Allowed) or not isinstance(cls.target, type):
+                raise WeightsOnlyError(
+                    f"Weights only load failed: {self.source} asks to create a {cls!r}, which "
+                    "is not an allowed class"
+                )
+            if not isinstance(args, tuple):
+                raise self.malformed("NEWOBJ arguments are not a tuple")
+            obj = cls.target.__new__(cls.target, *args)
+            self.user_types.add(type(obj))
+            stack.append(obj)
         elif name == "BUILD":
             state = self.pop()
             if not stack:
@@ -203,6 +236,9 @@ class _Machine:
             raise self.malformed(f"{name} on a {type(target).__name__}")
 
     def build(self, obj: Any, state: Any) -> None:
+        if type(obj) in self.user_types:
+            self.build_allowed(obj, state)
+            return
         if not isinstance(obj, self.buildable):
             raise WeightsOnlyError(
                 f"Weights only load failed: {self.source} sets the state of a "
@@ -218,6 +254,22 @@ class _Machine:
             if key.startswith("__") or hasattr(type(obj), key):
                 raise self.malformed(f"BUILD sets the attribute {key!r}, which shadows its class")
             setattr(obj, key, value)
+
+    def build_allowed(self, obj: Any, state: Any) -> None:
+        setstate = getattr(type(obj), "__setstate__", None)
+        if setstate is not None:
+            setstate(obj, state)
+            return
+        slots: Any = None
+        if isinstance(state, tuple) and len(state) == 2:
+            state, slots = state
+        for part in (state, slots):
+            if part is None:
+                continue
+            if not isinstance(part, dict) or not all(isinstance(k, str) for k in part):
+                raise self.malformed(f"BUILD of a {type(obj).__name__} with a bad state")
+            for key, value in part.items():
+                object.__setattr__(obj, key, value)
 
 
 def restricted_loads(

@@ -22,8 +22,8 @@ import numpy as np
 
 from autograd_np.serialization import _archive
 from autograd_np.serialization._archive import Archive
-from autograd_np.serialization._globals import WeightsOnlyError
-from autograd_np.serialization._pickle_vm import restricted_loads
+from autograd_np.serialization._globals import WeightsOnlyError, allowed_by_user
+from autograd_np.serialization._pickle_vm import Allowed, restricted_loads
 from autograd_np.tensor import Tensor
 
 __all__ = ["is_torch_zip", "load_torch_zip"]
@@ -159,12 +159,17 @@ class _Reader:
     def find_global(self, module: str, name: str) -> Any:
         found = self.globals.get((module, name))
         if found is None:
+            user = allowed_by_user().get(f"{module}.{name}")
+            if user is not None:
+                return Allowed(user)
             raise WeightsOnlyError(
                 f"Weights only load failed: {self.source} is a PyTorch file that names the "
                 f"global {module}.{name}, which is not allowed. autograd_np reads the tensors, "
                 "Parameters and plain containers of PyTorch files (what torch.load allows with "
-                "weights_only=True) and never unpickles anything else; save a state_dict "
-                "(model.state_dict()) with torch instead of the whole object."
+                "weights_only=True) and, like torch, what you allow with "
+                f"`autograd_np.serialization.add_safe_globals([...])` (the path "
+                f"'{module}.{name}'); it never unpickles anything else. Save a state_dict "
+                "(model.state_dict()) with torch rather than the whole object."
             )
         return found
 

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np import nn
+from autograd_np import nn, serialization
 from autograd_np.serialization import WeightsOnlyError
 
 _STORAGE_NAMES = {
@@ -260,7 +260,10 @@ def test_a_hostile_global_is_refused_and_runs_nothing(tmp_path: Path) -> None:
         # REDUCE on an allowed non-callable (a dtype)
         (b"\x80\x02ctorch\nfloat32\n)R.", "not an allowed function"),
         # NEWOBJ of an allowed name
-        (b"\x80\x02ccollections\nOrderedDict\n)\x81.", "opcode NEWOBJ"),
+        (
+            b"\x80\x02ccollections\nOrderedDict\n)\x81.",
+            "asks to create .*, which is not an allowed class",
+        ),
         # INST (protocol 0 instance creation)
         (b"(icollections\nOrderedDict\n.", "opcode INST"),
         # BUILD on a list
@@ -309,3 +312,21 @@ def test_malformed_pickles_are_valueerrors() -> None:
                 b"\x80\x02(X\x07\x00\x00\x00storagectorch\nBFloat16Storage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQ."
             )
         )
+
+
+class Config:
+    """A plain class saved inside a torch checkpoint (as argparse.Namespace often is)."""
+
+    def __init__(self, lr: float) -> None:
+        self.lr = lr
+
+
+def test_classes_the_user_allowed_are_rebuilt(fake_torch: Any) -> None:
+    data = torch_save_bytes({"args": Config(0.25), "w": tensor(np.ones(2, dtype=np.float32))})
+    path = f"{Config.__module__}.{Config.__qualname__}"
+    with pytest.raises(WeightsOnlyError, match=f"global {path}, which is not allowed"):
+        ag.load(io.BytesIO(data))
+    with serialization.safe_globals([Config]):
+        out = ag.load(io.BytesIO(data))
+    assert type(out["args"]) is Config and out["args"].lr == 0.25
+    assert out["w"].shape == (2,)
