@@ -25,9 +25,9 @@ def save(obj: Any, f: FileLike, *, compress: bool = False) -> None:
 
     What can be saved: Tensors (dtype, ``requires_grad`` and class, so a Parameter comes
     back a Parameter), numpy arrays (any dtype without Python objects) and scalars, None,
-    bool, int (any size), float (nan and inf included), complex, str, bytes; dicts (keys
-    str, int, float, bool, None or tuples of those; order and ``OrderedDict`` kept), lists,
-    tuples, sets; numpy dtypes and Generators; classes and functions defined at module
+    bool, int (any size), float (nan and inf included), complex, str, bytes; dicts (any of
+    these as keys, Tensors and objects included; order, ``OrderedDict`` and ``defaultdict``
+    kept), lists, tuples, sets; numpy dtypes and Generators; classes and functions defined at module
     level (by import path); and instances of Python classes, such as a whole Module, saved
     as their class's import path and their attributes (``__getstate__`` is used when the
     class defines it). The same Tensor, array or object reached twice is stored once and
@@ -95,7 +95,8 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool | 
         the classes and functions the file names that are already imported (never
         importing a module); use it only for files you trust. Objects are made with
         ``cls.__new__`` and their saved attributes; no constructor runs. A PyTorch file is
-        always read with the weights-only rule.
+        always read with the weights-only rule: tensors, containers, and what the safe
+        globals allow, as torch's ``weights_only=True`` does.
 
     Returns
     -------

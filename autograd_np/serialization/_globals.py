@@ -38,6 +38,24 @@ _safe: list[SafeGlobal] = []
 _BUILTIN = {
     "autograd_np.nn.parameter.Parameter": ("autograd_np.nn.parameter", "Parameter"),
     "autograd_np.tensor.Tensor": ("autograd_np.tensor", "Tensor"),
+    "collections.OrderedDict": ("collections", "OrderedDict"),
+    # plain types as values (a defaultdict's factory, say); never instantiated by a load
+    **{
+        f"builtins.{name}": ("builtins", name)
+        for name in (
+            "bool",
+            "bytes",
+            "complex",
+            "dict",
+            "float",
+            "frozenset",
+            "int",
+            "list",
+            "set",
+            "str",
+            "tuple",
+        )
+    },
 }
 
 

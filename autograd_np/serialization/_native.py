@@ -12,7 +12,8 @@ themselves and every other value is an object ``{"$": tag, ...}``:
   (``re``, ``im``), ``bytes`` (an array ``key`` of uint8);
 - ``array``, ``scalar`` (a numpy scalar), ``tensor`` (``key``, ``requires_grad`` and, for a
   subclass such as Parameter, its ``class``), each an array entry ``key``;
-- ``dict``/``odict`` (``keys`` and ``values``, two lists of one length), ``list``,
+- ``dict``/``odict``/``defaultdict`` (``keys`` and ``values``, two lists of one length,
+  and the defaultdict's ``factory``; keys may be Tensors and objects too), ``list``,
   ``tuple``, ``set``, ``frozenset`` (``items``);
 - ``dtype`` (a numpy dtype string), ``dtype_type`` (a numpy scalar type such as
   ``np.float32``), ``generator`` (a numpy Generator: bit generator name and state);
@@ -28,7 +29,7 @@ import json
 import math
 import re
 import types
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -163,7 +164,11 @@ class Encoder:
             tag = "odict" if isinstance(obj, OrderedDict) else "dict"
             keys = [self.encode_key(k, path) for k in obj]
             values = [self.encode(v, f"{path}[{k!r}]") for k, v in obj.items()]
-            return {"$": tag, "keys": keys, "values": values}
+            node = {"$": tag, "keys": keys, "values": values}
+            if isinstance(obj, defaultdict):
+                node["$"] = "defaultdict"
+                node["factory"] = self.encode(obj.default_factory, f"{path}.default_factory")
+            return node
         items = obj
         if isinstance(obj, tuple):
             tag = "tuple"
@@ -180,10 +185,11 @@ class Encoder:
             return self.encode(key, path)
         if isinstance(key, tuple):
             return {"$": "tuple", "items": [self.encode_key(k, path) for k in key]}
+        if isinstance(key, Tensor) or not isinstance(key, (dict, list, set, np.ndarray)):
+            return self.encode(key, path)  # a Tensor, an object or a class: kept by identity
         raise TypeError(
             f"save: cannot save the dict key or set item {key!r} (type "
-            f"{type(key).__name__!r}) at {path}; keys must be str, int, float, bool, None or "
-            "tuples of those"
+            f"{type(key).__name__!r}) at {path}; keys must be hashable"
         )
 
     def _object(self, obj: Any, path: str) -> Any:
@@ -262,6 +268,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "scalar": ("key",),
     "dict": ("keys", "values"),
     "odict": ("keys", "values"),
+    "defaultdict": ("keys", "values", "factory"),
     "list": ("items",),
     "tuple": ("items",),
     "set": ("items",),
@@ -276,6 +283,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "tensor": ("key", "requires_grad"),
 }
 _OPTIONAL: dict[str, tuple[str, ...]] = {"tensor": ("class",)}
+_UNHASHABLE = ("dict", "odict", "defaultdict", "list", "set", "array", "generator")
 
 
 def json_depth(text: bytes) -> int:
@@ -414,6 +422,12 @@ class Decoder:
     def _dict(self, node: dict[str, Any]) -> dict[Any, Any]:
         return dict(self._pairs(node))
 
+    def _defaultdict(self, node: dict[str, Any]) -> defaultdict[Any, Any]:
+        factory = self.decode(node["factory"])
+        if factory is not None and not callable(factory):
+            raise self.malformed("a defaultdict whose factory is not callable")
+        return defaultdict(factory, self._pairs(node))
+
     def _odict(self, node: dict[str, Any]) -> OrderedDict[Any, Any]:
         return OrderedDict(self._pairs(node))
 
@@ -438,9 +452,14 @@ class Decoder:
     def decode_key(self, node: Any) -> Any:
         if isinstance(node, dict) and node.get("$") == "tuple" and node.keys() == {"$", "items"}:
             return tuple(self.decode_key(k) for k in self.field(node, "items", list))
-        if isinstance(node, dict) and node.get("$") not in ("int", "float", "scalar"):
+        if isinstance(node, dict) and node.get("$") in _UNHASHABLE:
             raise self.malformed(f"a dict key or set item of type {node.get('$')!r}")
-        return self.decode(node)
+        key = self.decode(node)
+        try:
+            hash(key)
+        except TypeError as e:
+            raise self.malformed(f"an unhashable dict key or set item ({e})") from e
+        return key
 
     def _dtype(self, node: dict[str, Any]) -> np.dtype[Any]:
         text = self.field(node, "str", str)

@@ -158,8 +158,8 @@ def test_unsupported_types_name_the_key_path(tmp_path: Path) -> None:
         ag.save({"state": [{"ok": 1, "bad": io.BytesIO()}]}, path)
     with pytest.raises(TypeError, match=r"holds Python objects"):
         ag.save({"arr": np.array([1, None], dtype=object)}, path)
-    with pytest.raises(TypeError, match=r"dict key .* at obj\['a'\]"):
-        ag.save({"a": {frozenset(): 1}}, path)
+    with pytest.raises(TypeError, match=r"type 'BytesIO' at obj\['a'\]"):
+        ag.save({"a": {io.BytesIO(): 1}}, path)
     with pytest.raises(TypeError, match=r"at obj\['f'\]: it has no import path"):
         ag.save({"f": lambda x: x}, path)
     cyclic: list[Any] = []

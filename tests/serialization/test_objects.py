@@ -303,3 +303,29 @@ def test_safe_globals_validates_and_restores() -> None:
 def test_ordered_dict_of_module_state() -> None:
     state = OrderedDict(a=ag.ones(1))
     assert type(ag.load(_saved(state))) is OrderedDict
+
+
+def test_model_and_optimizer_saved_together_share_parameters() -> None:
+    from autograd_np import optim
+
+    model = nn.Linear(3, 2, generator=0)
+    opt = optim.Adam(model.parameters(), lr=0.1)
+    model(ag.ones(4, 3)).sum().backward()
+    opt.step()
+    buf = _saved({"model": model, "opt": opt, "by_param": {model.weight: "w"}})
+    with safe_globals([nn.Linear, optim.Adam]):
+        out = ag.load(buf)
+    model2, opt2 = out["model"], out["opt"]
+    assert opt2.param_groups[0]["params"][0] is model2.weight  # one Parameter, not copies
+    assert out["by_param"] == {model2.weight: "w"}  # Tensor keys keep identity
+    assert type(opt2.state) is type(opt.state)
+    np.testing.assert_array_equal(
+        np.asarray(opt2.state[model2.weight]["exp_avg"]),
+        np.asarray(opt.state[model.weight]["exp_avg"]),
+    )
+    model2(ag.ones(4, 3)).sum().backward()
+    opt2.step()  # training resumes
+    opt.zero_grad()  # gradients are not saved (as in torch): the copy starts without them
+    model(ag.ones(4, 3)).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(model2.weight.array, model.weight.array, rtol=1e-6)
