@@ -69,7 +69,13 @@ def save(obj: Any, f: FileLike, *, compress: bool = False) -> None:
         atomic_write(f, write)
 
 
-def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool | None = None) -> Any:
+def load(
+    f: FileLike,
+    map_location: MapLocation = None,
+    *,
+    weights_only: bool | None = None,
+    mmap: bool | None = None,
+) -> Any:
     """Load what :func:`save` wrote, or the tensors of a PyTorch ``.pt``/``.pth`` file.
 
     The format is detected from the file: autograd_np's own archive, or the zip format of
@@ -97,6 +103,9 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool | 
         ``cls.__new__`` and their saved attributes; no constructor runs. A PyTorch file is
         always read with the weights-only rule: tensors, containers, and what the safe
         globals allow, as torch's ``weights_only=True`` does.
+    mmap : bool, optional
+        Accepted for torch's signature; the tensors are always read into memory (never
+        memory-mapped), so the result is the same either way.
 
     Returns
     -------
@@ -113,6 +122,7 @@ def load(f: FileLike, map_location: MapLocation = None, *, weights_only: bool | 
         A subclass of ValueError and of ``pickle.UnpicklingError``: a class or function
         that is not allowed.
     """
+    del mmap  # see the docstring: same result, read into memory
     weights_only = True if weights_only is None else bool(weights_only)
     restore = _restore_location(map_location)
     if hasattr(f, "read"):

@@ -329,3 +329,9 @@ def test_model_and_optimizer_saved_together_share_parameters() -> None:
     model(ag.ones(4, 3)).sum().backward()
     opt.step()
     np.testing.assert_allclose(model2.weight.array, model.weight.array, rtol=1e-6)
+
+
+def test_torch_load_keywords() -> None:
+    buf = _saved({"w": ag.ones(2)})
+    out = ag.load(buf, "cpu", weights_only=True, mmap=True)  # torch's signature
+    assert out["w"].shape == (2,)
