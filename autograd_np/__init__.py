@@ -19,7 +19,7 @@ from typing import Any as _Any
 
 import numpy as _np
 
-from autograd_np import accelerator, amp, backends, cuda, functional, ops
+from autograd_np import accelerator, amp, backends, cuda, functional, ops, serialization
 from autograd_np._dtypes import (
     bfloat16,
     bool_,
@@ -166,6 +166,7 @@ __all__ = [
     "primitive",
     "save",
     "seed",
+    "serialization",
     "set_default_dtype",
     "set_detect_anomaly",
     "set_grad_enabled",

@@ -95,6 +95,20 @@ class Module:
         set_(self, "_forward_pre_hooks", _HookDict())
         set_(self, "_forward_hooks", _HookDict())
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore a module from its attributes (as ``autograd_np.load`` and ``copy`` do).
+
+        Attributes missing from ``state`` (a file written before they existed) get their
+        defaults, and hook tables saved as plain dicts become hook tables again.
+        """
+        Module.__init__(self)
+        defaults = dict(self.__dict__)
+        self.__dict__.update(state)
+        for name, default in defaults.items():
+            value = self.__dict__[name]
+            if isinstance(default, _HookDict) and not isinstance(value, _HookDict):
+                object.__setattr__(self, name, _HookDict(value))
+
     # ------------------------------------------------------------------ forward and hooks
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the output; every subclass defines it."""

@@ -154,14 +154,14 @@ def test_file_objects_and_compression(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------- rejected input
 def test_unsupported_types_name_the_key_path(tmp_path: Path) -> None:
     path = tmp_path / "x.npz"
-    with pytest.raises(TypeError, match=r"type 'set' at obj\['state'\]\[0\]\['bad'\]"):
-        ag.save({"state": [{"ok": 1, "bad": {1, 2}}]}, path)
+    with pytest.raises(TypeError, match=r"type 'BytesIO' at obj\['state'\]\[0\]\['bad'\]"):
+        ag.save({"state": [{"ok": 1, "bad": io.BytesIO()}]}, path)
     with pytest.raises(TypeError, match=r"holds Python objects"):
         ag.save({"arr": np.array([1, None], dtype=object)}, path)
-    with pytest.raises(TypeError, match=r"dict key .* at obj\['a'\]"):
-        ag.save({"a": {frozenset(): 1}}, path)
-    with pytest.raises(TypeError, match="'Linear'"):
-        ag.save(nn.Linear(2, 2), path)
+    with pytest.raises(TypeError, match=r"type 'BytesIO' at obj\['a'\]"):
+        ag.save({"a": {io.BytesIO(): 1}}, path)
+    with pytest.raises(TypeError, match=r"at obj\['f'\]: it has no import path"):
+        ag.save({"f": lambda x: x}, path)
     cyclic: list[Any] = []
     cyclic.append(cyclic)
     with pytest.raises(ValueError, match=r"circular reference at obj\[0\]"):
