@@ -117,14 +117,33 @@ class TensorMethods:
     def __ge__(self, other: TensorLike) -> Tensor:
         return _ops.greater_equal(self, other)
 
+    # bitwise, as in PyTorch: logical on bool, bit by bit on integers, floats raise
     def __invert__(self) -> Tensor:
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
 
     def __and__(self, other: TensorLike) -> Tensor:
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_and(other, self)
 
     def __or__(self, other: TensorLike) -> Tensor:
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_xor(other, self)
+
+    def __lshift__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rshift__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
 
     def __getitem__(self, key: Any) -> Tensor:
         return _ops.getitem(self, key)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT, is_floating
+from autograd_np._dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
 from autograd_np.function import Sample, Sampler, primitive
 from autograd_np.ops._specs import binary, unary
 from autograd_np.tensor import Tensor, TensorLike
@@ -125,6 +125,7 @@ def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape.
     """
+    check_kind("subtract", x, y, accepts="if")
     return np.subtract(x, y, dtype=_promote(x, y))
 
 
@@ -206,6 +207,7 @@ def negative(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
+    check_kind("negative", x)
     return np.negative(x)
 
 
@@ -222,6 +224,8 @@ def _power_spec(s: Sampler) -> Sample:
 
 @primitive("power", spec=_power_spec, ref=np.power, saves_output=True)
 def _power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    if x.dtype.kind == "b" and y.dtype.kind == "b":
+        raise TypeError("power: not supported for two bool tensors (as in PyTorch)")
     return np.power(*_promoted(x, y))
 
 
@@ -265,6 +269,7 @@ def _pow_scalar(x: np.ndarray, *, exponent: int | float) -> np.ndarray:
     """``x ** exponent`` for a Python number; common exponents take exact, fast paths."""
     if isinstance(exponent, float) and not is_floating(x.dtype):
         x = x.astype(DEFAULT_FLOAT)
+    x = bool_as_int(x)  # bool ** int is int64, as in PyTorch
     if exponent == 2:
         return np.square(x)
     if exponent == 1:
@@ -379,9 +384,9 @@ def square(x: np.ndarray) -> np.ndarray:
     Returns
     -------
     Tensor
-        Of ``x``'s shape and dtype.
+        Of ``x``'s shape and dtype (int64 for bool, as in PyTorch).
     """
-    return np.square(x)
+    return np.square(bool_as_int(x))
 
 
 @square.defvjp

@@ -25,6 +25,7 @@ from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
+from autograd_np.ops.conversion import astype
 from autograd_np.ops.reduction import mean as _mean
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.shape import reshape
@@ -64,7 +65,10 @@ def _channel_vector(op: str, name: str, v: TensorLike | None, c: int) -> Tensor 
 
 # ---------------------------------------------------------------------- batch norm
 def _normalize_ops(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
-    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), in engine ops."""
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), in engine ops; in
+    float32 for float16 input, cast back (as PyTorch: float16 sums overflow past 65504)."""
+    if x.dtype == np.float16:
+        return astype(_normalize_ops(astype(x, np.float32), axes, eps), np.float16)
     d = subtract(x, _mean(x, axes, keepdims=True))
     return multiply(d, reciprocal(sqrt(add(_mean(square(d), axes, keepdims=True), eps))))
 
@@ -286,6 +290,14 @@ def batch_norm(
             f"{op}: expected more than 1 value per channel when training, got input of shape "
             f"{x.shape}"
         )
+    if x.dtype == np.float16:
+        # statistics in float32, as PyTorch (a float16 channel sum overflows past 65504);
+        # the running statistics stay float16
+        def up(v: Tensor | None) -> Tensor | None:
+            return None if v is None else astype(v, np.float32)
+
+        out32 = batch_norm(astype(x, np.float32), rm, rv, up(w), up(b), True, momentum, eps)
+        return astype(out32, np.float16)
     mean, var = _batch_stats(x.array)
     invstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=var.dtype))
     ones = Tensor.from_array(np.ones(c, dtype=x.dtype))
