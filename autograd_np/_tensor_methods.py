@@ -46,7 +46,10 @@ class TensorMethods:
 
     @property
     def mT(self) -> Tensor:
-        """The tensor with its last two axes swapped (a batch of matrices transposed)."""
+        """The tensor with its last two axes swapped (a batch of matrices transposed); a 0-d
+        tensor is returned as it is (as PyTorch, which deprecates that use)."""
+        if self.array.ndim == 0:
+            return self  # type: ignore[return-value]
         return _ops.swapaxes(self, -1, -2)
 
     # ------------------------------------------------------------------ operators
@@ -293,7 +296,13 @@ class TensorMethods:
         return _ops.broadcast_to(self, shape)
 
     def repeat(self, *repeats: Any) -> Tensor:
-        return _ops.tile(self, _shape_args(repeats))
+        reps = _shape_args(repeats)
+        if len(reps) < self.array.ndim:  # numpy's tile would prepend ones; PyTorch refuses
+            raise ValueError(
+                f"repeat: got {len(reps)} repeats {tuple(reps)} for a tensor with "
+                f"{self.array.ndim} dimensions; give at least one per dimension"
+            )
+        return _ops.tile(self, reps)
 
     def tile(self, reps: Sequence[_int]) -> Tensor:
         return _ops.tile(self, reps)

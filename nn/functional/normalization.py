@@ -285,7 +285,9 @@ def batch_norm(
         shape = ch.per_channel(x.ndim, c)
         return add(multiply(x, reshape(scale, shape)), reshape(shift, shape))
     m = x.array.size // max(c, 1)
-    if m <= 1:
+    if m == 0:  # an empty batch: an empty result, running statistics unchanged (PyTorch)
+        return _scale_shift(x, w, b, ch.per_channel(x.ndim, c))
+    if m == 1:
         raise ValueError(
             f"{op}: expected more than 1 value per channel when training, got input of shape "
             f"{x.shape}"
@@ -468,7 +470,14 @@ def group_norm(
         raise ValueError(
             f"{op}: the number of channels ({c}) must be divisible by num_groups ({num_groups})"
         )
-    xg = reshape(x, (n, num_groups, -1))  # (N, C, *) -> (N, G, C/G * prod(*))
+    per_group = (c // num_groups) * int(np.prod(x.shape[2:], dtype=np.int64))
+    if (n * c // num_groups) * int(np.prod(x.shape[2:], dtype=np.int64)) == 1:
+        # PyTorch's check (on the shape (N*C/G, G, *)): one sample, one channel per group
+        raise ValueError(
+            f"{op}: expected more than 1 value per channel when training, got input of shape "
+            f"{x.shape} with {num_groups} groups"
+        )
+    xg = reshape(x, (n, num_groups, per_group))  # (N, C, *) -> (N, G, C/G * prod(*))
     y = reshape(_normalize_ops(xg, (2,), float(eps)), x.shape)  # back to (N, C, *)
     shape = ch.per_channel(x.ndim, c)
     w = _channel_vector(op, "weight", weight, c)
