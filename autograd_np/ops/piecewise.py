@@ -118,8 +118,10 @@ def abs(x: np.ndarray) -> np.ndarray:
 
 @abs.defvjp
 def _abs_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
-    # d|x| = sign(x) dx, a product as in PyTorch (an inf gradient at x == 0 gives nan there)
-    return multiply(g, sign(x))
+    # d|x| = sign(x) dx, a product as in PyTorch (an inf gradient at x == 0 gives nan there);
+    # its sgn(nan) is 0
+    sgn = np.sign(x.array)
+    return multiply(g, Tensor.from_array(np.where(np.isnan(sgn), 0, sgn).astype(g.dtype)))
 
 
 absolute = abs
@@ -150,7 +152,8 @@ def relu(x: np.ndarray) -> np.ndarray:
 def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d relu = [x > 0] dx; in x's layout: a multiply mixing layouts (a flatten's
     # NCHW-ordered gradient, a channels-last x) runs ten times slower than a copy and one
-    return masked_grad(g, x.array > 0, like=x.array)
+    # (PyTorch tests the output: relu'(nan) is 1, so the mask is "not x <= 0")
+    return masked_grad(g, ~(x.array <= 0), like=x.array)
 
 
 # Rounding and sign: piecewise constant, declared non-differentiable (outputs never require
@@ -349,10 +352,14 @@ def clip(
     scalar = (*_Scalar, type(None))
     if isinstance(a_min, scalar) and isinstance(a_max, scalar):
         return _clip_scalar(t, a_min=_number(a_min), a_max=_number(a_max))
+    values = t.array
     if a_min is not None:
         t = where(less(t, a_min), a_min, t)
     if a_max is not None:
         t = where(greater(t, a_max), a_max, t)
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        # NaN stays NaN and passes no gradient to anyone (PyTorch)
+        t = where(np.isnan(values), Tensor.from_array(values), t)
     return t
 
 

@@ -200,8 +200,9 @@ def _hardtanh(x: np.ndarray, *, min_val: float, max_val: float) -> np.ndarray:
 
 @_hardtanh.defvjp
 def _hardtanh_vjp(g: Tensor, out: Tensor, x: Tensor, *, min_val: float, max_val: float) -> Tensor:
-    # d hardtanh = [min_val < x < max_val] dx: bounds excluded (unlike clamp), as in PyTorch
-    return masked_grad(g, (x.array > min_val) & (x.array < max_val))
+    # d hardtanh = [min_val < x < max_val] dx: bounds excluded (unlike clamp), as in PyTorch,
+    # whose test "not (x <= min_val or x >= max_val)" passes the gradient at NaN
+    return masked_grad(g, ~((x.array <= min_val) | (x.array >= max_val)))
 
 
 @_hardtanh.expose
@@ -252,7 +253,7 @@ def _elu(x: np.ndarray, *, alpha: float) -> np.ndarray:
 @_elu.defvjp
 def _elu_vjp(g: Tensor, out: Tensor, x: Tensor, *, alpha: float) -> Tensor:
     # d elu = dx for x > 0, alpha e^x dx = (out + alpha) dx otherwise
-    return multiply(g, where(x.array > 0, 1.0, add(out, alpha)))
+    return multiply(g, where(x.array <= 0, add(out, alpha), 1.0))  # (1 at NaN, as PyTorch)
 
 
 @_elu.expose

@@ -207,3 +207,27 @@ def test_second_order_through_relu_with_an_infinite_second_cotangent_stays_maske
     assert gx.requires_grad
     (ggx,) = ag.autograd.grad(ag.relu(gx), (x,), ag.tensor([INF, 1.0]))
     _same(ggx.numpy(), [0.0, 2.0])
+
+
+# ---------------------------------------------------------------------- NaN inputs
+@pytest.mark.parametrize(
+    ("fn", "expected"),
+    [
+        (ag.relu, [1.0, 1.0, 0.0]),  # torch tests the output: not (nan <= 0)
+        (F.relu6, [1.0, 0.0, 0.0]),  # hardtanh: not (x <= lo or x >= hi)
+        (F.hardtanh, [1.0, 0.0, 0.0]),
+        (lambda t: ag.clip(t, -1.0, 1.0), [0.0, 0.0, 0.0]),  # clamp: lo <= x <= hi
+        (lambda t: ag.clip(t, ag.full((3,), -1.0), ag.ones(3)), [0.0, 0.0, 0.0]),
+        (F.elu, [1.0, 1.0, 0.0]),  # x <= 0 ? alpha e^x : 1
+        (ag.abs, [0.0, 1.0, -1.0]),  # sgn(nan) = 0
+        (lambda t: F.leaky_relu(t, 0.5), [0.5, 1.0, 0.5]),
+    ],
+    ids=["relu", "relu6", "hardtanh", "clamp", "clamp_tensor", "elu", "abs", "leaky_relu"],
+)
+def test_gradient_at_nan_inf_and_minus_inf_inputs_matches_pytorch(fn, expected):
+    x = ag.tensor([NAN, INF, -INF], requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        out = fn(x)
+    out.backward(ag.ones(out.shape))
+    _same(x.grad.numpy(), expected)
+    assert np.isnan(out.detach().numpy()[0])  # NaN propagates through the value
