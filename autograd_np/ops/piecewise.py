@@ -153,7 +153,8 @@ def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d relu = [x > 0] dx; in x's layout: a multiply mixing layouts (a flatten's
     # NCHW-ordered gradient, a channels-last x) runs ten times slower than a copy and one
     # (PyTorch tests the output: relu'(nan) is 1, so the mask is "not x <= 0")
-    return masked_grad(g, ~(x.array <= 0), like=x.array)
+    keep = np.less_equal(x.array, 0, out=np.empty(x.shape, dtype=bool))
+    return masked_grad(g, np.logical_not(keep, out=keep), like=x.array)
 
 
 # Rounding and sign: piecewise constant, declared non-differentiable (outputs never require

@@ -164,8 +164,10 @@ def test_bitwise_ops_take_integers_and_bools_only(x, y):
             with pytest.raises(TypeError, match="not supported for float"):
                 op(tx, ty)
         else:
-            out = op(tx, ty)
-            np.testing.assert_array_equal(out.numpy(), ref(x, y))
+            out = op(tx, ty)  # in the promoted dtype (a 0-d operand does not widen)
+            np.testing.assert_array_equal(
+                out.numpy(), ref(x.astype(out.dtype), y.astype(out.dtype))
+            )
 
 
 # ---------------------------------------------------------------------- 0-d tensors

@@ -50,6 +50,12 @@ def test_linear_with_no_input_features_gives_the_bias():
     np.testing.assert_array_equal(b.grad.numpy(), [3.0, 3.0, 3.0, 3.0])
     assert w.grad.shape == (4, 0)
     assert F.linear(x, w).shape == (3, 4)
+    for lead in ((2, 3), ()):  # batched and 1-D inputs: the bias broadcast to (*lead, 4)
+        b.grad = None
+        out = F.linear(ag.zeros((*lead, 0)), w, b)
+        assert out.shape == (*lead, 4)
+        out.sum().backward()
+        np.testing.assert_array_equal(b.grad.numpy(), np.full(4, float(np.prod(lead))))
     np.testing.assert_array_equal(F.linear(x, w).detach().numpy(), np.zeros((3, 4)))
 
 
