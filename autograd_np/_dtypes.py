@@ -107,6 +107,8 @@ ACCEPTS: dict[str, str] = {
     "hardtanh": "if",
     "argmax": "if",
     "argmin": "if",
+    "matmul": "if",
+    "dot": "if",
     # bit manipulation: integers and bool only
     "bitwise_and": "bi",
     "bitwise_or": "bi",

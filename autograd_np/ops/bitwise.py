@@ -41,6 +41,8 @@ def _binary(name: str, fn: Any, *, spec: Any = None) -> Any:
     @primitive(name, spec=spec or _ints_spec(2), ref=fn, differentiable=False)
     def op(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         check_kind(name, x, y)
+        if "shift" in name and x.dtype.kind == "b" and y.dtype.kind == "b":
+            raise TypeError(f"{name}: not supported for two bool tensors (as in PyTorch)")
         return fn(*_promoted(x, y))
 
     op.__doc__ = f"""``{fn.__name__}(x, y)`` elementwise with broadcasting, on integer or bool

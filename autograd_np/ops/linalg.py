@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np._dtypes import check_kind
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import check_axes
@@ -69,6 +70,7 @@ def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"matmul: both operands need at least one dimension, got shapes {x.shape} and {y.shape}"
         )
+    check_kind("matmul", x, y)
     ky_axis = y.ndim - 2 if y.ndim > 1 else 0
     if x.shape[-1] != y.shape[ky_axis]:
         raise ValueError(
@@ -144,6 +146,7 @@ def dot(a: TensorLike, b: TensorLike) -> Tensor:
     """
     ta, tb = as_tensor(a), as_tensor(b)
     _check_vectors("dot", ta, tb)
+    check_kind("dot", ta, tb)
     if ta.shape != tb.shape:
         raise ValueError(f"dot: the vectors differ in length: shapes {ta.shape} and {tb.shape}")
     if ta.dtype != tb.dtype:

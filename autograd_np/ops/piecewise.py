@@ -393,7 +393,7 @@ def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape.
     """
-    return np.maximum(x, y, dtype=_promote(x, y))
+    return np.maximum(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
 @maximum.defvjp
@@ -421,7 +421,7 @@ def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape.
     """
-    return np.minimum(x, y, dtype=_promote(x, y))
+    return np.minimum(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
 @minimum.defvjp

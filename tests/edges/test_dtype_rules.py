@@ -149,3 +149,28 @@ def test_check_kind_names_the_op_and_what_it_takes():
         check_kind("argmax", B)
     check_kind("argmax", I)  # accepted: no error
     assert set("".join(ACCEPTS.values())) <= set("bif")
+
+
+def test_integer_powers_with_negative_tensor_exponents_truncate_as_pytorch():
+    base = t(np.array([0, 1, -1, 2, -2, 3, 0]))
+    out = ag.power(base, t(np.array([-1, -1, -1, -1, -1, -2, 0])))
+    assert out.dtype == np.int64
+    np.testing.assert_array_equal(out.numpy(), [0, 1, -1, 0, 0, 0, 1])
+    np.testing.assert_array_equal(ag.power(base, t(np.full(7, -2))).numpy(), [0, 1, 1, 0, 0, 0, 0])
+
+
+def test_a_0d_operand_does_not_widen_the_dtype_even_across_signedness():
+    out = t(U8) + t(np.array(2))  # uint8 tensor + 0-d int64 tensor: uint8, as in PyTorch
+    assert out.dtype == np.uint8
+    np.testing.assert_array_equal(out.numpy(), [3, 4])
+    assert ag.maximum(t(U8), t(np.array(-1, dtype=np.int8))).dtype == np.uint8
+
+
+def test_matrix_products_and_shifts_of_bools_raise():
+    with pytest.raises(TypeError, match=r"^matmul: not supported for bool"):
+        ag.matmul(t(B), t(B))
+    with pytest.raises(TypeError, match=r"^dot: not supported for bool"):
+        ag.dot(t(B), t(B))
+    with pytest.raises(TypeError, match=r"^bitwise_left_shift: not supported for two bool"):
+        t(B) << t(B)
+    assert ag.matmul(t(I), t(I)).item() == 5
