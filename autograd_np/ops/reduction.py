@@ -27,7 +27,7 @@ from autograd_np.ops.comparison import not_equal
 from autograd_np.ops.conversion import astype
 from autograd_np.ops.cumulative import _cumprod_axis, _shift
 from autograd_np.ops.extrema import _amax, _amin
-from autograd_np.ops.piecewise import _mask, _where, abs, sign
+from autograd_np.ops.piecewise import _where, abs, masked_grad, sign
 from autograd_np.ops.shape import broadcast_to
 from autograd_np.ops.transcendental import exp
 from autograd_np.tensor import Tensor, TensorLike
@@ -358,10 +358,11 @@ def _sqrt_zero_grad(x: np.ndarray) -> np.ndarray:
 
 @_sqrt_zero_grad.defvjp
 def _sqrt_zero_grad_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
-    # d sqrt(x) = dx / (2 sqrt x) where x > 0, else 0
-    positive = out.array > 0
-    denom = _where(Tensor.from_array(~positive), 1.0, multiply(out, 2.0))
-    return multiply(divide(g, denom), _mask(positive, g.dtype))
+    # d sqrt(x) = dx / (2 sqrt x), selected away where sqrt x == 0 (PyTorch's std and norm:
+    # a NaN result passes NaN on)
+    zero = out.array == 0
+    denom = _where(Tensor.from_array(zero), 1.0, multiply(out, 2.0))
+    return masked_grad(divide(g, denom), ~zero)
 
 
 # ---------------------------------------------------------------------- logsumexp and norms

@@ -200,9 +200,9 @@ def _hardtanh(x: np.ndarray, *, min_val: float, max_val: float) -> np.ndarray:
 
 @_hardtanh.defvjp
 def _hardtanh_vjp(g: Tensor, out: Tensor, x: Tensor, *, min_val: float, max_val: float) -> Tensor:
-    # d hardtanh = [min_val < x < max_val] dx: bounds excluded (unlike clamp), as in PyTorch,
-    # whose test "not (x <= min_val or x >= max_val)" passes the gradient at NaN
-    return masked_grad(g, ~((x.array <= min_val) | (x.array >= max_val)))
+    # d hardtanh = [min_val < x < max_val] dx: bounds excluded (unlike clamp), as in PyTorch
+    # (0 at NaN as its vectorized kernel; its scalar one, for tensors of a few elements, 1)
+    return masked_grad(g, (x.array > min_val) & (x.array < max_val))
 
 
 @_hardtanh.expose
@@ -253,7 +253,7 @@ def _elu(x: np.ndarray, *, alpha: float) -> np.ndarray:
 @_elu.defvjp
 def _elu_vjp(g: Tensor, out: Tensor, x: Tensor, *, alpha: float) -> Tensor:
     # d elu = dx for x > 0, alpha e^x dx = (out + alpha) dx otherwise
-    return multiply(g, where(x.array <= 0, add(out, alpha), 1.0))  # (1 at NaN, as PyTorch)
+    return multiply(g, where(x.array > 0, 1.0, add(out, alpha)))  # (NaN at NaN, as PyTorch)
 
 
 @_elu.expose
@@ -341,11 +341,40 @@ def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     return _gelu(as_tensor(input), approximate=approximate)
 
 
-@composite("nn.functional.silu", spec=unary(low=-6.0, high=6.0), ref=lambda x: x / (1 + np.exp(-x)))
+@primitive(
+    "nn.functional.silu",
+    spec=unary(low=-6.0, high=6.0),
+    ref=lambda x: x / (1 + np.exp(-x)),
+    saves=(0,),
+)
+def _silu(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x << 0: silu is -0 there
+        return x / (1 + np.exp(-x))
+
+
+@_silu.defvjp
+def _silu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
+    # d silu = s (1 + x (1 - s)) dx, s = sigmoid(x): one factor, as PyTorch's fused backward
+    # (the product rule's two terms would give inf - inf = nan for an inf gradient at x = 0)
+    s = sigmoid(x)
+    return multiply(g, multiply(s, add(multiply(x, subtract(1.0, s)), 1.0)))
+
+
+@_silu.expose
 def silu(input: TensorLike) -> Tensor:
-    """The sigmoid linear unit (swish) ``x * sigmoid(x)``, elementwise."""
-    x = as_tensor(input)
-    return multiply(x, sigmoid(x))
+    """The sigmoid linear unit (swish) ``x * sigmoid(x)``, elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+
+    Returns
+    -------
+    Tensor
+        Of the input's shape.
+    """
+    return _silu(as_tensor(input))
 
 
 def _softplus_spec(s: Sampler) -> Sample:
