@@ -376,7 +376,9 @@ def _logsumexp(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.nd
         return np.full(np.sum(x, axis=axis, keepdims=keepdims).shape, -np.inf, dtype=x.dtype)
     top = _finite_max(x, axis)  # all -inf (or an inf): shift by 0 instead
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+        acc = np.float32 if x.dtype == np.float16 else None  # as PyTorch: a float32 sum
+        total = np.sum(np.exp(x - top), axis=axis, keepdims=True, dtype=acc)
+        out = (np.log(total) + top).astype(x.dtype, copy=False)
     return out if keepdims else np.squeeze(out, axis)
 
 

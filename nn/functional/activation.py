@@ -432,11 +432,15 @@ def _softmax_spec(s: Sampler) -> Sample:
 
 def _log_softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
     shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    acc = np.float32 if x.dtype == np.float16 else None  # float16 sums in float32 (PyTorch)
+    total = np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=acc)
+    return (shifted - np.log(total)).astype(x.dtype, copy=False)
 
 
 def _softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    if x.dtype == np.float16:  # sum and divide in float32 (PyTorch), then back to float16
+        return (e / np.sum(e, axis=axis, keepdims=True, dtype=np.float32)).astype(x.dtype)
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
 

@@ -85,3 +85,15 @@ def test_group_norm_on_float16_activations_is_finite():
     y = out.numpy().astype(np.float64).reshape(8, 4, -1)
     assert np.isfinite(y).all()
     np.testing.assert_allclose(y.mean(2), 0.0, atol=1e-2)
+
+
+def test_float16_softmax_family_over_many_entries():
+    n = 100_000  # a float16 sum of n ones overflows (65504)
+    x = ag.tensor(np.zeros(n, dtype=F16))
+    p = F.softmax(x, 0)
+    assert p.dtype == F16
+    np.testing.assert_allclose(p.numpy()[:3].astype(np.float64), 1 / n, rtol=1e-2)
+    # PyTorch gives inf and -inf for these two (its float16 kernels round the sum to
+    # float16 first); the float32 sum here gives the right values
+    np.testing.assert_allclose(ag.logsumexp(x, 0).item(), np.log(n), rtol=1e-3)
+    np.testing.assert_allclose(F.log_softmax(x, 0).numpy()[:3], -np.log(n), rtol=1e-3)
