@@ -138,6 +138,10 @@ def kind(dtype: np.dtype[Any]) -> str:
     return "b" if dtype.kind == "b" else "i" if dtype.kind in "iu" else "f"
 
 
+_NUMPY_KINDS = {"b": "b", "i": "iu", "f": "f"}
+_KINDS_CACHE: dict[str, str] = {}
+
+
 def check_kind(op: str, *arrays: Any, accepts: str | None = None) -> None:
     """Refuse, at the user's call, an input whose dtype ``op`` does not take (see ACCEPTS).
 
@@ -147,21 +151,23 @@ def check_kind(op: str, *arrays: Any, accepts: str | None = None) -> None:
         Naming the op, the dtype and what it accepts (with PyTorch's hint where it gives one).
     """
     allowed = ACCEPTS.get(op, "bif") if accepts is None else accepts
+    kinds = _KINDS_CACHE.get(allowed)
+    if kinds is None:  # numpy's kind letters of the allowed categories
+        kinds = _KINDS_CACHE[allowed] = "".join(_NUMPY_KINDS[c] for c in allowed)
     for a in arrays:
         dtype = getattr(a, "dtype", None)
-        if dtype is None:
-            continue
-        k = kind(np.dtype(dtype))
-        if k in allowed:
-            continue
-        hint = _HINTS.get((op, k))
-        if hint is not None:
-            raise TypeError(f"{op}: {hint} (got a {np.dtype(dtype)} tensor)")
-        names = " and ".join(_KIND_NAMES[c] for c in "bif" if c in allowed)
-        raise TypeError(
-            f"{op}: not supported for {np.dtype(dtype)} tensors (as in PyTorch); it takes "
-            f"{names} tensors"
-        )
+        if dtype is not None and dtype.kind not in kinds:
+            _refuse(op, np.dtype(dtype), allowed)
+
+
+def _refuse(op: str, dtype: np.dtype[Any], allowed: str) -> None:
+    hint = _HINTS.get((op, kind(dtype)))
+    if hint is not None:
+        raise TypeError(f"{op}: {hint} (got a {dtype} tensor)")
+    names = " and ".join(_KIND_NAMES[c] for c in "bif" if c in allowed)
+    raise TypeError(
+        f"{op}: not supported for {dtype} tensors (as in PyTorch); it takes {names} tensors"
+    )
 
 
 def accumulation_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
