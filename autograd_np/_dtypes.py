@@ -155,3 +155,107 @@ def to_array(data: Any, dtype: DTypeLike | None = None, *, copy: bool = False) -
     if dtype is not None:
         return np.array(arr, dtype=dtype, copy=True) if copy else arr.astype(dtype, copy=False)
     return arr.copy() if copy else arr
+
+
+# ---------------------------------------------------------------------- what each op accepts
+# PyTorch refuses some dtypes where numpy computes something. One table says which kinds of
+# dtype each op takes ("b" bool, "i" integers signed or unsigned, "f" floats); ops not listed
+# take all three. Every entry was checked against torch 2.13.
+ACCEPTS: dict[str, str] = {
+    # float statistics: "could not infer output dtype" for integers (pass dtype= to convert)
+    "mean": "f",
+    "var": "f",
+    "std": "f",
+    "norm": "f",
+    "softmax": "f",
+    "log_softmax": "f",
+    "leaky_relu": "f",
+    # sign-sensitive and rounding ops: not for bool
+    "abs": "if",
+    "negative": "if",
+    "floor": "if",
+    "ceil": "if",
+    "round": "if",
+    "trunc": "if",
+    "relu": "if",
+    "hardtanh": "if",
+    "argmax": "if",
+    "argmin": "if",
+    "matmul": "if",
+    "dot": "if",
+    # bit manipulation: integers and bool only
+    "bitwise_and": "bi",
+    "bitwise_or": "bi",
+    "bitwise_xor": "bi",
+    "bitwise_not": "bi",
+    "bitwise_left_shift": "bi",
+    "bitwise_right_shift": "bi",
+}
+
+_KIND_NAMES = {"b": "bool", "i": "integer", "f": "floating-point"}
+
+# what PyTorch says instead of a bare refusal
+_HINTS = {
+    ("subtract", "b"): "Subtraction, the `-` operator, with a bool tensor is not supported. If "
+    "you are trying to invert a mask, use the `~` or `logical_not()` operator instead",
+    ("negative", "b"): "Negation, the `-` operator, on a bool tensor is not supported. If you "
+    "are trying to invert a mask, use the `~` or `logical_not()` operator instead",
+    ("mean", "i"): "integer and bool tensors have no floating mean; convert first "
+    "(x.float(), or mean(..., dtype=float32))",
+}
+_HINTS[("mean", "b")] = _HINTS[("mean", "i")]
+
+
+def kind(dtype: np.dtype[Any]) -> str:
+    """``"b"``, ``"i"`` (signed or unsigned integers) or ``"f"``: the categories of PyTorch's
+    type promotion (bool < integer < floating)."""
+    return "b" if dtype.kind == "b" else "i" if dtype.kind in "iu" else "f"
+
+
+_NUMPY_KINDS = {"b": "b", "i": "iu", "f": "f"}
+_KINDS_CACHE: dict[str, str] = {}
+
+
+def check_kind(op: str, *arrays: Any, accepts: str | None = None) -> None:
+    """Refuse, at the user's call, an input whose dtype ``op`` does not take (see ACCEPTS).
+
+    Raises
+    ------
+    TypeError
+        Naming the op, the dtype and what it accepts (with PyTorch's hint where it gives one).
+    """
+    allowed = ACCEPTS.get(op, "bif") if accepts is None else accepts
+    kinds = _KINDS_CACHE.get(allowed)
+    if kinds is None:  # numpy's kind letters of the allowed categories
+        kinds = _KINDS_CACHE[allowed] = "".join(_NUMPY_KINDS[c] for c in allowed)
+    for a in arrays:
+        dtype = getattr(a, "dtype", None)
+        if dtype is not None and dtype.kind not in kinds:
+            _refuse(op, np.dtype(dtype), allowed)
+
+
+def _refuse(op: str, dtype: np.dtype[Any], allowed: str) -> None:
+    hint = _HINTS.get((op, kind(dtype)))
+    if hint is not None:
+        raise TypeError(f"{op}: {hint} (got a {dtype} tensor)")
+    names = " and ".join(_KIND_NAMES[c] for c in "bif" if c in allowed)
+    raise TypeError(
+        f"{op}: not supported for {dtype} tensors (as in PyTorch); it takes {names} tensors"
+    )
+
+
+def accumulation_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The dtype PyTorch sums, multiplies and scans ``dtype`` in: int64 for bool and every
+    integer (``bool_tensor.sum()`` counts), float32 for float16 (whose range ends at 65504;
+    the result is cast back to float16), ``dtype`` itself otherwise."""
+    if dtype.kind in "biu":
+        return DEFAULT_INT
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    return dtype
+
+
+def bool_as_int(a: np.ndarray) -> np.ndarray:
+    """A bool array as int64 (PyTorch's arithmetic on bool alone: ``square``, integer
+    powers, ``clamp`` with integer bounds); other arrays unchanged."""
+    return a.astype(DEFAULT_INT) if a.dtype.kind == "b" else a

@@ -46,7 +46,10 @@ class TensorMethods:
 
     @property
     def mT(self) -> Tensor:
-        """The tensor with its last two axes swapped (a batch of matrices transposed)."""
+        """The tensor with its last two axes swapped (a batch of matrices transposed); a 0-d
+        tensor is returned as it is (as PyTorch, which deprecates that use)."""
+        if self.array.ndim == 0:
+            return self  # type: ignore[return-value]
         return _ops.swapaxes(self, -1, -2)
 
     # ------------------------------------------------------------------ operators
@@ -117,14 +120,33 @@ class TensorMethods:
     def __ge__(self, other: TensorLike) -> Tensor:
         return _ops.greater_equal(self, other)
 
+    # bitwise, as in PyTorch: logical on bool, bit by bit on integers, floats raise
     def __invert__(self) -> Tensor:
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
 
     def __and__(self, other: TensorLike) -> Tensor:
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
+
+    def __rand__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_and(other, self)
 
     def __or__(self, other: TensorLike) -> Tensor:
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
+
+    def __ror__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_or(other, self)
+
+    def __xor__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_xor(other, self)
+
+    def __lshift__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rshift__(self, other: TensorLike) -> Tensor:
+        return _ops.bitwise_right_shift(self, other)
 
     def __getitem__(self, key: Any) -> Tensor:
         return _ops.getitem(self, key)
@@ -274,7 +296,13 @@ class TensorMethods:
         return _ops.broadcast_to(self, shape)
 
     def repeat(self, *repeats: Any) -> Tensor:
-        return _ops.tile(self, _shape_args(repeats))
+        reps = _shape_args(repeats)
+        if len(reps) < self.array.ndim:  # numpy's tile would prepend ones; PyTorch refuses
+            raise ValueError(
+                f"repeat: got {len(reps)} repeats {tuple(reps)} for a tensor with "
+                f"{self.array.ndim} dimensions; give at least one per dimension"
+            )
+        return _ops.tile(self, reps)
 
     def tile(self, reps: Sequence[_int]) -> Tensor:
         return _ops.tile(self, reps)

@@ -618,6 +618,7 @@ class Tensor(TorchTensorMethods, TensorMethods):
             )
             return
         key = _ops.indexing._normalize_key(key, copy=False)
+        _ops.indexing.check_masks(key, self.array.shape, "__setitem__")
         if not self.array.flags.writeable:
             raise RuntimeError(
                 "__setitem__: the tensor's values are read-only (a broadcast view or a "

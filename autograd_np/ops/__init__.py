@@ -2,6 +2,8 @@
 
 from autograd_np.ops.arithmetic import *  # noqa: F403
 from autograd_np.ops.arithmetic import __all__ as _arithmetic_all
+from autograd_np.ops.bitwise import *  # noqa: F403
+from autograd_np.ops.bitwise import __all__ as _bitwise_all
 from autograd_np.ops.comparison import *  # noqa: F403
 from autograd_np.ops.comparison import __all__ as _comparison_all
 from autograd_np.ops.conversion import *  # noqa: F403
@@ -31,6 +33,7 @@ from autograd_np.ops.transcendental import __all__ as _transcendental_all
 
 __all__ = [
     *_arithmetic_all,
+    *_bitwise_all,
     *_comparison_all,
     *_conversion_all,
     *_cumulative_all,

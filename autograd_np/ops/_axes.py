@@ -101,6 +101,17 @@ def check_axis(op: str, axis: Any, ndim: int, what: str = "axis") -> int:
     return a % ndim
 
 
+def check_scalar_axes(op: str, axis: Any, what: str = "dim") -> None:
+    """PyTorch's allowance for a 0-d tensor: dims 0 and -1 name its one (implicit)
+    dimension, so ``transpose(-1, 0)``, ``flip(0)``, ``movedim(0, -1)`` are identities;
+    other dims raise IndexError, as there."""
+    for a in int_tuple(op, axis, what):
+        if a not in (0, -1):
+            raise IndexError(
+                f"{op}: {what} {a} is out of range for a 0-d tensor (expected 0 or -1)"
+            )
+
+
 def check_axes(op: str, axis: Any, ndim: int, what: str = "axis") -> tuple[int, ...]:
     """An int or a sequence of ints as distinct non-negative axes, in the order given."""
     items = axis if isinstance(axis, (tuple, list)) else (axis,)

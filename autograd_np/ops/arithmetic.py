@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT, is_floating
+from autograd_np._dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
 from autograd_np.function import Sample, Sampler, primitive
 from autograd_np.ops._specs import binary, unary
 from autograd_np.tensor import Tensor, TensorLike
@@ -70,7 +70,10 @@ def _result_dtype(*arrays: np.ndarray) -> np.dtype[Any]:
 
 
 def _promote(x: np.ndarray, y: np.ndarray) -> np.dtype[Any] | None:
-    """The dtype to compute ``x op y`` in, or None when numpy already agrees (same dtypes)."""
+    """The dtype to compute ``x op y`` in, or None when numpy already agrees (same dtypes).
+
+    Ufuncs given it take ``casting="unsafe"``: the dtype is PyTorch's choice, which numpy's
+    own casting rule may refuse (a uint8 tensor plus a 0-d int64 one is uint8)."""
     return None if x.dtype == y.dtype else _result_dtype(x, y)
 
 
@@ -103,7 +106,7 @@ def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape and the promoted dtype (see the module notes).
     """
-    return np.add(x, y, dtype=_promote(x, y))
+    return np.add(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
 @add.defvjp
@@ -125,7 +128,8 @@ def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape.
     """
-    return np.subtract(x, y, dtype=_promote(x, y))
+    check_kind("subtract", x, y, accepts="if")
+    return np.subtract(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
 @subtract.defvjp
@@ -147,7 +151,7 @@ def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape.
     """
-    return np.multiply(x, y, dtype=_promote(x, y))
+    return np.multiply(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
 @multiply.defvjp
@@ -206,6 +210,7 @@ def negative(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
+    check_kind("negative", x)
     return np.negative(x)
 
 
@@ -222,7 +227,22 @@ def _power_spec(s: Sampler) -> Sample:
 
 @primitive("power", spec=_power_spec, ref=np.power, saves_output=True)
 def _power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.power(*_promoted(x, y))
+    if x.dtype.kind == "b" and y.dtype.kind == "b":
+        raise TypeError("power: not supported for two bool tensors (as in PyTorch)")
+    xp, yp = _promoted(x, y)
+    if xp.dtype.kind in "iu" and yp.dtype.kind in "iu" and (yp < 0).any():
+        return _integer_power(xp, yp)
+    return np.power(xp, yp)
+
+
+def _integer_power(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """PyTorch's integer ``x ** y`` with negative exponents (numpy raises): ``1 / x ** |y|``
+    truncated, so 1 for ``x == 1``, +-1 for ``x == -1`` by the parity of ``y``, else 0."""
+    negative = y < 0
+    out = np.power(x, np.where(negative, 0, y).astype(y.dtype))
+    odd = np.abs(y) % 2 == 1
+    small = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, small, out).astype(out.dtype)
 
 
 @_power.defvjp
@@ -265,6 +285,7 @@ def _pow_scalar(x: np.ndarray, *, exponent: int | float) -> np.ndarray:
     """``x ** exponent`` for a Python number; common exponents take exact, fast paths."""
     if isinstance(exponent, float) and not is_floating(x.dtype):
         x = x.astype(DEFAULT_FLOAT)
+    x = bool_as_int(x)  # bool ** int is int64, as in PyTorch
     if exponent == 2:
         return np.square(x)
     if exponent == 1:
@@ -379,9 +400,9 @@ def square(x: np.ndarray) -> np.ndarray:
     Returns
     -------
     Tensor
-        Of ``x``'s shape and dtype.
+        Of ``x``'s shape and dtype (int64 for bool, as in PyTorch).
     """
-    return np.square(x)
+    return np.square(bool_as_int(x))
 
 
 @square.defvjp

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np._dtypes import DEFAULT_INT
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import normalize_axis, resolve_axis
@@ -191,6 +192,8 @@ def _cumulative(op: str, prim: Any, x: TensorLike, axis: Any, dim: Any, dtype: A
     t = as_tensor(x)
     if dtype is not None:
         t = astype(t, dtype)
+    elif t.dtype.kind in "biu" and t.dtype != DEFAULT_INT:
+        t = astype(t, DEFAULT_INT)  # bool and every integer scan in int64, as in PyTorch
     axis, _ = resolve_axis(op, axis, dim, False, None)
     if axis is None:
         t = _reshape(t, shape=(-1,)) if t.ndim != 1 else t  # numpy: None flattens

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from autograd_np._dtypes import check_kind
 from autograd_np.creation import as_tensor
 from autograd_np.function import composite, primitive
 from autograd_np.ops._axes import Axis, normalize_axis, resolve_axis
@@ -20,7 +21,7 @@ from autograd_np.ops._specs import reduction
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.ops.conversion import clone
 from autograd_np.ops.indexing import gather
-from autograd_np.ops.piecewise import maximum, minimum
+from autograd_np.ops.piecewise import masked_grad, maximum, minimum
 from autograd_np.ops.shape import _reshape
 from autograd_np.tensor import Tensor, TensorLike
 
@@ -37,19 +38,31 @@ class ValuesIndices(NamedTuple):
 def _extreme_vjp(
     g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool
 ) -> Tensor:
-    # d amax(x) = g / (number of maxima) at each element equal to the max, 0 elsewhere
+    # d amax(x) = g / (number of maxima) at each element equal to the max, 0 elsewhere; a
+    # product, as PyTorch's amax: an inf gradient gives nan off the maxima, and a slice
+    # whose max is NaN (no element equals it) gets NaN everywhere
     top = kept_data(out.array, x.shape, axis, keepdims)
     hit = x.array == top
-    if np.isnan(top).any():  # NaN is the max of a slice holding one; NaNs share the gradient
-        hit |= np.isnan(x.array) & np.isnan(top)
-    share = hit / np.sum(hit, axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = hit / np.sum(hit, axis=axis, keepdims=True)
     return multiply(kept(g, x.shape, axis, keepdims), Tensor.from_array(share.astype(g.dtype)))
 
 
-def _extreme_primitive(name: str, fn: Any) -> Any:
+def _extreme_all_vjp(
+    g: Tensor, out: Tensor, x: Tensor, *, axis: tuple[int, ...], keepdims: bool
+) -> Tensor:
+    # d max(x) = g / (number of maxima) selected at the maxima (the NaNs when the max is
+    # NaN), exactly 0 elsewhere: PyTorch's max() without a dim distributes evenly
+    top = kept_data(out.array, x.shape, axis, keepdims)
+    hit = np.where(np.isnan(top), np.isnan(x.array), x.array == top)
+    share = 1.0 / np.maximum(np.sum(hit, axis=axis, keepdims=True), 1)
+    return masked_grad(kept(g, x.shape, axis, keepdims), hit, share)
+
+
+def _extreme_primitive(name: str, fn: Any, vjp: Any, *, exposed: bool = True) -> Any:
     @primitive(
         name,
-        spec=reduction(unique=True),
+        spec=reduction(unique=True, tuple_axes=not exposed),
         ref=lambda x, axis, keepdims: fn(x, axis=axis, keepdims=keepdims),
         saves=(0,),
         saves_output=True,
@@ -57,12 +70,15 @@ def _extreme_primitive(name: str, fn: Any) -> Any:
     def op(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
         return fn(x, axis=axis, keepdims=keepdims)
 
-    op.defvjp(_extreme_vjp)
+    op.defvjp(vjp)
     return op
 
 
-_amax = _extreme_primitive("amax", np.amax)
-_amin = _extreme_primitive("amin", np.amin)
+_amax = _extreme_primitive("amax", np.amax, _extreme_vjp)
+_amin = _extreme_primitive("amin", np.amin, _extreme_vjp)
+# behind max() and min() without a dim (no public function of their own)
+_max_all = _extreme_primitive("max_all", np.amax, _extreme_all_vjp, exposed=False)
+_min_all = _extreme_primitive("min_all", np.amin, _extreme_all_vjp, exposed=False)
 
 
 def _extreme(
@@ -85,7 +101,9 @@ def amax(
     """Maximum over the given axes; NaN propagates.
 
     Ties: the gradient is split evenly among the elements equal to the maximum, as in
-    ``torch.amax``: ``amax([1, 3, 3])`` sends ``[0, 0.5, 0.5]``.
+    ``torch.amax``: ``amax([1, 3, 3])`` sends ``[0, 0.5, 0.5]``. As there, the gradient is
+    a product with that share: an ``inf`` gradient gives ``nan`` off the maxima, and a slice
+    whose maximum is NaN gets NaN (:func:`max` without a dim selects instead).
 
     Parameters
     ----------
@@ -147,7 +165,9 @@ def _of_all_or_along_dim(
     t = as_tensor(x)
     axis, keepdims = resolve_axis(op, axis, dim, keepdims, keepdim)
     if axis is None:
-        return whole(t, keepdims=keepdims)
+        axes = tuple(range(t.ndim))
+        check_nonempty(op, t, axes)
+        return whole(t, axis=axes, keepdims=keepdims)
     return _along_dim(op, t, axis, keepdims, arg)
 
 
@@ -199,9 +219,10 @@ def max(
     x : Tensor
         Input.
     axis : int or Tensor, optional
-        None: the maximum of all elements, a Tensor; ties split the gradient evenly, as in
-        :func:`amax`. An int (``dim`` is PyTorch's spelling): a named tuple
-        ``(values, indices)``, the maximum of each slice along ``axis`` and the index of
+        None: the maximum of all elements, a Tensor; ties split the gradient evenly (among
+        the NaNs when there are some), selected: exactly 0 elsewhere, as ``torch.max()``.
+        An int (``dim`` is PyTorch's spelling): a named tuple ``(values, indices)``, the
+        maximum of each slice along ``axis`` and the index of
         its first occurrence (int64); the gradient goes only to that element. A Tensor:
         the elementwise :func:`maximum` of ``x`` and it (``torch.max(x, other)``).
     keepdims : bool, default False
@@ -219,7 +240,7 @@ def max(
     """
     if isinstance(axis, (Tensor, np.ndarray)):
         return maximum(x, axis)
-    return _of_all_or_along_dim("max", amax, np.argmax, x, axis, keepdims, dim, keepdim)
+    return _of_all_or_along_dim("max", _max_all, np.argmax, x, axis, keepdims, dim, keepdim)
 
 
 @composite(spec=reduction(unique=True, multi_axis=False), ref=_max_ref(np.amin, np.argmin))
@@ -249,7 +270,7 @@ def min(
     """
     if isinstance(axis, (Tensor, np.ndarray)):
         return minimum(x, axis)
-    return _of_all_or_along_dim("min", amin, np.argmin, x, axis, keepdims, dim, keepdim)
+    return _of_all_or_along_dim("min", _min_all, np.argmin, x, axis, keepdims, dim, keepdim)
 
 
 def _arg_primitive(name: str, fn: Any) -> Any:
@@ -273,6 +294,7 @@ def _arg(
     op: str, prim: Any, x: TensorLike, axis: Any, keepdims: bool, dim: Any, keepdim: Any
 ) -> Tensor:
     t = as_tensor(x)
+    check_kind(op, t)
     axis, keepdims = resolve_axis(op, axis, dim, keepdims, keepdim)
     ax = None if axis is None else normalize_axis(op, axis, t.ndim)
     if t.ndim == 0:

@@ -19,7 +19,7 @@ import numpy as np
 from autograd_np import grad_mode
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
-from autograd_np.ops._axes import check_axis
+from autograd_np.ops._axes import check_axis, check_scalar_axes
 from autograd_np.ops._specs import axis_of
 from autograd_np.ops.piecewise import _where
 from autograd_np.tensor import Tensor, TensorLike
@@ -132,6 +132,39 @@ def _normalize_key(key: Any, copy: bool) -> Any:
     return key
 
 
+def _is_mask(k: Any) -> bool:
+    return isinstance(k, np.ndarray) and k.dtype == np.bool_ and k.ndim > 0
+
+
+def check_masks(key: Any, shape: tuple[int, ...], op: str = "getitem") -> None:
+    """Refuse a boolean mask whose shape differs from the dims it indexes, as PyTorch does
+    (numpy lets an empty mask through: ``x[np.zeros(0, bool)]`` on any ``x``)."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(_is_mask(k) for k in parts):
+        return
+
+    def width(k: Any) -> int:  # how many dims of x the key part indexes
+        if k is None or k is Ellipsis or isinstance(k, (bool, np.bool_)):
+            return 0
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            return k.ndim
+        return 1
+
+    widths = [width(k) for k in parts]
+    pos = 0
+    for i, k in enumerate(parts):
+        if k is Ellipsis:  # the dims no other part indexes
+            pos = max(pos, len(shape) - sum(widths[i + 1 :]))
+        elif _is_mask(k):
+            dims = tuple(shape[pos : pos + k.ndim])
+            if k.shape != dims:
+                raise IndexError(
+                    f"{op}: the shape of the mask {k.shape} at index {pos} does not match the "
+                    f"shape {dims} of the indexed tensor of shape {shape} there"
+                )
+        pos += widths[i]
+
+
 def _getitem_spec(s: Sampler) -> Sample:
     """Basic keys (negative steps too), repeated integer indices, boolean masks, and mixes
     of basic and advanced indices, adjacent or split by a slice."""
@@ -226,7 +259,9 @@ def getitem(x: TensorLike, key: Any) -> Tensor:
     """
     t = as_tensor(x)
     record = t.requires_grad and grad_mode.is_grad_enabled()
-    return _getitem(t, key=_normalize_key(key, copy=record))
+    key = _normalize_key(key, copy=record)
+    check_masks(key, t.shape)
+    return _getitem(t, key=key)
 
 
 def setitem_result(x: Tensor, key: Any, value: TensorLike) -> Tensor:
@@ -240,6 +275,7 @@ def setitem_result(x: Tensor, key: Any, value: TensorLike) -> Tensor:
     from autograd_np.ops.shape import broadcast_to  # shape builds on this module
 
     key = _normalize_key(key, copy=True)
+    check_masks(key, x.shape, "__setitem__")
     mask = np.zeros(x.shape, dtype=bool)
     try:
         mask[key] = True
@@ -369,6 +405,10 @@ def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     """
     t = as_tensor(x)
     idx = _index_array("gather", index)
+    if t.ndim == 0 and idx.ndim <= 1:  # a 0-d input is a 1-element vector, as in PyTorch
+        check_scalar_axes("gather", dim)
+        out = gather(t.reshape(1), 0, idx.reshape(-1))
+        return out.reshape(idx.shape)
     if t.ndim == 0 or idx.ndim != t.ndim:
         raise ValueError(
             f"gather: index must have as many dimensions as the input (at least one); got "
@@ -491,8 +531,9 @@ def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
     idx = _index_array("index_select", index)
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 0-d or 1-D, got shape {idx.shape}")
-    if t.ndim == 0:
-        raise ValueError("index_select: the input must have at least one dimension")
+    if t.ndim == 0:  # a 0-d input is a 1-element vector, as in PyTorch
+        check_scalar_axes("index_select", dim)
+        return index_select(t.reshape(1), 0, idx).reshape(())
     d = check_axis("index_select", dim, t.ndim, "dim")
     _check_range("index_select", idx, t.shape[d], d, 0)
     key = (slice(None),) * d + (idx.reshape(-1),)

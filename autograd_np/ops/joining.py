@@ -97,7 +97,8 @@ def concatenate(
     ----------
     tensors : sequence of Tensor
         Tensors of equal shape except along ``axis`` (a tensor counts as the sequence of its
-        rows, as in numpy).
+        rows, as in numpy). Empty 1-D tensors of shape ``(0,)`` are skipped, as PyTorch
+        does for any other shape (its legacy rule).
     axis : int or None, default 0
         The axis to join along (``dim`` in PyTorch); None flattens the tensors first.
 
@@ -115,6 +116,9 @@ def concatenate(
     """
     ts = _sequence("concatenate", tensors)
     axis = axis_or_dim("concatenate", axis, dim, 0)
+    legacy = [t for t in ts if t.shape == (0,)]
+    if legacy and len(legacy) < len(ts):  # PyTorch skips 1-D empty tensors (legacy rule)
+        ts = [t for t in ts if t.shape != (0,)]
     if axis is None:
         ts = [reshape(t, (-1,)) for t in ts]
         axis = 0

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np._dtypes import check_kind
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import check_axes
@@ -69,6 +70,7 @@ def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"matmul: both operands need at least one dimension, got shapes {x.shape} and {y.shape}"
         )
+    check_kind("matmul", x, y)
     ky_axis = y.ndim - 2 if y.ndim > 1 else 0
     if x.shape[-1] != y.shape[ky_axis]:
         raise ValueError(
@@ -110,35 +112,31 @@ def _matmul_vjp(
 
 # ---------------------------------------------------------------------- dot, outer, tensordot
 def _dot_spec(s: Sampler) -> Sample:
-    """numpy's dot: scalars, vectors, matrices, and N-d (last axis with second-to-last)."""
-    m, k, n = s.integers(1, 3), s.integers(1, 3), s.integers(1, 3)
-    a, b = s.choice(
-        [
-            ((k,), (k,)),
-            ((m, k), (k,)),
-            ((k,), (k, n)),
-            ((m, k), (k, n)),
-            ((), (m, k)),
-            ((m, k), ()),
-            ((2, m, k), (k,)),
-            ((2, m, k), (k, n)),
-            ((m, k), (2, k, n)),
-        ]
-    )
-    return Sample((s.array(a), s.array(b)))
+    """PyTorch's dot: two vectors of one length."""
+    k = s.integers(1, 4)
+    return Sample((s.array((k,)), s.array((k,))))
+
+
+def _check_vectors(op: str, ta: Tensor, tb: Tensor) -> None:
+    if ta.ndim != 1 or tb.ndim != 1:
+        raise ValueError(
+            f"{op}: expected 1-D tensors (as torch.{op}), got shapes {ta.shape} and "
+            f"{tb.shape}; use matmul, tensordot or einsum for other shapes"
+        )
 
 
 @composite(spec=_dot_spec, ref=np.dot)
 def dot(a: TensorLike, b: TensorLike) -> Tensor:
-    """numpy's ``dot``: the inner product of vectors, the product of matrices (or of a matrix
-    and a vector), a product by a 0-d operand, and for N-d operands the sum over the last axis
-    of ``a`` and the second-to-last of ``b``.
+    """The inner product of two vectors of one length and dtype (``torch.dot``).
+
+    Unlike numpy's ``dot``, other shapes raise, as in PyTorch: use :func:`matmul`,
+    :func:`tensordot` or :func:`einsum` for them.
 
     Shapes
     ------
-    a : (K,), (M, K) or (..., M, K)
-    b : (K,), (K, N) or (..., K, N)
-    out : ``a.shape[:-1] + b.shape[:-2] + b.shape[-1:]``
+    a : (K,)
+    b : (K,)
+    out : ()
 
     Examples
     --------
@@ -147,37 +145,36 @@ def dot(a: TensorLike, b: TensorLike) -> Tensor:
     tensor(11.)
     """
     ta, tb = as_tensor(a), as_tensor(b)
-    if ta.ndim == 0 or tb.ndim == 0:
-        return multiply(ta, tb)
-    kb = tb.ndim - 2 if tb.ndim > 1 else 0
-    if ta.shape[-1] != tb.shape[kb]:
-        raise ValueError(
-            f"dot: shapes {ta.shape} and {tb.shape} are not aligned: {ta.shape[-1]} "
-            f"(dim {ta.ndim - 1}) != {tb.shape[kb]} (dim {kb})"
+    _check_vectors("dot", ta, tb)
+    check_kind("dot", ta, tb)
+    if ta.shape != tb.shape:
+        raise ValueError(f"dot: the vectors differ in length: shapes {ta.shape} and {tb.shape}")
+    if ta.dtype != tb.dtype:
+        raise TypeError(
+            f"dot: expected both vectors to have the same dtype, got {ta.dtype} and {tb.dtype}"
         )
-    if ta.ndim <= 2 and tb.ndim <= 2:
-        return matmul(ta, tb)
-    return tensordot(ta, tb, axes=([ta.ndim - 1], [kb]))
+    return matmul(ta, tb)
 
 
 def _outer_spec(s: Sampler) -> Sample:
-    """Any two small arrays (numpy flattens them)."""
-    return Sample((s.array(s.shape(max_dims=2)), s.array(s.shape(max_dims=2))))
+    """Two vectors."""
+    return Sample((s.array((s.integers(1, 4),)), s.array((s.integers(1, 4),))))
 
 
 @composite(spec=_outer_spec, ref=np.outer)
 def outer(a: TensorLike, b: TensorLike) -> Tensor:
-    """The outer product ``out[i, j] = a[i] * b[j]`` of the flattened inputs (numpy's
-    ``outer``; PyTorch's for vectors).
+    """The outer product ``out[i, j] = a[i] * b[j]`` of two vectors (``torch.outer``;
+    other shapes raise, as there, where numpy would flatten them).
 
     Shapes
     ------
-    a : any, M elements
-    b : any, N elements
+    a : (M,)
+    b : (N,)
     out : (M, N)
     """
     ta, tb = as_tensor(a), as_tensor(b)
-    return multiply(reshape(ta, (ta.array.size, 1)), reshape(tb, (1, tb.array.size)))
+    _check_vectors("outer", ta, tb)
+    return multiply(reshape(ta, (ta.shape[0], 1)), reshape(tb, (1, tb.shape[0])))
 
 
 def _tensordot_axes(

@@ -1,8 +1,11 @@
 """Piecewise functions and selection, elementwise: ``abs``, ``relu``, ``sign``, rounding,
-``clip``, ``maximum``/``minimum`` and ``where``.
+``clip``, ``maximum``/``minimum`` and ``where``, and :func:`masked_grad`, the one way every
+piecewise op's VJP passes its gradient through a mask.
 
 At a kink the gradient follows PyTorch: 0 for ``abs`` and ``relu`` at 0, bounds inclusive
-for ``clip``, ties split in half for ``maximum``/``minimum``. Rounding and ``sign`` are
+for ``clip``, ties split in half for ``maximum``/``minimum``. Where the mask is off the
+gradient is exactly 0, even when the incoming gradient is ``inf`` or ``nan`` (PyTorch
+selects; multiplying by a 0/1 mask would give ``inf * 0 = nan``). Rounding and ``sign`` are
 piecewise constant and declared non-differentiable.
 """
 
@@ -13,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np import grad_mode
-from autograd_np._dtypes import DEFAULT_FLOAT, is_floating
+from autograd_np._dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
 from autograd_np._workspace import WORKSPACE
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._specs import unary
@@ -43,6 +46,58 @@ def _mask(condition: np.ndarray, dtype: np.dtype[Any]) -> Tensor:
     return Tensor.from_array(condition.astype(dtype))
 
 
+def masked_grad(
+    g: Tensor,
+    keep: np.ndarray,
+    weight: np.ndarray | float | None = None,
+    *,
+    like: np.ndarray | None = None,
+) -> Tensor:
+    """The gradient ``g`` (times ``weight``) where ``keep`` is true, and exactly 0 elsewhere.
+
+    Every piecewise op's VJP goes through here, so an ``inf`` or ``nan`` gradient arriving
+    where the op's mask is off gives 0, as in PyTorch (``log(relu(x))`` at ``x < 0``), not
+    ``inf * 0 = nan``. The selection is a ``where``, itself differentiable, so second
+    derivatives see the same mask; ``keep`` and ``weight`` are constants of the VJP (the
+    op is piecewise linear in ``g``).
+
+    Parameters
+    ----------
+    g : Tensor
+        The incoming gradient.
+    keep : bool ndarray
+        Where the gradient passes, broadcastable against ``g``.
+    weight : ndarray or float, optional
+        A factor on the passed gradient (a tie's share), broadcastable against ``g``.
+    like : ndarray, optional
+        An input whose memory layout the result should have (no-grad fast path only).
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape of ``g``, ``keep`` and ``weight``; ``g``'s dtype.
+    """
+    if weight is not None:
+        weight = np.asarray(weight, dtype=g.dtype)
+    if grad_mode.is_grad_enabled():  # create_graph: the selection itself, recorded
+        passed = g if weight is None else multiply(g, Tensor.from_array(weight))
+        zero = Tensor.from_array(np.zeros((), dtype=g.dtype))
+        return _where(Tensor.from_array(keep), passed, zero)
+    gd = g.array
+    if like is not None and like.shape == gd.shape:
+        gd = WORKSPACE.like(like, gd)  # one layout for the pass below (see relu)
+    factor = keep if weight is None else np.where(keep, weight, 0).astype(g.dtype)
+    shape = np.broadcast_shapes(gd.shape, factor.shape)
+    if np.isfinite(np.sum(gd)):  # finite: a multiply (the bool is cast in its loop) is exact
+        if like is not None and like.shape == shape:
+            out = WORKSPACE.empty_like(like, dtype=g.dtype)
+        else:
+            out = np.empty(shape, dtype=g.dtype)
+        return Tensor.from_array(np.multiply(gd, factor, out=out))
+    kept = gd if weight is None else gd * weight
+    return Tensor.from_array(np.where(keep, kept, np.zeros((), dtype=g.dtype)))
+
+
 @primitive(spec=unary(avoid=(0.0,)), ref=np.abs)
 def abs(x: np.ndarray) -> np.ndarray:
     """``|x|``, elementwise. The gradient at 0 is 0 (as in PyTorch).
@@ -57,12 +112,16 @@ def abs(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
+    check_kind("abs", x)
     return np.abs(x)
 
 
 @abs.defvjp
 def _abs_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
-    return multiply(g, sign(x))  # d|x| = sign(x) dx
+    # d|x| = sign(x) dx, a product as in PyTorch (an inf gradient at x == 0 gives nan there);
+    # its sgn(nan) is 0
+    sgn = np.sign(x.array)
+    return multiply(g, Tensor.from_array(np.where(np.isnan(sgn), 0, sgn).astype(g.dtype)))
 
 
 absolute = abs
@@ -82,23 +141,20 @@ def relu(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
-    if x.dtype.kind != "f":
-        return np.maximum(x, 0)
-    return np.maximum(x, 0, out=WORKSPACE.empty_like(x))
+    check_kind("relu", x)
+    zero = x.dtype.type(0)  # first operand: numpy's maximum returns the second on ties,
+    if x.dtype.kind != "f":  # so relu(-0.0) is -0.0, as in PyTorch
+        return np.maximum(zero, x)
+    return np.maximum(zero, x, out=WORKSPACE.empty_like(x))
 
 
 @relu.defvjp
 def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
-    # d relu = [x > 0] dx; the bool mask is cast in the multiply's loop (no float mask pass)
-    mask = x.array > 0
-    if grad_mode.is_grad_enabled():
-        return multiply(g, Tensor.from_array(mask))
-    # g in x's layout first: a multiply mixing layouts (a flatten's NCHW-ordered gradient,
-    # a channels-last x) runs ten times slower than a copy and a plain multiply
-    gd = WORKSPACE.like(x.array, g.array)
-    return Tensor.from_array(
-        np.multiply(gd, mask, out=WORKSPACE.empty_like(x.array, dtype=g.dtype))
-    )
+    # d relu = [x > 0] dx; in x's layout: a multiply mixing layouts (a flatten's
+    # NCHW-ordered gradient, a channels-last x) runs ten times slower than a copy and one
+    # (PyTorch tests the output: relu'(nan) is 1, so the mask is "not x <= 0")
+    keep = np.less_equal(x.array, 0, out=np.empty(x.shape, dtype=bool))
+    return masked_grad(g, np.logical_not(keep, out=keep), like=x.array)
 
 
 # Rounding and sign: piecewise constant, declared non-differentiable (outputs never require
@@ -117,7 +173,7 @@ def sign(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
-    return np.sign(x)
+    return x.copy() if x.dtype.kind == "b" else np.sign(x)
 
 
 @primitive(spec=unary(), ref=np.floor, differentiable=False)
@@ -134,6 +190,7 @@ def floor(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
+    check_kind("floor", x)
     return np.floor(x) if is_floating(x.dtype) else x.copy()
 
 
@@ -151,6 +208,7 @@ def ceil(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
+    check_kind("ceil", x)
     return np.ceil(x) if is_floating(x.dtype) else x.copy()
 
 
@@ -168,6 +226,7 @@ def trunc(x: np.ndarray) -> np.ndarray:
     Tensor
         Of ``x``'s shape and dtype.
     """
+    check_kind("trunc", x)
     return np.trunc(x) if is_floating(x.dtype) else x.copy()
 
 
@@ -176,22 +235,26 @@ def trunc(x: np.ndarray) -> np.ndarray:
     ref=lambda x, decimals: np.round(x, decimals),
     differentiable=False,
 )
-def round(x: np.ndarray, *, decimals: int = 0) -> np.ndarray:
+def round(x: np.ndarray, *, decimals: int | None = None) -> np.ndarray:
     """``x`` rounded to ``decimals`` decimals, halves to even (as numpy and PyTorch).
 
     Parameters
     ----------
     x : Tensor
-        Input.
-    decimals : int, default 0
-        Decimal places to keep (negative: round to tens, hundreds...).
+        Input (not bool; integers are returned as they are, unless ``decimals`` is given,
+        which PyTorch refuses for them).
+    decimals : int, optional
+        Decimal places to keep (negative: round to tens, hundreds...); None is 0.
 
     Returns
     -------
     Tensor
         Of ``x``'s shape and dtype.
     """
-    return np.round(x, decimals)
+    check_kind("round", x, accepts="if" if decimals is None else "f")
+    if not is_floating(x.dtype):
+        return x.copy()
+    return np.round(x, decimals or 0)
 
 
 def _clip_spec(s: Sampler) -> Sample:
@@ -214,7 +277,7 @@ def _clip_scalar(
     """Clip to constant bounds (float bounds make an integer tensor float32)."""
     if not is_floating(x.dtype) and (isinstance(a_min, float) or isinstance(a_max, float)):
         x = x.astype(DEFAULT_FLOAT)
-    return np.clip(x, a_min, a_max)
+    return np.clip(bool_as_int(x), a_min, a_max)  # bool with integer bounds: int64
 
 
 @_clip_scalar.defvjp
@@ -227,7 +290,7 @@ def _clip_scalar_vjp(
         inside &= x.array >= a_min
     if a_max is not None:
         inside &= x.array <= a_max
-    return multiply(g, _mask(inside, g.dtype))
+    return masked_grad(g, inside)
 
 
 def _clip_tensor_spec(s: Sampler) -> Sample:
@@ -290,10 +353,14 @@ def clip(
     scalar = (*_Scalar, type(None))
     if isinstance(a_min, scalar) and isinstance(a_max, scalar):
         return _clip_scalar(t, a_min=_number(a_min), a_max=_number(a_max))
+    values = t.array
     if a_min is not None:
         t = where(less(t, a_min), a_min, t)
     if a_max is not None:
         t = where(greater(t, a_max), a_max, t)
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        # NaN stays NaN and passes no gradient to anyone (PyTorch)
+        t = where(np.isnan(values), Tensor.from_array(values), t)
     return t
 
 
@@ -313,7 +380,8 @@ def _tie_spec(s: Sampler) -> Sample:
 def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The elementwise maximum, with broadcasting (NaN propagates).
 
-    Where ``x == y`` each input gets half the gradient (as in PyTorch).
+    Where ``x == y`` each input gets half the gradient; where either is NaN both get all of
+    it; elsewhere the larger one gets it and the other exactly 0 (all as in PyTorch).
 
     Parameters
     ----------
@@ -325,7 +393,7 @@ def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape.
     """
-    return np.maximum(x, y, dtype=_promote(x, y))
+    return np.maximum(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
 @maximum.defvjp
@@ -333,15 +401,15 @@ def _maximum_vjp(
     g: Tensor, out: Tensor, x: Tensor, y: Tensor
 ) -> tuple[Tensor | None, Tensor | None]:
     # d max(x, y) = [x > y] dx + [x < y] dy, ties split in half
-    wx = (x.array > y.array) + 0.5 * (x.array == y.array)
-    return _split(g, wx.astype(g.dtype), x, y)
+    return _split(g, x.array < y.array, x.array > y.array, x, y)
 
 
 @primitive(spec=_tie_spec, ref=np.minimum)
 def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The elementwise minimum, with broadcasting (NaN propagates).
 
-    Where ``x == y`` each input gets half the gradient (as in PyTorch).
+    Where ``x == y`` each input gets half the gradient; where either is NaN both get all of
+    it; elsewhere the smaller one gets it and the other exactly 0 (all as in PyTorch).
 
     Parameters
     ----------
@@ -353,7 +421,7 @@ def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Tensor
         Of the broadcast shape.
     """
-    return np.minimum(x, y, dtype=_promote(x, y))
+    return np.minimum(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
 @minimum.defvjp
@@ -361,13 +429,17 @@ def _minimum_vjp(
     g: Tensor, out: Tensor, x: Tensor, y: Tensor
 ) -> tuple[Tensor | None, Tensor | None]:
     # d min(x, y) = [x < y] dx + [x > y] dy, ties split in half
-    wx = (x.array < y.array) + 0.5 * (x.array == y.array)
-    return _split(g, wx.astype(g.dtype), x, y)
+    return _split(g, x.array > y.array, x.array < y.array, x, y)
 
 
-def _split(g: Tensor, wx: np.ndarray, x: Tensor, y: Tensor) -> tuple[Tensor | None, Tensor | None]:
-    gx = multiply(g, Tensor.from_array(wx)) if x.requires_grad else None
-    gy = multiply(g, Tensor.from_array(1 - wx)) if y.requires_grad else None
+def _split(
+    g: Tensor, x_loses: np.ndarray, y_loses: np.ndarray, x: Tensor, y: Tensor
+) -> tuple[Tensor | None, Tensor | None]:
+    """PyTorch's rule: each input gets the gradient unless it loses (exactly 0 there), half
+    of it at a tie; a NaN comparison loses for neither, so both get all of it."""
+    half = np.where(x.array == y.array, 0.5, 1.0)
+    gx = masked_grad(g, ~x_loses, half) if x.requires_grad else None
+    gy = masked_grad(g, ~y_loses, half) if y.requires_grad else None
     return gx, gy
 
 

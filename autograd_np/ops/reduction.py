@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np._dtypes import check_kind
 from autograd_np.function import Sampler, composite, primitive
 from autograd_np.ops._axes import Axis, count, kept_shape, normalize_axes
 from autograd_np.ops._reduce_utils import (
@@ -26,7 +27,7 @@ from autograd_np.ops.comparison import not_equal
 from autograd_np.ops.conversion import astype
 from autograd_np.ops.cumulative import _cumprod_axis, _shift
 from autograd_np.ops.extrema import _amax, _amin
-from autograd_np.ops.piecewise import _mask, _where, abs, sign
+from autograd_np.ops.piecewise import _where, abs, masked_grad, sign
 from autograd_np.ops.shape import broadcast_to
 from autograd_np.ops.transcendental import exp
 from autograd_np.tensor import Tensor, TensorLike
@@ -42,6 +43,10 @@ __all__ = ["logsumexp", "mean", "norm", "prod", "std", "sum", "var"]
     saves=(),
 )
 def _sum(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.ndarray:
+    if x.dtype == np.float16:  # accumulate in float32 (float16 ends at 65504), as PyTorch
+        total = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float32)
+        with np.errstate(over="ignore"):  # a total past 65504 is inf, as there
+            return total.astype(x.dtype)
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
@@ -72,7 +77,8 @@ def sum(
     keepdims : bool, default False
         Keep reduced axes with length 1 (``keepdim`` in PyTorch).
     dtype : numpy dtype, optional
-        Convert to this dtype first.
+        Convert to this dtype first. Without it bool and integer tensors are summed in
+        int64 and float16 in float32 (the result is float16), as in PyTorch.
 
     Returns
     -------
@@ -86,7 +92,22 @@ def sum(
     tensor([2., 2., 2.])
     """
     t, axes, keepdims = reduction_args("sum", x, axis, keepdims, dim, keepdim, dtype)
-    return _sum(t, axis=axes, keepdims=keepdims)
+    return _sum(_int64_if_integer(t, dtype), axis=axes, keepdims=keepdims)
+
+
+def _int64_if_integer(t: Tensor, dtype: Any) -> Tensor:
+    """Bool and integer tensors as int64 (sum and prod count in int64, as in PyTorch)."""
+    if dtype is None and t.dtype.kind in "biu" and t.dtype != np.int64:
+        return astype(t, np.int64)
+    return t
+
+
+def _in_float32(t: Tensor, fn: Any) -> Tensor:
+    """``fn(t)`` computed in float32 when ``t`` is float16, cast back: PyTorch's float16
+    statistics accumulate in float32 (a float16 sum overflows past 65504)."""
+    if t.dtype != np.float16:
+        return fn(t)
+    return astype(fn(astype(t, np.float32)), np.float16)
 
 
 @composite(
@@ -102,13 +123,13 @@ def mean(
     keepdim: bool | None = None,
     dtype: Any = None,
 ) -> Tensor:
-    """Arithmetic mean over the given axes; NaN over an empty axis. Integer tensors give
-    float32.
+    """Arithmetic mean over the given axes; NaN over an empty axis.
 
     Parameters
     ----------
     x : Tensor
-        Input (integer tensors give float32).
+        Input, floating (integer and bool tensors raise, as in PyTorch: pass ``dtype``).
+        float16 is accumulated in float32.
     axis : int or tuple of int, optional
         Axes to reduce (``dim`` in PyTorch); None reduces all.
     keepdims : bool, default False
@@ -122,8 +143,11 @@ def mean(
         ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
     t, axes, keepdims = reduction_args("mean", x, axis, keepdims, dim, keepdim, dtype)
+    check_kind("mean", t)
     n = count(t.shape, axes)
-    return multiply(_sum(t, axis=axes, keepdims=keepdims), 1.0 / n if n else math.nan)
+    return _in_float32(
+        t, lambda u: multiply(_sum(u, axis=axes, keepdims=keepdims), 1.0 / n if n else math.nan)
+    )
 
 
 @primitive(
@@ -203,7 +227,7 @@ def prod(
     tensor([0., 6., 0.])
     """
     t, axes, keepdims = reduction_args("prod", x, axis, keepdims, dim, keepdim, dtype)
-    return _prod(t, axis=axes, keepdims=keepdims)
+    return _prod(_int64_if_integer(t, dtype), axis=axes, keepdims=keepdims)
 
 
 # ---------------------------------------------------------------------- variance
@@ -244,7 +268,8 @@ def var(
     Parameters
     ----------
     x : Tensor
-        Input (integer tensors become float32).
+        Input, floating (integer and bool tensors raise, as in PyTorch); float16 is
+        accumulated in float32.
     axis, keepdims, dim, keepdim
         As in :func:`sum`.
     correction : float, default 1
@@ -272,11 +297,15 @@ def _variance(
     unbiased: bool | None,
 ) -> Tensor:
     t, axes, keepdims = reduction_args(op, x, axis, keepdims, dim, keepdim)
-    t = float_tensor(t)
+    check_kind(op, t)
     dof = count(t.shape, axes) - _correction(op, correction, ddof, unbiased)
-    centred = subtract(t, mean(t, axes, keepdims=True))
-    total = _sum(square(centred), axis=axes, keepdims=keepdims)
-    return multiply(total, 1.0 / dof if dof > 0 else math.inf)
+
+    def variance(u: Tensor) -> Tensor:
+        centred = subtract(u, mean(u, axes, keepdims=True))
+        total = _sum(square(centred), axis=axes, keepdims=keepdims)
+        return multiply(total, 1.0 / dof if dof > 0 else math.inf)
+
+    return _in_float32(t, variance)
 
 
 @composite(
@@ -329,10 +358,11 @@ def _sqrt_zero_grad(x: np.ndarray) -> np.ndarray:
 
 @_sqrt_zero_grad.defvjp
 def _sqrt_zero_grad_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
-    # d sqrt(x) = dx / (2 sqrt x) where x > 0, else 0
-    positive = out.array > 0
-    denom = _where(Tensor.from_array(~positive), 1.0, multiply(out, 2.0))
-    return multiply(divide(g, denom), _mask(positive, g.dtype))
+    # d sqrt(x) = dx / (2 sqrt x), selected away where sqrt x == 0 (PyTorch's std and norm:
+    # a NaN result passes NaN on)
+    zero = out.array == 0
+    denom = _where(Tensor.from_array(zero), 1.0, multiply(out, 2.0))
+    return masked_grad(divide(g, denom), ~zero)
 
 
 # ---------------------------------------------------------------------- logsumexp and norms
@@ -346,7 +376,9 @@ def _logsumexp(x: np.ndarray, *, axis: tuple[int, ...], keepdims: bool) -> np.nd
         return np.full(np.sum(x, axis=axis, keepdims=keepdims).shape, -np.inf, dtype=x.dtype)
     top = _finite_max(x, axis)  # all -inf (or an inf): shift by 0 instead
     with np.errstate(divide="ignore"):
-        out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+        acc = np.float32 if x.dtype == np.float16 else None  # as PyTorch: a float32 sum
+        total = np.sum(np.exp(x - top), axis=axis, keepdims=True, dtype=acc)
+        out = (np.log(total) + top).astype(x.dtype, copy=False)
     return out if keepdims else np.squeeze(out, axis)
 
 
@@ -475,7 +507,8 @@ def norm(
     Parameters
     ----------
     x : Tensor
-        Input (integer tensors become float32).
+        Input, floating (integer and bool tensors raise, as in PyTorch); float16 is
+        accumulated in float32.
     ord : {None, 2, 'fro', 1, inf, -inf, 0} or float > 0, default None (2)
         ``p`` is PyTorch's spelling. None, 2 and 'fro': ``sqrt(sum(x**2))``; 1:
         ``sum(|x|)``; inf / -inf: ``max(|x|)`` / ``min(|x|)``; 0: the number of nonzero
@@ -501,7 +534,7 @@ def norm(
             raise TypeError("norm: got both ord and p; pass one")
         ord = p
     t, axes, keepdims = reduction_args("norm", x, axis, keepdims, dim, keepdim)
-    t = float_tensor(t)
+    check_kind("norm", t)
     if ord is None or (isinstance(ord, str) and ord == "fro"):
         ord = 2.0
     if isinstance(ord, str) or not isinstance(ord, (int, float, np.integer, np.floating)):
@@ -509,7 +542,11 @@ def norm(
             f"norm: ord={ord!r} is not supported; expected None, 'fro', inf, -inf or a "
             "number >= 0 (vector norms over the given axes)"
         )
-    ord = float(ord)
+    return _in_float32(t, lambda u: _vector_norm(u, float(ord), axes, keepdims))
+
+
+def _vector_norm(t: Tensor, ord: float, axes: tuple[int, ...], keepdims: bool) -> Tensor:
+    """:func:`norm` once its arguments are checked."""
     if ord == 2.0:
         return _sqrt_zero_grad(_sum(square(t), axis=axes, keepdims=keepdims))
     if ord == 1.0:

@@ -15,7 +15,13 @@ import numpy as np
 from autograd_np.creation import as_tensor
 from autograd_np.function import composite, primitive
 from autograd_np.ops import _shape_specs as specs
-from autograd_np.ops._axes import axis_or_dim, check_axes, check_axis, int_tuple
+from autograd_np.ops._axes import (
+    axis_or_dim,
+    check_axes,
+    check_axis,
+    check_scalar_axes,
+    int_tuple,
+)
 from autograd_np.ops.indexing import _getitem, index_select
 from autograd_np.tensor import Tensor, TensorLike
 
@@ -314,11 +320,18 @@ def _transpose_vjp(g: Tensor, out: Tensor, x: Tensor, *, axes: tuple[int, ...]) 
 
 
 @_transpose.expose
-def transpose(x: TensorLike, axes: Sequence[int] | None = None) -> Tensor:
+def transpose(
+    x: TensorLike, axes: Sequence[int] | int | None = None, dim1: int | None = None
+) -> Tensor:
     """Permute the axes (numpy's ``transpose``); reverse them when ``axes`` is None.
 
-    For PyTorch's two-axis swap use :func:`swapaxes` or ``x.transpose(d0, d1)``.
+    ``transpose(x, d0, d1)`` with two ints is PyTorch's two-axis swap (:func:`swapaxes`;
+    on a 0-d tensor dims 0 and -1 are accepted and it is the identity).
     """
+    if dim1 is not None or isinstance(axes, (int, np.integer)):
+        if dim1 is None:
+            raise TypeError("transpose: give two dims to swap, or a permutation of all axes")
+        return swapaxes(x, operator.index(axes), dim1)  # type: ignore[arg-type]
     t = as_tensor(x)
     nd = t.ndim
     if axes is None:
@@ -344,6 +357,9 @@ def permute(x: TensorLike, dims: Sequence[int]) -> Tensor:
 def swapaxes(x: TensorLike, axis1: int, axis2: int) -> Tensor:
     """Swap two axes (PyTorch's ``transpose(x, dim0, dim1)``)."""
     t = as_tensor(x)
+    if t.ndim == 0:  # dims 0 and -1 of a 0-d tensor, as in PyTorch: the identity
+        check_scalar_axes("swapaxes", (axis1, axis2))
+        return t
     a, b = check_axis("swapaxes", axis1, t.ndim), check_axis("swapaxes", axis2, t.ndim)
     perm = list(range(t.ndim))
     perm[a], perm[b] = perm[b], perm[a]
@@ -357,6 +373,10 @@ def moveaxis(
     """Move axes ``source`` to positions ``destination``, keeping the order of the others
     (numpy's ``moveaxis``, PyTorch's ``movedim``)."""
     t = as_tensor(x)
+    if t.ndim == 0:  # dims 0 and -1 of a 0-d tensor, as in PyTorch: the identity
+        check_scalar_axes("moveaxis", source, "source")
+        check_scalar_axes("moveaxis", destination, "destination")
+        return t
     src = check_axes("moveaxis", source, t.ndim, "source")
     dst = check_axes("moveaxis", destination, t.ndim, "destination")
     if len(src) != len(dst):
@@ -393,6 +413,9 @@ def flip(x: TensorLike, axis: Axes = None, *, dims: Axes = None) -> Tensor:
     both are None (numpy). Returns a copy, as PyTorch does."""
     t = as_tensor(x)
     axis = axis_or_dim("flip", axis, dims, None)
+    if t.ndim == 0 and axis is not None:  # dims 0 and -1 of a 0-d tensor, as in PyTorch
+        check_scalar_axes("flip", axis)
+        return t
     axes = tuple(range(t.ndim)) if axis is None else check_axes("flip", axis, t.ndim)
     return _flip(t, axes=axes) if axes else t
 

@@ -18,10 +18,13 @@ from autograd_np.function import OpInfo, Sample
 from autograd_np.tensor import Tensor
 
 __all__ = [
+    "EDGE_DTYPES",
     "HypothesisSampler",
     "arrays",
     "broadcastable_shapes",
     "broadcastable_tensors",
+    "edge_arrays",
+    "edge_shapes",
     "fill_ints",
     "fill_values",
     "samples",
@@ -333,3 +336,92 @@ def samples(draw: st.DrawFn, op: OpInfo, *, max_side: int = 4) -> Sample:
         raise ValueError(f"op {op.name!r} has no sample specification")
     data = draw(st.data())
     return op.spec(HypothesisSampler(data, max_side=max_side))
+
+
+# ---------------------------------------------------------------------- the edges of a domain
+EDGE_DTYPES: tuple[Any, ...] = (
+    np.float64,
+    np.float32,
+    np.float16,
+    np.int64,
+    np.int32,
+    np.uint8,
+    np.bool_,
+)
+
+
+def edge_shapes(*, max_dims: int = 3, max_side: int = 3) -> st.SearchStrategy[tuple[int, ...]]:
+    """Shapes where ops tend to break: 0-d, zero-size (any side 0) and size-1 sides, besides
+    ordinary small ones."""
+    return st.one_of(
+        st.just(()),
+        hnp.array_shapes(min_dims=1, max_dims=max_dims, min_side=0, max_side=max_side),
+    )
+
+
+@st.composite
+def edge_arrays(
+    draw: st.DrawFn,
+    shape: Sequence[int] | st.SearchStrategy[tuple[int, ...]] | None = None,
+    *,
+    dtype: Any = None,
+    kinks: Sequence[float] = (0.0,),
+    nonfinite: bool = True,
+    low: float = -3.0,
+    high: float = 3.0,
+) -> np.ndarray:
+    """Arrays at the edges of an op's domain, for checking PyTorch's rules there.
+
+    Unlike :func:`arrays`, values are drawn by hypothesis element by element, so it finds
+    (and shrinks to) the awkward ones: exact ties at the op's kinks, signed zeros, and (with
+    ``nonfinite``) ``inf``, ``-inf`` and ``nan``; shapes include 0-d and zero-size ones;
+    dtypes include float16, integers and bool.
+
+    Parameters
+    ----------
+    shape : tuple or strategy, optional
+        A fixed shape, or a strategy for one (:func:`edge_shapes` by default).
+    dtype : numpy dtype or strategy, optional
+        A dtype, or a strategy for one (any of :data:`EDGE_DTYPES` by default).
+    kinks : sequence of float
+        Values the op treats specially (``0`` for relu, the bounds of a clamp), drawn often
+        so that ties with them are common.
+    nonfinite : bool
+        Draw ``inf``, ``-inf`` and ``nan`` too (floating dtypes only).
+    low, high : float
+        The range of the other finite values (integers: rounded inwards; bool ignores it).
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> from autograd_np.testing.strategies import edge_arrays
+    >>> @given(edge_arrays(dtype=np.float64, kinks=(0.0, 6.0)))
+    ... def test_relu6_is_bounded(a):
+    ...     ...
+    """
+    if shape is None:
+        shape = edge_shapes()
+    if isinstance(shape, st.SearchStrategy):
+        shape = draw(shape)
+    if dtype is None:
+        dtype = st.sampled_from(EDGE_DTYPES)
+    if isinstance(dtype, st.SearchStrategy):
+        dtype = draw(dtype)
+    dt = np.dtype(dtype)
+    elements: st.SearchStrategy[Any]
+    if dt.kind == "b":
+        elements = st.booleans()
+    elif dt.kind in "iu":
+        lo = int(np.ceil(low)) if dt.kind == "i" else max(int(np.ceil(low)), 0)
+        hi = max(int(np.floor(high)), lo)
+        special = [int(k) for k in kinks if float(k).is_integer() and lo <= k <= hi]
+        ints = st.integers(lo, hi)
+        elements = st.one_of(st.sampled_from(special), ints) if special else ints
+    else:
+        width = 8 * dt.itemsize
+        special_f = [float(k) for k in kinks] + [-0.0]
+        if nonfinite:
+            special_f += [np.inf, -np.inf, np.nan]
+        finite = st.floats(low, high, width=width, allow_nan=False, allow_infinity=False)
+        elements = st.one_of(st.sampled_from(special_f), finite)
+    return draw(hnp.arrays(dt, tuple(shape), elements=elements))

@@ -13,12 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np._dtypes import check_kind
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import normalize_axis
 from autograd_np.ops._specs import unary
 from autograd_np.ops.arithmetic import add, multiply, negative, square, subtract
-from autograd_np.ops.piecewise import clip, relu, where
+from autograd_np.ops.piecewise import masked_grad, relu, where
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.transcendental import exp, sigmoid, tanh
 from autograd_np.tensor import Tensor, TensorLike
@@ -149,12 +150,14 @@ def _leaky_relu_ref(x: np.ndarray, negative_slope: float = 0.01) -> np.ndarray:
 
 @primitive("nn.functional.leaky_relu", spec=_leaky_relu_spec, ref=_leaky_relu_ref, saves=(0,))
 def _leaky_relu(x: np.ndarray, *, negative_slope: float) -> np.ndarray:
+    check_kind("leaky_relu", x)
     return np.where(x > 0, x, x * negative_slope)
 
 
 @_leaky_relu.defvjp
 def _leaky_relu_vjp(g: Tensor, out: Tensor, x: Tensor, *, negative_slope: float) -> Tensor:
-    # d leaky_relu = ([x > 0] + slope [x <= 0]) dx
+    # d leaky_relu = ([x > 0] + slope [x <= 0]) dx; a product as in PyTorch (g * 1 is exact;
+    # an inf gradient times a slope of 0 is nan there too)
     slope = np.where(x.array > 0, 1.0, negative_slope).astype(g.dtype)
     return multiply(g, Tensor.from_array(slope))
 
@@ -185,24 +188,40 @@ def _hardtanh_spec(s: Sampler) -> Sample:
     return Sample((x,), {"min_val": -1.0, "max_val": 0.5})
 
 
-@composite(
-    "nn.functional.hardtanh",
-    spec=_hardtanh_spec,
-    ref=lambda x, min_val=-1.0, max_val=1.0: np.clip(x, min_val, max_val),
-)
+def _hardtanh_ref(x: np.ndarray, min_val: float = -1.0, max_val: float = 1.0) -> np.ndarray:
+    return np.clip(x, min_val, max_val)
+
+
+@primitive("nn.functional.hardtanh", spec=_hardtanh_spec, ref=_hardtanh_ref, saves=(0,))
+def _hardtanh(x: np.ndarray, *, min_val: float, max_val: float) -> np.ndarray:
+    check_kind("hardtanh", x)
+    return np.clip(x, min_val, max_val).astype(x.dtype, copy=False)  # ints stay ints
+
+
+@_hardtanh.defvjp
+def _hardtanh_vjp(g: Tensor, out: Tensor, x: Tensor, *, min_val: float, max_val: float) -> Tensor:
+    # d hardtanh = [min_val < x < max_val] dx: bounds excluded (unlike clamp), as in PyTorch
+    # (0 at NaN as its vectorized kernel; its scalar one, for tensors of a few elements, 1)
+    return masked_grad(g, (x.array > min_val) & (x.array < max_val))
+
+
+@_hardtanh.expose
 def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    """Clamp to ``[min_val, max_val]``; the gradient is 1 inside (bounds included), else 0.
+    """Clamp to ``[min_val, max_val]``; the gradient is 1 strictly inside, else 0.
+
+    The bounds themselves get gradient 0, as in PyTorch (where :func:`~autograd_np.clip`
+    passes it), and the gradient is exactly 0 outside even when it arrives as inf or NaN.
 
     Parameters
     ----------
     input : Tensor
-        Any shape.
+        Any shape; not bool (integer tensors stay integer).
     min_val, max_val : float
         The bounds (``min_val <= max_val``).
     """
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) must not exceed max_val ({max_val})")
-    return clip(as_tensor(input), float(min_val), float(max_val))
+    return _hardtanh(as_tensor(input), min_val=float(min_val), max_val=float(max_val))
 
 
 @composite(
@@ -211,8 +230,9 @@ def hardtanh(input: TensorLike, min_val: float = -1.0, max_val: float = 1.0) -> 
     ref=lambda x: np.clip(x, 0.0, 6.0),
 )
 def relu6(input: TensorLike) -> Tensor:
-    """``min(max(x, 0), 6)``, elementwise."""
-    return clip(as_tensor(input), 0.0, 6.0)
+    """``min(max(x, 0), 6)``, elementwise: :func:`hardtanh` on ``[0, 6]`` (gradient 0 at 0
+    and 6, as in PyTorch)."""
+    return hardtanh(input, 0.0, 6.0)
 
 
 # ---------------------------------------------------------------------- smooth activations
@@ -233,7 +253,7 @@ def _elu(x: np.ndarray, *, alpha: float) -> np.ndarray:
 @_elu.defvjp
 def _elu_vjp(g: Tensor, out: Tensor, x: Tensor, *, alpha: float) -> Tensor:
     # d elu = dx for x > 0, alpha e^x dx = (out + alpha) dx otherwise
-    return multiply(g, where(x.array > 0, 1.0, add(out, alpha)))
+    return multiply(g, where(x.array > 0, 1.0, add(out, alpha)))  # (NaN at NaN, as PyTorch)
 
 
 @_elu.expose
@@ -321,11 +341,40 @@ def gelu(input: TensorLike, approximate: str = "none") -> Tensor:
     return _gelu(as_tensor(input), approximate=approximate)
 
 
-@composite("nn.functional.silu", spec=unary(low=-6.0, high=6.0), ref=lambda x: x / (1 + np.exp(-x)))
+@primitive(
+    "nn.functional.silu",
+    spec=unary(low=-6.0, high=6.0),
+    ref=lambda x: x / (1 + np.exp(-x)),
+    saves=(0,),
+)
+def _silu(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x << 0: silu is -0 there
+        return x / (1 + np.exp(-x))
+
+
+@_silu.defvjp
+def _silu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
+    # d silu = s (1 + x (1 - s)) dx, s = sigmoid(x): one factor, as PyTorch's fused backward
+    # (the product rule's two terms would give inf - inf = nan for an inf gradient at x = 0)
+    s = sigmoid(x)
+    return multiply(g, multiply(s, add(multiply(x, subtract(1.0, s)), 1.0)))
+
+
+@_silu.expose
 def silu(input: TensorLike) -> Tensor:
-    """The sigmoid linear unit (swish) ``x * sigmoid(x)``, elementwise."""
-    x = as_tensor(input)
-    return multiply(x, sigmoid(x))
+    """The sigmoid linear unit (swish) ``x * sigmoid(x)``, elementwise.
+
+    Parameters
+    ----------
+    input : Tensor
+        Any shape.
+
+    Returns
+    -------
+    Tensor
+        Of the input's shape.
+    """
+    return _silu(as_tensor(input))
 
 
 def _softplus_spec(s: Sampler) -> Sample:
@@ -383,11 +432,15 @@ def _softmax_spec(s: Sampler) -> Sample:
 
 def _log_softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
     shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    acc = np.float32 if x.dtype == np.float16 else None  # float16 sums in float32 (PyTorch)
+    total = np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=acc)
+    return (shifted - np.log(total)).astype(x.dtype, copy=False)
 
 
 def _softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
     e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    if x.dtype == np.float16:  # sum and divide in float32 (PyTorch), then back to float16
+        return (e / np.sum(e, axis=axis, keepdims=True, dtype=np.float32)).astype(x.dtype)
     e /= np.sum(e, axis=axis, keepdims=True)
     return e
 
@@ -400,7 +453,7 @@ def _softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
     saves_output=True,
 )
 def _softmax(x: np.ndarray, *, axis: int) -> np.ndarray:
-    return _softmax_numpy(x, axis)
+    return _softmax_numpy(x, axis) if x.size else x.copy()  # empty in, empty out
 
 
 @_softmax.defvjp
@@ -417,7 +470,7 @@ def _softmax_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int) -> Tensor:
     saves_output=True,
 )
 def _log_softmax(x: np.ndarray, *, axis: int) -> np.ndarray:
-    return _log_softmax_numpy(x, axis)
+    return _log_softmax_numpy(x, axis) if x.size else x.copy()  # empty in, empty out
 
 
 @_log_softmax.defvjp
@@ -442,10 +495,11 @@ def _softmax_dim(op: str, dim: int | None, ndim: int) -> int:
     return normalize_axis(op, dim, ndim)
 
 
-def _softmax_input(x: TensorLike, dtype: Any) -> Tensor:
+def _softmax_input(op: str, x: TensorLike, dtype: Any) -> Tensor:
     t = as_tensor(x)
     if dtype is not None:
         t = t.astype(dtype)
+    check_kind(op, t)  # integers and bool raise, as in PyTorch (pass dtype= to convert)
     return t
 
 
@@ -469,7 +523,7 @@ def softmax(input: TensorLike, dim: int | None = None, *, dtype: Any = None) -> 
     >>> F.softmax(ag.tensor([0.0, 0.0]), dim=0)
     tensor([0.5, 0.5])
     """
-    t = _softmax_input(input, dtype)
+    t = _softmax_input("softmax", input, dtype)
     axis = _softmax_dim("softmax", dim, t.ndim)
     if t.ndim == 0:
         return _softmax(t.reshape(1), axis=0).reshape(())
@@ -490,7 +544,7 @@ def log_softmax(input: TensorLike, dim: int | None = None, *, dtype: Any = None)
     dtype : numpy dtype, optional
         Convert the input first.
     """
-    t = _softmax_input(input, dtype)
+    t = _softmax_input("log_softmax", input, dtype)
     axis = _softmax_dim("log_softmax", dim, t.ndim)
     if t.ndim == 0:
         return _log_softmax(t.reshape(1), axis=0).reshape(())

@@ -100,8 +100,9 @@ def binary_cross_entropy(
     check_reduction("binary_cross_entropy", reduction)
     x, t = as_tensor(input), as_tensor(target)
     check_target_shape("binary_cross_entropy", x, t, strict=True)
-    if x.array.size and (np.min(x.array) < 0 or np.max(x.array) > 1):
-        raise ValueError("binary_cross_entropy: all elements of input must be in [0, 1]")
+    for name, v in (("input", x), ("target", t)):  # NaN is outside too, as in PyTorch
+        if not np.all((v.array >= 0) & (v.array <= 1)):
+            raise ValueError(f"binary_cross_entropy: all elements of {name} must be in [0, 1]")
     loss = negative(
         add(multiply(t, _clamped_log(x)), multiply(subtract(1.0, t), _clamped_log(1.0 - x)))
     )

@@ -77,7 +77,8 @@ def linear(input: TensorLike, weight: TensorLike, bias: TensorLike | None = None
             )
     lead = x.shape[:-1]
     # (*, in) -> (M, in): one matrix product, so the weight gradient is a single x^T g
-    x2 = x if x.ndim == 2 else reshape(x, (-1, w.shape[1]))
+    rows = int(np.prod(lead, dtype=np.int64))  # explicit: -1 is ambiguous for 0 features
+    x2 = x if x.ndim == 2 else reshape(x, (rows, w.shape[1]))
     y = matmul(x2, transpose(w))
     if b is not None:
         y = add(y, b)

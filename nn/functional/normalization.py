@@ -25,6 +25,7 @@ from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
+from autograd_np.ops.conversion import astype
 from autograd_np.ops.reduction import mean as _mean
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.shape import reshape
@@ -64,7 +65,10 @@ def _channel_vector(op: str, name: str, v: TensorLike | None, c: int) -> Tensor 
 
 # ---------------------------------------------------------------------- batch norm
 def _normalize_ops(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
-    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), in engine ops."""
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), in engine ops; in
+    float32 for float16 input, cast back (as PyTorch: float16 sums overflow past 65504)."""
+    if x.dtype == np.float16:
+        return astype(_normalize_ops(astype(x, np.float32), axes, eps), np.float16)
     d = subtract(x, _mean(x, axes, keepdims=True))
     return multiply(d, reciprocal(sqrt(add(_mean(square(d), axes, keepdims=True), eps))))
 
@@ -281,11 +285,21 @@ def batch_norm(
         shape = ch.per_channel(x.ndim, c)
         return add(multiply(x, reshape(scale, shape)), reshape(shift, shape))
     m = x.array.size // max(c, 1)
-    if m <= 1:
+    if m == 0:  # an empty batch: an empty result, running statistics unchanged (PyTorch)
+        return _scale_shift(x, w, b, ch.per_channel(x.ndim, c))
+    if m == 1:
         raise ValueError(
             f"{op}: expected more than 1 value per channel when training, got input of shape "
             f"{x.shape}"
         )
+    if x.dtype == np.float16:
+        # statistics in float32, as PyTorch (a float16 channel sum overflows past 65504);
+        # the running statistics stay float16
+        def up(v: Tensor | None) -> Tensor | None:
+            return None if v is None else astype(v, np.float32)
+
+        out32 = batch_norm(astype(x, np.float32), rm, rv, up(w), up(b), True, momentum, eps)
+        return astype(out32, np.float16)
     mean, var = _batch_stats(x.array)
     invstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=var.dtype))
     ones = Tensor.from_array(np.ones(c, dtype=x.dtype))
@@ -456,7 +470,14 @@ def group_norm(
         raise ValueError(
             f"{op}: the number of channels ({c}) must be divisible by num_groups ({num_groups})"
         )
-    xg = reshape(x, (n, num_groups, -1))  # (N, C, *) -> (N, G, C/G * prod(*))
+    per_group = (c // num_groups) * int(np.prod(x.shape[2:], dtype=np.int64))
+    if (n * c // num_groups) * int(np.prod(x.shape[2:], dtype=np.int64)) == 1:
+        # PyTorch's check (on the shape (N*C/G, G, *)): one sample, one channel per group
+        raise ValueError(
+            f"{op}: expected more than 1 value per channel when training, got input of shape "
+            f"{x.shape} with {num_groups} groups"
+        )
+    xg = reshape(x, (n, num_groups, per_group))  # (N, C, *) -> (N, G, C/G * prod(*))
     y = reshape(_normalize_ops(xg, (2,), float(eps)), x.shape)  # back to (N, C, *)
     shape = ch.per_channel(x.ndim, c)
     w = _channel_vector(op, "weight", weight, c)

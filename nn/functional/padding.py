@@ -150,6 +150,7 @@ def pad(
     pairs = _pairs("pad", pad, x.ndim)
     _check_mode("pad", mode, value, len(pad) // 2, x.shape)
     _check_sizes(mode, x.shape, pairs)
+    _check_nonempty(mode, x.shape, len(pad) // 2)
     if mode in ("reflect", "replicate") and any(b < 0 or a < 0 for b, a in pairs):
         # PyTorch maps each output entry to an input entry of the uncropped axis
         for d, (b, a) in enumerate(pairs):
@@ -179,6 +180,20 @@ def _source(n: int, before: int, after: int, mode: str) -> np.ndarray:
         return np.clip(j, 0, n - 1)
     j = np.abs(j)  # mirror at 0, then at n - 1 (one reflection: widths < n)
     return np.where(j > n - 1, 2 * (n - 1) - j, j)
+
+
+def _check_nonempty(mode: str, shape: tuple[int, ...], n_padded: int) -> None:
+    """PyTorch's reflect and replicate kernels take an empty batch but no other empty
+    dimension (whatever the widths, zeros included)."""
+    if mode not in ("reflect", "replicate"):
+        return
+    batched = len(shape) == n_padded + 2
+    if 0 in shape[1:] if batched else 0 in shape:
+        raise ValueError(
+            f"pad: mode {mode!r} needs every dimension but the batch to be non-empty, got "
+            f"input shape {shape} (a {len(shape)}-D input padded in its last {n_padded} "
+            f"dimension{'s' if n_padded > 1 else ''})"
+        )
 
 
 def _check_sizes(mode: str, shape: tuple[int, ...], pairs: list[tuple[int, int]]) -> None:

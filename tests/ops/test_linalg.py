@@ -47,37 +47,31 @@ def test_matmul_errors_name_both_shapes():
 
 
 # ---------------------------------------------------------------------- dot, outer, tensordot
-DOT_SHAPES = [
-    ((3,), (3,)),
-    ((2, 3), (3,)),
-    ((3,), (3, 2)),
-    ((2, 3), (3, 4)),
-    ((), (2, 3)),
-    ((2, 3), ()),
-    ((2, 2, 3), (3,)),  # N-d: the last axis of a with the second-to-last of b
-    ((2, 2, 3), (3, 4)),
-    ((2, 3), (4, 3, 2)),
-    ((2, 1, 3), (2, 3, 2)),
-]
-
-
-@pytest.mark.parametrize(("sa", "sb"), DOT_SHAPES)
-def test_dot_follows_numpy(sa, sb):
-    a, b = _arrays(sa, sb)
+def test_dot_of_vectors_first_and_second_order():
+    a, b = _arrays((3,), (3,))
     np.testing.assert_allclose(ag.dot(ag.tensor(a), ag.tensor(b)).numpy(), np.dot(a, b))
     assert gradgradcheck(ag.dot, [a, b])
 
 
+@pytest.mark.parametrize(("sa", "sb"), [((2, 3), (3,)), ((3,), (3, 2)), ((), ()), ((2, 3), (3, 4))])
+def test_dot_and_outer_take_vectors_only_as_pytorch(sa, sb):
+    a, b = ag.zeros(sa), ag.zeros(sb)
+    with pytest.raises(ValueError, match=r"^dot: expected 1-D tensors"):
+        ag.dot(a, b)
+    with pytest.raises(ValueError, match=r"^outer: expected 1-D tensors"):
+        ag.outer(a, b)
+
+
 def test_dot_method_and_errors():
     assert ag.tensor([1.0, 2.0]).dot(ag.tensor([3.0, 4.0])).item() == 11.0
-    with pytest.raises(ValueError, match=r"^dot: shapes \(3,\) and \(4,\) are not aligned"):
+    with pytest.raises(ValueError, match=r"^dot: the vectors differ in length"):
         ag.dot(ag.zeros(3), ag.zeros(4))
-    with pytest.raises(ValueError, match=r"^dot: shapes \(2, 3\) and \(2, 3\) are not aligned"):
-        ag.zeros((2, 3)).dot(ag.zeros((2, 3)))
+    with pytest.raises(TypeError, match=r"^dot: expected both vectors to have the same dtype"):
+        ag.dot(ag.zeros(3), ag.zeros(3, dtype=np.float64))
 
 
-def test_outer_flattens_like_numpy():
-    a, b = _arrays((2, 2), (3,))
+def test_outer_of_vectors():
+    a, b = _arrays((2,), (3,))
     np.testing.assert_allclose(ag.outer(ag.tensor(a), ag.tensor(b)).numpy(), np.outer(a, b))
     assert gradgradcheck(ag.outer, [a, b])
 
