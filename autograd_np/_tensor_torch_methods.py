@@ -385,13 +385,6 @@ class TorchTensorMethods:
     def ge(self, other: TensorLike) -> Tensor:
         return _ops.greater_equal(self, other)
 
-    def __xor__(self, other: TensorLike) -> Tensor:
-        """Elementwise exclusive or of bool (or integer, bitwise) tensors."""
-        return _xor(self, other)
-
-    def __rxor__(self, other: TensorLike) -> Tensor:
-        return _xor(other, self)
-
     # ------------------------------------------------------------------ selection
     def tril(self, diagonal: _int = 0) -> Tensor:
         return _ops.tril(self, diagonal)
@@ -516,15 +509,6 @@ class TorchTensorMethods:
         """Fill in place with 1 (probability ``p``) or 0."""
         rng = as_generator(generator)
         return self._inplace("bernoulli_", rng.random(self.shape) < p)
-
-
-def _xor(a: Any, b: Any) -> Tensor:
-    x = np.asarray(getattr(a, "array", a))
-    y = np.asarray(getattr(b, "array", b))
-    if x.dtype.kind not in "biu" or y.dtype.kind not in "biu":
-        raise TypeError(f"^ needs bool or integer tensors, got {x.dtype} and {y.dtype}")
-    result: Tensor = _Tensor.from_array(np.asarray(np.bitwise_xor(x, y)))
-    return result
 
 
 def bind() -> None:

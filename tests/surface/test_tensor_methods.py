@@ -253,7 +253,7 @@ def test_methods_by_name_delegate_to_the_ops():
         a ^ b
     ).tolist()
     assert (torch.tensor([5, 3]) ^ torch.tensor([1, 1])).tolist() == [4, 2]
-    with pytest.raises(TypeError, match="bool or integer"):
+    with pytest.raises(TypeError, match="bool and integer"):
         torch.ones(2) ^ torch.ones(2)
     w = torch.ones(3, requires_grad=True)
     (w.add(w, alpha=3.0) * w.outer(torch.ones(1)).sum(1)).sum().backward()
