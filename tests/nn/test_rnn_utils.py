@@ -92,7 +92,8 @@ def test_pack_sequence_and_unpack_sequence_round_trip():
         np.testing.assert_array_equal(got.array, want.array)
     assert invert_permutation(ag.tensor([2, 0, 1])).tolist() == [1, 2, 0]
     assert isinstance(packed, tuple) and len(packed) == 4
-    assert PackedSequence(packed.data, [3, 2, 1, 1, 1], packed.sorted_indices).unsorted_indices.tolist() == [1, 0, 2]  # fmt: skip
+    rebuilt = PackedSequence(packed.data, [3, 2, 1, 1, 1], packed.sorted_indices)
+    assert rebuilt.unsorted_indices.tolist() == [1, 0, 2]
     assert packed.double().data.dtype == np.float64
 
 
