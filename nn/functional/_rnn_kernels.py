@@ -50,15 +50,22 @@ def _sigmoid(a: Array) -> Array:
 
 # ---------------------------------------------------------------------- LSTM
 def lstm_forward(
-    xg: Array, state: Array, w_hh: Array, w_hr: Array | None, res: Residuals | None
+    xg: Array,
+    state: Array,
+    w_hh: Array,
+    w_hr: Array | None,
+    res: Residuals | None,
+    w_hh_t: Array | None = None,
 ) -> Array:
     """One LSTM step: ``[h | c] -> [h' | c']``.
 
-    Shapes: xg (B, 4H), state (B, P+H), w_hh (4H, P), w_hr (P, H) -> (B, P+H).
+    Shapes: xg (B, 4H), state (B, P+H), w_hh (4H, P), w_hr (P, H) -> (B, P+H). ``w_hh_t``
+    is ``w_hh.T`` in C order, when the caller has it (BLAS multiplies faster by it than by
+    the transposed view).
     """
     hidden, proj = w_hh.shape[0] // 4, w_hh.shape[1]
     h, c = state[:, :proj], state[:, proj:]
-    a = h @ w_hh.T
+    a = h @ (w_hh.T if w_hh_t is None else w_hh_t)
     a += xg
     gates = sigmoid_tanh(a, 2 * hidden, 3 * hidden)  # i, f, o sigmoid; g tanh
     i, f = gates[:, :hidden], gates[:, hidden : 2 * hidden]
@@ -143,15 +150,21 @@ def lstm_reference(xg: Array, state: Array, w_hh: Array, w_hr: Array | None = No
 
 # ---------------------------------------------------------------------- GRU
 def gru_forward(
-    xg: Array, h: Array, w_hh: Array, b_hh: Array | None, res: Residuals | None
+    xg: Array,
+    h: Array,
+    w_hh: Array,
+    b_hh: Array | None,
+    res: Residuals | None,
+    w_hh_t: Array | None = None,
 ) -> Array:
-    """One GRU step. Shapes: xg (B, 3H), h (B, H), w_hh (3H, H), b_hh (3H,) -> (B, H).
+    """One GRU step. Shapes: xg (B, 3H), h (B, H), w_hh (3H, H), b_hh (3H,) -> (B, H)
+    (``w_hh_t``: as in :func:`lstm_forward`).
 
     ``r = s(x_r + W_hr h + b_hr)``, ``z = s(x_z + W_hz h + b_hz)``,
     ``n = tanh(x_n + r (W_hn h + b_hn))``, ``h' = (1 - z) n + z h``.
     """
     hidden = w_hh.shape[1]
-    gh = h @ w_hh.T
+    gh = h @ (w_hh.T if w_hh_t is None else w_hh_t)
     if b_hh is not None:
         gh += b_hh
     rz = _sigmoid(xg[:, : 2 * hidden] + gh[:, : 2 * hidden])
@@ -210,9 +223,12 @@ def gru_reference(xg: Array, h: Array, w_hh: Array, b_hh: Array | None = None) -
 
 
 # ---------------------------------------------------------------------- Elman RNN
-def rnn_forward(xg: Array, h: Array, w_hh: Array, nonlinearity: str) -> Array:
-    """One step of the Elman RNN: ``h' = act(xg + h W_hh^T)``; (B, H) -> (B, H)."""
-    a = h @ w_hh.T
+def rnn_forward(
+    xg: Array, h: Array, w_hh: Array, nonlinearity: str, w_hh_t: Array | None = None
+) -> Array:
+    """One step of the Elman RNN: ``h' = act(xg + h W_hh^T)``; (B, H) -> (B, H)
+    (``w_hh_t``: as in :func:`lstm_forward`)."""
+    a = h @ (w_hh.T if w_hh_t is None else w_hh_t)
     a += xg
     if nonlinearity == "tanh":
         return np.tanh(a, out=a)

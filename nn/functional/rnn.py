@@ -30,7 +30,13 @@ from autograd_np.ops import concatenate, getitem, matmul, sigmoid, stack, tanh
 from autograd_np.ops import sum as reduce_sum
 from autograd_np.tensor import Tensor
 
-__all__ = ["gru_cell_step", "lstm_cell_step", "rnn_cell_step", "scan"]
+__all__ = [
+    "gru_cell_step",
+    "lstm_cell_step",
+    "rnn_cell_step",
+    "scan",
+    "shared_across_steps",
+]
 
 Step = Callable[[Tensor, Tensor], Tensor]
 
@@ -63,11 +69,20 @@ def _lstm_cell(
     w_hh: np.ndarray,
     *w_hr: np.ndarray,
     res: k.Residuals | None = None,
+    w_hh_t: np.ndarray | None = None,
 ) -> np.ndarray:
     """One LSTM step on the packed state ``[h | c]``: (B, 4H), (B, P+H), (4H, P)[, (P, H)]
     -> (B, P+H)."""
     _check_lstm(xg, state, w_hh, w_hr)
-    return k.lstm_forward(xg, state, w_hh, w_hr[0] if w_hr else None, res)
+    _check_transposed(w_hh, w_hh_t)
+    return k.lstm_forward(xg, state, w_hh, w_hr[0] if w_hr else None, res, w_hh_t)
+
+
+def _check_transposed(w_hh: np.ndarray, w_hh_t: np.ndarray | None) -> None:
+    if w_hh_t is not None and w_hh_t.shape != w_hh.shape[::-1]:
+        raise ValueError(
+            f"w_hh_t must be weight_hh transposed, {w_hh.shape[::-1]}; got {w_hh_t.shape}"
+        )
 
 
 def _check_lstm(
@@ -97,6 +112,7 @@ def _lstm_cell_vjp(
     w_hh: Tensor,
     *w_hr: Tensor,
     res: k.Residuals | None = None,
+    w_hh_t: np.ndarray | None = None,
 ) -> tuple[Tensor | None, ...]:
     # c' = f c + i g, h' = o tanh c' (times W_hr^T): the chain rule through the gates
     need = (True, state.requires_grad, w_hh.requires_grad, bool(w_hr) and w_hr[0].requires_grad)
@@ -149,7 +165,14 @@ def _lstm_cell_vjp_graph(
     return (da, gstate, gw_hh, gw_hr) if w_hr else (da, gstate, gw_hh)
 
 
-def lstm_cell_step(xg: Tensor, state: Tensor, w_hh: Tensor, w_hr: Tensor | None = None) -> Tensor:
+def lstm_cell_step(
+    xg: Tensor,
+    state: Tensor,
+    w_hh: Tensor,
+    w_hr: Tensor | None = None,
+    *,
+    w_hh_t: np.ndarray | None = None,
+) -> Tensor:
     """One LSTM time step on the packed state.
 
     Parameters
@@ -162,6 +185,9 @@ def lstm_cell_step(xg: Tensor, state: Tensor, w_hh: Tensor, w_hr: Tensor | None 
         ``(4H, P)``.
     w_hr : Tensor, optional
         ``(P, H)``: the projection of LSTMs with ``proj_size > 0``.
+    w_hh_t : ndarray, optional (keyword-only)
+        ``w_hh``'s values transposed in C order, made once for all the steps of a layer:
+        BLAS multiplies by it faster than by a transposed view.
 
     Returns
     -------
@@ -170,7 +196,7 @@ def lstm_cell_step(xg: Tensor, state: Tensor, w_hh: Tensor, w_hr: Tensor | None 
         (times ``W_hr^T`` with a projection).
     """
     ts = (xg, state, w_hh) if w_hr is None else (xg, state, w_hh, w_hr)
-    return _lstm_cell(*ts, res=_wants_residuals(*ts))
+    return _lstm_cell(*ts, res=_wants_residuals(*ts), w_hh_t=w_hh_t)
 
 
 # ---------------------------------------------------------------------- GRU
@@ -189,6 +215,7 @@ def _gru_cell(
     w_hh: np.ndarray,
     *b_hh: np.ndarray,
     res: k.Residuals | None = None,
+    w_hh_t: np.ndarray | None = None,
 ) -> np.ndarray:
     """One GRU step: (B, 3H), (B, H), (3H, H)[, (3H,)] -> (B, H)."""
     hidden = h.shape[-1]
@@ -197,7 +224,8 @@ def _gru_cell(
             f"gru_cell: input gates {xg.shape}, state {h.shape} and weight_hh {w_hh.shape} do "
             "not fit: expected (B, 3H), (B, H) and (3H, H)"
         )
-    return k.gru_forward(xg, h, w_hh, b_hh[0] if b_hh else None, res)
+    _check_transposed(w_hh, w_hh_t)
+    return k.gru_forward(xg, h, w_hh, b_hh[0] if b_hh else None, res, w_hh_t)
 
 
 @_gru_cell.defvjp
@@ -209,6 +237,7 @@ def _gru_cell_vjp(
     w_hh: Tensor,
     *b_hh: Tensor,
     res: k.Residuals | None = None,
+    w_hh_t: np.ndarray | None = None,
 ) -> tuple[Tensor | None, ...]:
     # h' = (1 - z) n + z h with n = tanh(x_n + r (W_hn h + b_hn)): the chain rule
     need = (True, h.requires_grad, w_hh.requires_grad, bool(b_hh) and b_hh[0].requires_grad)
@@ -254,7 +283,14 @@ def _gru_cell_vjp_graph(
     return dxg, gh_prev, gw, reduce_sum(dgh, 0) if need[3] else None
 
 
-def gru_cell_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None = None) -> Tensor:
+def gru_cell_step(
+    xg: Tensor,
+    h: Tensor,
+    w_hh: Tensor,
+    b_hh: Tensor | None = None,
+    *,
+    w_hh_t: np.ndarray | None = None,
+) -> Tensor:
     """One GRU time step.
 
     Parameters
@@ -267,6 +303,8 @@ def gru_cell_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None = Non
         ``(3H, H)``.
     b_hh : Tensor, optional
         ``(3H,)``.
+    w_hh_t : ndarray, optional (keyword-only)
+        As in :func:`lstm_cell_step`.
 
     Returns
     -------
@@ -274,7 +312,7 @@ def gru_cell_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None = Non
         ``(B, H)``: ``(1 - z) n + z h`` with ``n = tanh(x_n + r (W_hn h + b_hn))``.
     """
     ts = (xg, h, w_hh) if b_hh is None else (xg, h, w_hh, b_hh)
-    return _gru_cell(*ts, res=_wants_residuals(*ts))
+    return _gru_cell(*ts, res=_wants_residuals(*ts), w_hh_t=w_hh_t)
 
 
 # ---------------------------------------------------------------------- Elman RNN
@@ -295,7 +333,14 @@ def _rnn_spec(s: Sampler) -> Sample:
 
 
 @primitive("nn.functional.rnn_cell", spec=_rnn_spec, ref=k.rnn_reference, saves_output=True)
-def _rnn_cell(xg: np.ndarray, h: np.ndarray, w_hh: np.ndarray, *, nonlinearity: str) -> np.ndarray:
+def _rnn_cell(
+    xg: np.ndarray,
+    h: np.ndarray,
+    w_hh: np.ndarray,
+    *,
+    nonlinearity: str,
+    w_hh_t: np.ndarray | None = None,
+) -> np.ndarray:
     """One Elman RNN step ``act(xg + h W_hh^T)``: (B, H), (B, H), (H, H) -> (B, H)."""
     hidden = h.shape[-1]
     if w_hh.shape != (hidden, hidden) or xg.shape[-1] != hidden:
@@ -303,12 +348,20 @@ def _rnn_cell(xg: np.ndarray, h: np.ndarray, w_hh: np.ndarray, *, nonlinearity: 
             f"rnn_cell: input {xg.shape}, state {h.shape} and weight_hh {w_hh.shape} do not "
             "fit: expected (B, H), (B, H) and (H, H)"
         )
-    return k.rnn_forward(xg, h, w_hh, nonlinearity)
+    _check_transposed(w_hh, w_hh_t)
+    return k.rnn_forward(xg, h, w_hh, nonlinearity, w_hh_t)
 
 
 @_rnn_cell.defvjp
 def _rnn_cell_vjp(
-    g: Tensor, out: Tensor, xg: Tensor, h: Tensor, w_hh: Tensor, *, nonlinearity: str
+    g: Tensor,
+    out: Tensor,
+    xg: Tensor,
+    h: Tensor,
+    w_hh: Tensor,
+    *,
+    nonlinearity: str,
+    w_hh_t: np.ndarray | None = None,
 ) -> tuple[Tensor | None, ...]:
     # h' = act(a), a = xg + h W^T: da = g act'(a); dh = da W; dW = da^T h
     need = (True, h.requires_grad, w_hh.requires_grad)
@@ -322,7 +375,14 @@ def _rnn_cell_vjp(
     return tuple(None if a is None else Tensor.from_array(a) for a in grads)
 
 
-def rnn_cell_step(xg: Tensor, h: Tensor, w_hh: Tensor, *, nonlinearity: str = "tanh") -> Tensor:
+def rnn_cell_step(
+    xg: Tensor,
+    h: Tensor,
+    w_hh: Tensor,
+    *,
+    nonlinearity: str = "tanh",
+    w_hh_t: np.ndarray | None = None,
+) -> Tensor:
     """One Elman RNN time step, ``act(xg + h W_hh^T)`` with ``act`` tanh or relu.
 
     Parameters
@@ -334,16 +394,41 @@ def rnn_cell_step(xg: Tensor, h: Tensor, w_hh: Tensor, *, nonlinearity: str = "t
     w_hh : Tensor
         ``(H, H)``.
     nonlinearity : {'tanh', 'relu'}
+    w_hh_t : ndarray, optional (keyword-only)
+        As in :func:`lstm_cell_step`.
 
     Returns
     -------
     Tensor
         ``(B, H)``.
     """
-    return _rnn_cell(xg, h, w_hh, nonlinearity=k.check_nonlinearity(nonlinearity))
+    return _rnn_cell(xg, h, w_hh, nonlinearity=k.check_nonlinearity(nonlinearity), w_hh_t=w_hh_t)
 
 
 # ---------------------------------------------------------------------- the loop over time
+@primitive("nn.functional.shared_across_steps", register=False, saves=())
+def _shared_across_steps(w: np.ndarray) -> np.ndarray:
+    """``w`` itself (a view of it)."""
+    return w.view()
+
+
+@_shared_across_steps.defvjp
+def _shared_across_steps_vjp(g: Tensor, out: Tensor, w: Tensor) -> Tensor:
+    return g  # the identity
+
+
+def shared_across_steps(w: Tensor) -> Tensor:
+    """``w`` as one node of the graph that every time step reads.
+
+    The gradients of the steps then meet at that node, where the engine sums them as they
+    arrive; a parameter read directly by every step would keep each step's gradient (a
+    full weight-sized array) until the end of the backward pass before summing them.
+    """
+    if not (w.requires_grad and is_grad_enabled()):
+        return w
+    return _shared_across_steps(w)
+
+
 def _rows(x: Tensor, lo: int, hi: int) -> Tensor:
     return getitem(x, slice(lo, hi))
 

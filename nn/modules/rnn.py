@@ -160,16 +160,19 @@ class RNNBase(Module):
     def _layer_step(self, names: list[str]) -> tuple[Tensor | None, Any]:
         """The bias added to the GEMM of the input gates, and the one-step function."""
         p = {n.split("_l")[0]: getattr(self, n) for n in names}
-        w_hh = p["weight_hh"]
+        w_t = np.ascontiguousarray(p["weight_hh"].array.T)  # made once for all the steps
+        w_hh = R.shared_across_steps(p["weight_hh"])
         b_ih, b_hh = p.get("bias_ih"), p.get("bias_hh")
         if self.mode == "GRU":
-            return b_ih, lambda x, s: R.gru_cell_step(x, s, w_hh, b_hh)
+            b = None if b_hh is None else R.shared_across_steps(b_hh)
+            return b_ih, lambda x, s: R.gru_cell_step(x, s, w_hh, b, w_hh_t=w_t)
         bias = None if b_ih is None else b_ih + b_hh
         if self.mode == "LSTM":
             w_hr = p.get("weight_hr")
-            return bias, lambda x, s: R.lstm_cell_step(x, s, w_hh, w_hr)
-        nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
-        return bias, lambda x, s: R.rnn_cell_step(x, s, w_hh, nonlinearity=nonlinearity)
+            w_hr = None if w_hr is None else R.shared_across_steps(w_hr)
+            return bias, lambda x, s: R.lstm_cell_step(x, s, w_hh, w_hr, w_hh_t=w_t)
+        act = "tanh" if self.mode == "RNN_TANH" else "relu"
+        return bias, lambda x, s: R.rnn_cell_step(x, s, w_hh, nonlinearity=act, w_hh_t=w_t)
 
     def _run(
         self, x: Tensor, states: list[Tensor], batch_sizes: list[int] | None
