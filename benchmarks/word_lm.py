@@ -13,6 +13,8 @@ Run::
     python benchmarks/word_lm.py                                  # autograd_np only
     /work/venv-torch/bin/python benchmarks/word_lm.py             # with the ratio to PyTorch
     python benchmarks/word_lm.py --profile                        # where our step's time goes
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /work/venv-torch/bin/python \
+        benchmarks/word_lm.py --clock cpu                         # on a busy machine
 
 Both libraries build the model from the same code and the same weights (copied through
 ``state_dict``), run the same batches in the same process with the same number of threads,
@@ -84,15 +86,17 @@ def make_step(
     return step
 
 
-def time_ms(step: Callable[[], None], warmup: int, repeats: int) -> float:
-    """The median milliseconds of ``repeats`` calls after ``warmup`` untimed ones."""
+def time_ms(step: Callable[[], None], warmup: int, repeats: int, clock: str) -> float:
+    """The median milliseconds of ``repeats`` calls after ``warmup`` untimed ones, of wall
+    time or of this process's CPU time."""
+    now = time.perf_counter if clock == "wall" else time.process_time
     for _ in range(warmup):
         step()
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = now()
         step()
-        times.append(time.perf_counter() - t)
+        times.append(now() - t)
     return 1000 * statistics.median(times)
 
 
@@ -107,6 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dropout", type=float, default=0.2)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="cpu: the process's CPU time, steadier on a busy machine (use one thread)",
+    )
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     parser.add_argument("--profile", action="store_true", help="profile our step instead")
     args = parser.parse_args(argv)
@@ -133,19 +143,19 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"word LM: vocab {args.vocab}, embedding {args.emsize}, {args.nlayers}-layer LSTM of "
         f"{args.nhid}, {args.bptt} steps x batch {args.batch}, dropout {args.dropout}; "
-        f"float32, {threads} threads; median of {args.repeats}"
+        f"float32, {threads} threads; median of {args.repeats}, {args.clock} clock"
     )
     if args.profile:
         for _ in range(args.warmup):
             step()
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time if args.clock == "cpu" else time.perf_counter)
         profiler.enable()
         for _ in range(args.repeats):
             step()
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         return
-    ours = time_ms(step, args.warmup, args.repeats)
+    ours = time_ms(step, args.warmup, args.repeats, args.clock)
     del step, model
     gc.collect()
     if torch is None:
@@ -157,9 +167,8 @@ def main(argv: list[str] | None = None) -> None:
     t_model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
     t_batches = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in pairs]
     t_hidden = (torch.from_numpy(zeros.copy()), torch.from_numpy(zeros.copy()))
-    theirs = time_ms(
-        make_step(torch, t_model, t_batches, t_hidden, 20.0, 0.25), args.warmup, args.repeats
-    )
+    t_step = make_step(torch, t_model, t_batches, t_hidden, 20.0, 0.25)
+    theirs = time_ms(t_step, args.warmup, args.repeats, args.clock)
     print(f"torch {torch.__version__}")
     print(f"{'autograd_np':<12} {ours:8.1f} ms/step")
     print(f"{'PyTorch':<12} {theirs:8.1f} ms/step")
