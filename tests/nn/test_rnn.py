@@ -381,3 +381,33 @@ def test_module_paths_are_pytorchs():
 
     assert (nn.GRU, nn.LSTM, nn.RNN) == (GRU, LSTM, RNN)
     assert (nn.GRUCell, nn.LSTMCell, nn.RNNCell) == (GRUCell, LSTMCell, RNNCell)
+
+
+def test_an_lstm_language_model_learns_a_periodic_sequence():
+    """A char-RNN in miniature: embedding, LSTM, linear decoder, cross-entropy, clipping and
+    Adam learn to predict the next symbol of a repeating sequence (which needs context:
+    1 follows both 0 and 2)."""
+    import autograd_np.nn.functional as F
+    import autograd_np.optim as optim
+
+    rng = np.random.default_rng(0)
+    period = np.array([0, 1, 2, 3, 2, 1])
+    data = np.tile(period, 8)
+    emb, lstm = nn.Embedding(4, 8, generator=0), nn.LSTM(8, 16, 2, generator=1)
+    dec = nn.Linear(16, 4, generator=2)
+    params = [*emb.parameters(), *lstm.parameters(), *dec.parameters()]
+    opt = optim.Adam(params, lr=0.02)
+    losses = []
+    for _ in range(100):
+        start = rng.integers(0, len(data) - 13)
+        x = ag.tensor(data[start : start + 12].reshape(12, 1))
+        y = ag.tensor(data[start + 1 : start + 13])
+        out, _ = lstm(emb(x))
+        loss = F.cross_entropy(dec(out).reshape(12, 4), y)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        losses.append(float(loss))
+    assert np.mean(losses[:5]) > 1.2
+    assert np.mean(losses[-5:]) < 0.3
