@@ -11,7 +11,9 @@ come in two forms that compute the same thing:
   of any order go through a recurrent network.
 
 The LSTM state is one array ``[h | c]`` of width ``P + H``; :func:`lstm_cell_step` and
-the layers split it. ``scan`` runs a cell over a sequence, padded or packed.
+the layers split it. :func:`scan` runs a cell over a sequence, padded or packed; a layer
+reads its recurrent weights through :func:`shared_across_steps` and passes the cells
+``W_hh`` transposed once (``w_hh_t``), for speed.
 
 The gate layouts and equations are PyTorch's (``nn.LSTM``, ``nn.GRU``, ``nn.RNN``), so
 weights are exchangeable with it.

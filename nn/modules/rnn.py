@@ -218,6 +218,8 @@ class RNNBase(Module):
             elif self.batch_first:
                 x = swapaxes(x, 0, 1)  # (B, T, I) -> (T, B, I)
             batch = x.shape[1]
+        if not packed and x.shape[0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         if x.shape[-1] != self.input_size:
             raise RuntimeError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, "

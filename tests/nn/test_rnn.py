@@ -362,6 +362,8 @@ def test_argument_errors():
     m = nn.LSTM(3, 4, 2)
     with pytest.raises(RuntimeError, match=r"input_size\. Expected 3, got 5"):
         m(ag.zeros(2, 1, 5))
+    with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+        m(ag.zeros(0, 1, 3))
     with pytest.raises(ValueError, match="Expected input to be 2D or 3D, got 4D"):
         m(ag.zeros(2, 1, 1, 3))
     with pytest.raises(RuntimeError, match=r"Expected hidden size \(2, 1, 4\), got \(1, 1, 4\)"):
