@@ -29,16 +29,17 @@ class Residuals:
 
 
 def sigmoid_tanh(a: Array, lo: int, hi: int) -> Array:
-    """Sigmoid of every column of ``a`` but ``[lo, hi)``, which get tanh, as one tanh:
-    ``sigmoid(x) = (1 + tanh(x / 2)) / 2``, which never overflows."""
+    """Sigmoid of every column of ``a`` but ``[lo, hi)``, which get tanh, in place, as one
+    tanh: ``sigmoid(x) = (1 + tanh(x / 2)) / 2``, which never overflows."""
     scale = np.full(a.shape[-1], 0.5, dtype=a.dtype)
     scale[lo:hi] = 1.0
-    t = np.tanh(a * scale)
-    t[:, :lo] += 1.0
-    t[:, :lo] *= 0.5
-    t[:, hi:] += 1.0
-    t[:, hi:] *= 0.5
-    return t
+    shift = np.full(a.shape[-1], 0.5, dtype=a.dtype)
+    shift[lo:hi] = 0.0
+    a *= scale
+    np.tanh(a, out=a)
+    a *= scale
+    a += shift
+    return a
 
 
 def _sigmoid(a: Array) -> Array:
@@ -67,7 +68,7 @@ def lstm_forward(
     h, c = state[:, :proj], state[:, proj:]
     a = h @ (w_hh.T if w_hh_t is None else w_hh_t)
     a += xg
-    gates = sigmoid_tanh(a, 2 * hidden, 3 * hidden)  # i, f, o sigmoid; g tanh
+    gates = sigmoid_tanh(a, 2 * hidden, 3 * hidden)  # i, f, o sigmoid; g tanh (in place)
     i, f = gates[:, :hidden], gates[:, hidden : 2 * hidden]
     g, o = gates[:, 2 * hidden : 3 * hidden], gates[:, 3 * hidden :]
     out = np.empty((state.shape[0], proj + hidden), dtype=a.dtype)
