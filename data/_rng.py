@@ -1,7 +1,8 @@
 """The ``generator`` arguments of samplers, loaders and transforms (torch's rules).
 
 An explicit generator wins: a ``np.random.Generator`` is used (and advanced) as is, an
-int seeds a new one once. ``None`` means the library's default generator, looked up
+int seeds a new one once, and other generator objects go through the engine's
+``autograd_np.as_generator``. ``None`` means the library's default generator, looked up
 each time randomness is needed (so ``manual_seed`` between epochs takes effect, and
 each DataLoader worker process uses its own reseeded default generator).
 """
@@ -42,10 +43,11 @@ def as_generator(
         if generator < 0:
             raise ValueError(f"{name}: a seed must be a non-negative int, got {generator}")
         return np.random.default_rng(int(generator))
-    raise TypeError(
-        f"{name}: expected an np.random.Generator, an int seed or None, "
-        f"got {type(generator).__name__}"
-    )
+    # any other kind of generator the engine knows (it raises TypeError for the rest)
+    try:
+        return autograd_np.as_generator(generator)
+    except TypeError as exc:
+        raise TypeError(f"{name}: {exc}") from None
 
 
 def resolve(generator: np.random.Generator | None) -> np.random.Generator:
