@@ -1,12 +1,12 @@
 """DataLoader worker processes: the worker loop, its seeding, and the pool the loader drives.
 
 Each worker has its own task queue (indices in; a feeder thread writes it, so the loader
-never blocks on it) and result pipe (pickled batches out).
-The parent closes its copy of a worker's result write end right after starting it, so
-a worker that dies (even in the middle of a message) shows up as end-of-file on its
-pipe rather than as a read that never returns; the pool also checks that its workers
-are alive whenever no result arrives for a short while. Workers exit when told to,
-when their task pipe closes, or when they notice their parent is gone.
+never blocks on it) and result pipe (pickled batches out). The parent closes its copy of
+a worker's result write end right after starting it, so a worker that dies (even in the
+middle of a message) shows up as end-of-file on its pipe rather than as a read that
+never returns; the pool also checks that its workers are alive whenever no result
+arrives for a short while. Workers exit when told to, or when they notice their parent
+is gone.
 """
 
 from __future__ import annotations
