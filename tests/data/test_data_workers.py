@@ -241,12 +241,17 @@ def test_worker_killed_from_outside_while_waiting():
             time.sleep(60)
             return index
 
-    loader = DataLoader(Sleepy(), num_workers=1, multiprocessing_context=FORK)
+    # persistent, so that the test can reach the worker through loader._pool
+    loader = DataLoader(
+        Sleepy(), num_workers=1, persistent_workers=True, multiprocessing_context=FORK
+    )
     it = iter(loader)
 
     def kill_worker(signum, frame):
-        for p in worker_children():
-            os.kill(p.pid, signal.SIGKILL)
+        if loader._pool is None:  # still starting: try again shortly
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            return
+        os.kill(loader._pool.processes[0].pid, signal.SIGKILL)
 
     old = signal.signal(signal.SIGALRM, kill_worker)
     signal.setitimer(signal.ITIMER_REAL, 0.5)
