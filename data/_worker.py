@@ -1,11 +1,12 @@
 """DataLoader worker processes: the worker loop, its seeding, and the pool the loader drives.
 
-Each worker has its own task pipe (indices in) and result pipe (pickled batches out).
-The parent closes its copy of a worker's result write end right after starting it, so
-a worker that dies (even in the middle of a message) shows up as end-of-file on its
-pipe rather than as a read that never returns; the pool also checks that its workers
-are alive whenever no result arrives for a short while. Workers exit when told to,
-when their task pipe closes, or when they notice their parent is gone.
+Each worker has its own task queue (indices in; a feeder thread writes it, so the loader
+never blocks on it) and result pipe (pickled batches out). The parent closes its copy of
+a worker's result write end right after starting it, so a worker that dies (even in the
+middle of a message) shows up as end-of-file on its pipe rather than as a read that
+never returns; the pool also checks that its workers are alive whenever no result
+arrives for a short while. Workers exit when told to, or when they notice their parent
+is gone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
+import queue
 import random
 import signal
 import sys
@@ -74,6 +76,10 @@ def get_worker_info() -> WorkerInfo | None:
     True
     """
     return _worker_info
+
+
+class WorkerFailure(RuntimeError):
+    """A worker died, or a batch took longer than the loader's ``timeout``."""
 
 
 class _KeyErrorMessage(str):
@@ -150,7 +156,7 @@ def worker_loop(
     num_workers: int,
     base_seed: int,
     init_fn: Callable[[int], None] | None,
-    tasks: multiprocessing.connection.Connection,
+    tasks: Any,
     results: multiprocessing.connection.Connection,
     parent_pid: int,
 ) -> None:
@@ -176,12 +182,12 @@ def worker_loop(
             init_error = ExceptionWrapper(where)
     try:
         while True:
-            if not tasks.poll(_WATCHDOG_SECONDS):
+            try:
+                task = tasks.get(timeout=_WATCHDOG_SECONDS)
+            except queue.Empty:
                 if os.getppid() != parent_pid:
                     return
                 continue
-            try:
-                task = tasks.recv()
             except (EOFError, OSError):
                 return
             if task is None:
@@ -207,17 +213,16 @@ def worker_loop(
         return
     finally:
         results.close()
-        tasks.close()
 
 
 def _stop_workers(
     processes: list[Any],
-    tasks: list[multiprocessing.connection.Connection],
+    tasks: list[Any],
     results: list[multiprocessing.connection.Connection],
 ) -> None:
-    for conn in tasks:
-        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
-            conn.send(None)
+    for q in tasks:
+        with contextlib.suppress(OSError, ValueError):
+            q.put(None)
     deadline = time.monotonic() + 2.0
     for p in processes:
         p.join(max(0.0, deadline - time.monotonic()))
@@ -225,7 +230,10 @@ def _stop_workers(
         if p.is_alive():
             p.terminate()
             p.join(1.0)
-    for conn in [*tasks, *results]:
+    for q in tasks:
+        with contextlib.suppress(OSError, ValueError):
+            q.close()
+    for conn in results:
         with contextlib.suppress(OSError):
             conn.close()
 
@@ -249,7 +257,8 @@ class WorkerPool:
         self.num_workers = num_workers
         self.epoch = 0
         self.processes: list[Any] = []
-        self.tasks: list[multiprocessing.connection.Connection] = []
+        # task queues (a feeder thread writes them, so the loader never blocks on a put)
+        self.tasks: list[Any] = []
         self.results: list[multiprocessing.connection.Connection] = []
         self._next_worker = 0
         self._finalizer = weakref.finalize(
@@ -257,7 +266,8 @@ class WorkerPool:
         )
         try:
             for worker_id in range(num_workers):
-                task_r, task_w = context.Pipe(duplex=False)
+                tasks = context.Queue()
+                tasks.cancel_join_thread()  # exiting never waits for a dead worker's queue
                 result_r, result_w = context.Pipe(duplex=False)
                 process = context.Process(
                     target=worker_loop,
@@ -267,7 +277,7 @@ class WorkerPool:
                         num_workers,
                         base_seed,
                         init_fn,
-                        task_r,
+                        tasks,
                         result_w,
                         os.getpid(),
                     ),
@@ -276,10 +286,9 @@ class WorkerPool:
                 )
                 process.start()
                 # only the worker holds these ends now: its death closes the result pipe
-                task_r.close()
                 result_w.close()
                 self.processes.append(process)
-                self.tasks.append(task_w)
+                self.tasks.append(tasks)
                 self.results.append(result_r)
         except BaseException:
             self.shutdown()
@@ -313,9 +322,9 @@ class WorkerPool:
         worker = self._next_worker
         self._next_worker = (worker + 1) % self.num_workers
         try:
-            self.tasks[worker].send((self.epoch, index, work))
-        except (BrokenPipeError, OSError) as exc:
-            raise RuntimeError(
+            self.tasks[worker].put((self.epoch, index, work))
+        except (OSError, ValueError) as exc:
+            raise WorkerFailure(
                 self._dead_workers() or f"DataLoader worker {worker} cannot take work"
             ) from exc
 
@@ -336,7 +345,7 @@ class WorkerPool:
                     # give the dead process a moment to be reaped, for its exit code
                     for p in self.processes:
                         p.join(0.05)
-                    raise RuntimeError(
+                    raise WorkerFailure(
                         self._dead_workers()
                         or "DataLoader worker closed its result pipe unexpectedly"
                     ) from exc
@@ -346,9 +355,9 @@ class WorkerPool:
             if not ready:
                 message = self._dead_workers()
                 if message is not None:
-                    raise RuntimeError(message)
+                    raise WorkerFailure(message)
             if timeout > 0 and time.monotonic() - start > timeout:
-                raise RuntimeError(f"DataLoader timed out after {timeout} seconds")
+                raise WorkerFailure(f"DataLoader timed out after {timeout} seconds")
 
     def shutdown(self) -> None:
         """Stop the workers (asking first, then terminating) and close the pipes."""

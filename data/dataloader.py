@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from autograd_np.data._rng import GeneratorLike, as_generator, resolve
-from autograd_np.data._worker import ExceptionWrapper, WorkerPool, make_context
+from autograd_np.data._worker import ExceptionWrapper, WorkerFailure, WorkerPool, make_context
 from autograd_np.data.collate import default_collate, default_convert
 from autograd_np.data.dataset import Dataset
 from autograd_np.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
@@ -403,6 +403,9 @@ class DataLoader(Generic[T_co]):
                 if isinstance(result, ExceptionWrapper):
                     result.reraise()
                 yield result
+        except WorkerFailure:
+            pool.shutdown()  # a dead or stuck worker: even persistent workers start afresh
+            raise
         finally:
             if not self.persistent_workers:
                 pool.shutdown()

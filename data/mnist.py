@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar, cast
 
 import numpy as np
 
@@ -29,24 +30,58 @@ _IDX_TYPES: dict[int, np.dtype[Any]] = {
 }
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(2)
-            fh.seek(0)
-            if head == b"\x1f\x8b":
-                with gzip.GzipFile(fileobj=fh) as gz:
-                    return gz.read()
-            if path.suffix == ".gz":
-                raise DatasetError(
-                    f"{path}: not a gzip file (expected the gzip magic bytes 1f 8b, "
-                    f"found {head.hex(' ')})"
-                )
-            return fh.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        if isinstance(exc, DatasetError):
-            raise
-        raise DatasetError(f"{path}: cannot read file: {type(exc).__name__}: {exc}") from exc
+# bytes read per step while streaming the data of an IDX file
+_CHUNK = 1 << 20
+
+
+def _read_exactly(fh: BinaryIO, n: int) -> bytes:
+    """Up to ``n`` bytes (fewer only at the end of the stream)."""
+    out = bytearray()
+    while len(out) < n:
+        chunk = fh.read(n - len(out))
+        if not chunk:
+            break
+        out += chunk
+    return bytes(out)
+
+
+def _read_idx_stream(fh: BinaryIO, p: Path) -> np.ndarray:
+    head = _read_exactly(fh, 4)
+    if len(head) < 4:
+        raise DatasetError(f"{p}: file is {len(head)} bytes, too short for an IDX header")
+    zero, type_code, ndim = head[0:2], head[2], head[3]
+    if zero != b"\x00\x00" or type_code not in _IDX_TYPES or ndim == 0:
+        raise DatasetError(
+            f"{p}: bad IDX magic number 0x{head.hex()}; expected 0x0000TTDD with a type "
+            "byte TT in (08, 09, 0b, 0c, 0d, 0e) and DD dimensions (e.g. 0x00000803 for "
+            "images, 0x00000801 for labels)"
+        )
+    dims = _read_exactly(fh, 4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DatasetError(f"{p}: file ends inside the IDX header ({4 + len(dims)} bytes)")
+    shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    dtype = _IDX_TYPES[type_code]
+    # Python ints: no int64 wraparound however large the dimensions are
+    expected = math.prod(shape) * dtype.itemsize
+    # stream at most one byte more than declared: a file padded with gigabytes (or a
+    # gzip bomb) is refused after reading expected + 1 bytes, never held in memory
+    data = bytearray()
+    while len(data) <= expected:
+        chunk = fh.read(min(_CHUNK, expected + 1 - len(data)))
+        if not chunk:
+            break
+        data += chunk
+    if len(data) != expected:
+        if len(data) < expected:
+            what = f"truncated: only {len(data)} data bytes follow"
+        else:
+            what = f"has trailing bytes: more than {expected} data bytes follow"
+        raise DatasetError(
+            f"{p}: file {what}, but the header says shape {shape} of {dtype.name} "
+            f"({expected} data bytes)"
+        )
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)  # writable: backed by bytearray
+    return array.astype(dtype.newbyteorder("="), copy=False)
 
 
 def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
@@ -55,7 +90,9 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     The header is two zero bytes, a type byte (0x08 uint8, 0x09 int8, 0x0B int16,
     0x0C int32, 0x0D float32, 0x0E float64), the number of dimensions, then each
     dimension as a big-endian uint32; the data follow, big-endian, row-major. Gzip is
-    detected by its magic bytes.
+    detected by its magic bytes and decompressed as a stream: at most one byte more
+    than the header declares is ever read, so padded files and gzip bombs are refused
+    without being held in memory.
 
     Parameters
     ----------
@@ -80,31 +117,23 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     ((60000,), dtype('uint8'))
     """
     p = Path(path)
-    raw = _read_bytes(p)
-    if len(raw) < 4:
-        raise DatasetError(f"{p}: file is {len(raw)} bytes, too short for an IDX header")
-    zero, type_code, ndim = raw[0:2], raw[2], raw[3]
-    if zero != b"\x00\x00" or type_code not in _IDX_TYPES or ndim == 0:
-        raise DatasetError(
-            f"{p}: bad IDX magic number 0x{raw[:4].hex()}; expected 0x0000TTDD with a type "
-            "byte TT in (08, 09, 0b, 0c, 0d, 0e) and DD dimensions (e.g. 0x00000803 for "
-            "images, 0x00000801 for labels)"
-        )
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise DatasetError(f"{p}: file ends inside the IDX header ({len(raw)} bytes)")
-    shape = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    dtype = _IDX_TYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    actual = len(raw) - header
-    if actual != expected:
-        what = "truncated" if actual < expected else "has trailing bytes"
-        raise DatasetError(
-            f"{p}: file {what}: header says shape {shape} ({expected} data bytes) but "
-            f"{actual} data bytes follow"
-        )
-    array = np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
-    return array.astype(dtype.newbyteorder("="))  # a writable copy in native byte order
+    try:
+        with open(p, "rb") as fh:
+            magic = fh.read(2)
+            fh.seek(0)
+            if magic == b"\x1f\x8b":
+                with gzip.GzipFile(fileobj=fh) as gz:
+                    return _read_idx_stream(cast(BinaryIO, gz), p)
+            if p.suffix == ".gz":
+                raise DatasetError(
+                    f"{p}: not a gzip file (expected the gzip magic bytes 1f 8b, "
+                    f"found {magic.hex(' ')})"
+                )
+            return _read_idx_stream(fh, p)
+    except DatasetError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DatasetError(f"{p}: cannot read file: {type(exc).__name__}: {exc}") from exc
 
 
 class MNIST(ImageArrayDataset):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -165,3 +166,49 @@ def test_real_mnist(real_root):
     # Pixel statistics commonly used for normalization: mean 0.1307, std 0.3081.
     scaled = train.data / 255.0
     assert abs(scaled.mean() - 0.1307) < 1e-4 and abs(scaled.std() - 0.3081) < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("dims", "itemsize_code"),
+    [
+        ((2**16, 2**16, 2**16, 2**16), 0x08),  # 2**64 bytes: wraps to 0 in int64
+        ((2**32 - 1,) * 3, 0x0E),  # float64: about 2**99 bytes
+    ],
+    ids=["wraps-to-zero", "huge"],
+)
+def test_read_idx_dimension_product_in_python_ints(tmp_path, dims, itemsize_code):
+    header = bytes([0, 0, itemsize_code, len(dims)]) + b"".join(d.to_bytes(4, "big") for d in dims)
+    path = tmp_path / "huge-idx"
+    path.write_bytes(header)
+    expected = 8 if itemsize_code == 0x0E else 1
+    for d in dims:
+        expected *= d
+    with pytest.raises(DatasetError, match="file truncated: only 0 data bytes follow") as info:
+        read_idx(path)
+    assert f"({expected} data bytes)" in str(info.value) and str(dims) in str(info.value)
+
+
+def test_read_idx_gzip_padding_is_not_decompressed_whole(tmp_path, fmt):
+    # a valid 10-byte IDX followed by 64 MiB of zeros, compressed to about 64 KB
+    padded = fmt.idx_bytes(np.arange(10, dtype=np.uint8)) + bytes(64 << 20)
+    path = tmp_path / "padded.gz"
+    path.write_bytes(gzip.compress(padded, compresslevel=1))
+    del padded
+    assert path.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        with pytest.raises(DatasetError, match=r"trailing bytes: more than 10 data bytes"):
+            read_idx(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20  # the 64 MiB were never held in memory
+
+
+def test_read_idx_large_valid_gzip_streams(tmp_path, fmt):
+    # bigger than the read chunk, so the data arrive in several pieces
+    array = (np.arange(3 * 1000 * 1000, dtype=np.int64) % 251).astype(np.uint8).reshape(3000, 1000)
+    path = fmt.write_idx(tmp_path / "big.gz", array, compress=True)
+    out = read_idx(path)
+    np.testing.assert_array_equal(out, array)
+    assert out.flags.writeable and out.dtype == np.uint8

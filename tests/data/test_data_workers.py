@@ -241,12 +241,17 @@ def test_worker_killed_from_outside_while_waiting():
             time.sleep(60)
             return index
 
-    loader = DataLoader(Sleepy(), num_workers=1, multiprocessing_context=FORK)
+    # persistent, so that the test can reach the worker through loader._pool
+    loader = DataLoader(
+        Sleepy(), num_workers=1, persistent_workers=True, multiprocessing_context=FORK
+    )
     it = iter(loader)
 
     def kill_worker(signum, frame):
-        for p in worker_children():
-            os.kill(p.pid, signal.SIGKILL)
+        if loader._pool is None:  # still starting: try again shortly
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+            return
+        os.kill(loader._pool.processes[0].pid, signal.SIGKILL)
 
     old = signal.signal(signal.SIGALRM, kill_worker)
     signal.setitimer(signal.ITIMER_REAL, 0.5)
@@ -391,3 +396,42 @@ def test_pin_memory_accepted_and_argument_validation():
         DataLoader(ds, num_workers=1, prefetch=2)
     with pytest.raises(ValueError, match="multiprocessing_context"):
         DataLoader(ds, num_workers=1, multiprocessing_context="nope")
+
+
+def test_large_batches_do_not_deadlock_the_pipes():
+    # index lists and batches far larger than a pipe's buffer, several in flight per worker
+    rows = np.arange(100_000 * 16, dtype=np.int64).reshape(100_000, 16) % 251
+    ds = TensorDataset(rows.astype(np.uint8), np.arange(100_000))
+    loader = DataLoader(
+        ds, batch_size=25_000, num_workers=2, prefetch_factor=4, multiprocessing_context=FORK
+    )
+    with deadline(120):
+        labels = [y.array for _, y in loader]
+    np.testing.assert_array_equal(np.concatenate(labels), np.arange(100_000))
+
+
+class DiesOnce(Dataset[int]):
+    def __init__(self) -> None:
+        self.kill_at: int | None = 3
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, index: int) -> int:
+        if index == self.kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return index
+
+
+def test_persistent_workers_restart_after_a_worker_died():
+    ds = DiesOnce()
+    loader = DataLoader(
+        ds, batch_size=2, num_workers=2, persistent_workers=True, multiprocessing_context=FORK
+    )
+    with deadline(60), pytest.raises(RuntimeError, match="exited unexpectedly"):
+        list(loader)
+    assert no_workers_left()  # the broken set of workers was shut down
+    ds.kill_at = None  # new workers copy the dataset as it is now
+    with deadline(60):
+        assert [b.tolist() for b in loader] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    loader._pool.shutdown()
