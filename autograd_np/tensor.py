@@ -97,6 +97,7 @@ class Tensor(TensorMethods):
         "_hooks",
         "_leaf_requires_grad",
         "_node",
+        "_post_accumulate_hooks",
         "_retains_grad",
         "_version_box",
         "_view_of",
@@ -130,6 +131,7 @@ class Tensor(TensorMethods):
         else:
             self._version_box = _Version()
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._post_accumulate_hooks: list[Callable[[Tensor], None]] | None = None
         self._retains_grad = False
         self._leaf_requires_grad = False
         if requires_grad:
@@ -150,6 +152,7 @@ class Tensor(TensorMethods):
         t._version_box = _Version()
         t._view_of = None
         t._hooks = None
+        t._post_accumulate_hooks = None
         t._retains_grad = False
         t._leaf_requires_grad = False
         return t
@@ -394,6 +397,23 @@ class Tensor(TensorMethods):
             hooks = self._hooks
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` after a backward pass has accumulated into ``tensor.grad``.
+
+        Only for leaf tensors that require grad, as in PyTorch; distributed data-parallel
+        training uses it to start reducing a gradient as soon as it is complete. Returns a
+        handle whose ``remove()`` unregisters the hook.
+        """
+        if self._node is not None or not self._leaf_requires_grad:
+            raise RuntimeError(
+                "post accumulate grad hooks can only be registered on leaf tensors that "
+                "require grad"
+            )
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
 
     def backward(
         self,

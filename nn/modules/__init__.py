@@ -39,6 +39,7 @@ from autograd_np.nn.modules.pooling import (
     MaxPool2d,
 )
 from autograd_np.nn.modules.sparse import Embedding
+from autograd_np.nn.modules.sync_batchnorm import SyncBatchNorm
 
 __all__ = [
     "ELU",
@@ -83,6 +84,7 @@ __all__ = [
     "SmoothL1Loss",
     "Softmax",
     "Softplus",
+    "SyncBatchNorm",
     "Tanh",
     "Unflatten",
 ]
