@@ -1,8 +1,8 @@
 """Train a CNN on CIFAR-10 with autograd_np.
 
-    python examples/cifar10.py                # the default recipe
+    python -m examples.cifar10                # the default recipe
     python -m examples.cifar10 --model seed   # the original notebook's network
-    python examples/cifar10.py --help         # every option
+    python -m examples.cifar10 --help         # every option, with its default
 
 The data is found under ``--data-root``, else ``$AUTOGRAD_NP_DATA``, else a per-user cache,
 in ``cifar10/``; it is downloaded there when missing (``--no-download`` to refuse).
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ if __package__ in (None, ""):  # run as a script: make `examples` importable
 
 from autograd_np.data import CIFAR10
 from autograd_np.data import transforms as T
-from examples.models import MODELS
+from examples.models import CIFAR10_MODELS
 from examples.training import Recipe, Task, run_main
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
@@ -53,18 +54,41 @@ def load(
     return CIFAR10(root, train=train, transform=T.Compose(steps), download=args.download)
 
 
+def missing_files(folder: Path) -> list[str]:
+    """The CIFAR-10 archive's path when ``folder`` holds none of the layouts CIFAR10 reads
+    (the python or binary version, as an archive or extracted)."""
+    layouts = [
+        folder / CIFAR10.python_dir,
+        folder / CIFAR10.archive_name,
+        folder / CIFAR10.binary_dir,
+        folder / CIFAR10.binary_archive_name,
+    ]
+    if any(p.exists() for p in layouts):
+        return []
+    return [f"{folder / CIFAR10.archive_name} (or the extracted {CIFAR10.python_dir}/)"]
+
+
 TASK = Task(
     name="CIFAR-10",
     classes=CLASSES,
-    models=MODELS,
+    models=CIFAR10_MODELS,
     recipe=RECIPE,
     load=load,
     in_channels=3,
     size=32,
     mean_std=(MEAN, STD),
     tta_flip=True,
+    prog="python -m examples.cifar10",
+    data_folder=CIFAR10.folder_name,
+    missing_files=missing_files,
+    download_size="163 MB",
 )
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the example with ``argv`` (default: the command line); returns the exit code."""
+    return run_main(TASK, argv)
+
+
 if __name__ == "__main__":
-    run_main(TASK)
+    sys.exit(main())

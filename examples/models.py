@@ -146,10 +146,18 @@ def resnet(in_channels: int, size: int, generator: np.random.Generator) -> nn.Mo
     )
 
 
-MODELS: dict[str, Callable[[int, int, np.random.Generator], nn.Module]] = {
+ModelFactory = Callable[[int, int, np.random.Generator], nn.Module]
+
+MODELS: dict[str, ModelFactory] = {
     "lenet": lenet,
     "seed": seed,
     "bncnn": bncnn,
     "vgg": vgg,
     "resnet": resnet,
 }
+"""Every example network, by name."""
+
+# What each example offers: small networks for 28x28 digits; for CIFAR-10 the deeper
+# ones that its harder task needs, with LeNet and the notebook's network to compare.
+MNIST_MODELS: dict[str, ModelFactory] = {k: MODELS[k] for k in ("lenet", "seed", "bncnn")}
+CIFAR10_MODELS: dict[str, ModelFactory] = {k: MODELS[k] for k in ("lenet", "seed", "vgg", "resnet")}

@@ -13,29 +13,57 @@ from typing import Any
 import numpy as np
 
 
-class _PlainBar:
-    """A one-line progress display on a terminal (nothing when output is redirected)."""
+def run_eta(done: int, done_at_start: int, total: int, elapsed: float) -> float | None:
+    """Seconds left in the run: the steps still to do at the average pace of the steps
+    done since the bar started (None before the first)."""
+    steps = done - done_at_start
+    if steps <= 0:
+        return None
+    return max(total - done, 0) * elapsed / steps
 
-    def __init__(self, total: int, desc: str) -> None:
-        self.total, self.desc, self.n = total, desc, 0
+
+class _PlainBar:
+    """A one-line progress display of the whole run on a terminal (nothing when output is
+    redirected), with the time left in the run."""
+
+    def __init__(self, total: int, desc: str = "", initial: int = 0) -> None:
+        self.total, self.desc, self.n, self.initial = total, desc, initial, initial
         self.start = time.perf_counter()
         self.live = sys.stderr.isatty()
         self._last = 0.0
+        self._info: dict[str, float] = {}
+
+    def set_description(self, desc: str) -> None:
+        self.desc = desc
 
     def update(self, n: int = 1, **info: float) -> None:
         self.n += n
+        self._info = info or self._info
         now = time.perf_counter()
         if not self.live or (now - self._last < 0.2 and self.n < self.total):
             return
         self._last = now
+        self._draw(now)
+
+    def _draw(self, now: float) -> None:
         done = self.n / max(self.total, 1)
-        elapsed = now - self.start
-        eta = elapsed / done - elapsed if done > 0 else 0.0
+        eta = run_eta(self.n, self.initial, self.total, now - self.start)
+        left = "?" if eta is None else _clock(eta)
         width = 24
         bar = "#" * int(width * done) + "-" * (width - int(width * done))
-        extra = _describe(info)
-        sys.stderr.write(f"\r{self.desc} [{bar}] {self.n}/{self.total} {extra} eta {eta:4.0f}s ")
+        sys.stderr.write(
+            f"\r{self.desc} [{bar}] step {self.n}/{self.total} {_describe(self._info)} "
+            f"run time left {left} "
+        )
         sys.stderr.flush()
+
+    def write(self, line: str) -> None:
+        """Print a line above the bar."""
+        if self.live:
+            sys.stderr.write("\r" + " " * 110 + "\r")
+        print(line, flush=True)
+        if self.live:
+            self._draw(time.perf_counter())
 
     def close(self) -> None:
         if self.live:
@@ -44,18 +72,48 @@ class _PlainBar:
 
 
 class _TqdmBar:
-    def __init__(self, total: int, desc: str) -> None:
+    """tqdm over the whole run: its time left (``remaining``) covers every epoch, at the
+    average pace since the bar started (smoothing 0, so evaluation pauses count)."""
+
+    FORMAT = (
+        "{desc} {percentage:3.0f}%|{bar}| step {n_fmt}/{total_fmt} "
+        "[{elapsed} elapsed, run time left {remaining}{postfix}]"
+    )
+
+    def __init__(self, total: int, desc: str = "", initial: int = 0) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+        self._bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=desc,
+            leave=False,
+            dynamic_ncols=True,
+            smoothing=0,
+            bar_format=self.FORMAT,
+        )
+
+    def set_description(self, desc: str) -> None:
+        self._bar.set_description_str(desc, refresh=False)
 
     def update(self, n: int = 1, **info: float) -> None:
         if info:
             self._bar.set_postfix_str(_describe(info), refresh=False)
         self._bar.update(n)
 
+    def write(self, line: str) -> None:
+        """Print a line above the bar."""
+        self._bar.write(line)
+        sys.stdout.flush()
+
     def close(self) -> None:
         self._bar.close()
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
 
 
 def _describe(info: dict[str, float]) -> str:
@@ -70,9 +128,11 @@ def _describe(info: dict[str, float]) -> str:
 
 
 def progress_factory(*, disable: bool = False) -> Callable[..., Any]:
-    """A constructor ``(total, desc) -> bar`` using tqdm when installed."""
+    """A constructor ``(total, desc="", initial=0) -> bar`` of a progress bar over the
+    whole run, using tqdm when installed; the bar has ``update(n, **info)``,
+    ``set_description``, ``write(line)`` and ``close``."""
     if disable:
-        return lambda total, desc: _NullBar()
+        return _NullBar
     try:
         import tqdm  # noqa: F401
     except ImportError:
@@ -82,8 +142,17 @@ def progress_factory(*, disable: bool = False) -> Callable[..., Any]:
 
 
 class _NullBar:
+    def __init__(self, total: int = 0, desc: str = "", initial: int = 0) -> None:
+        pass
+
+    def set_description(self, desc: str) -> None:
+        pass
+
     def update(self, n: int = 1, **info: float) -> None:
         pass
+
+    def write(self, line: str) -> None:
+        print(line, flush=True)
 
     def close(self) -> None:
         pass
@@ -154,21 +223,44 @@ def write_plots(
     plt.close(fig)
 
     wrong = np.flatnonzero(preds != labels)[:36]
-    images = _raw_images(test_set, wrong)
-    cols = 6
-    rows = max(1, int(np.ceil(len(wrong) / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 1.8))
-    for ax in np.atleast_1d(axes).ravel():
-        ax.axis("off")
-    for ax, k, img in zip(np.atleast_1d(axes).ravel(), wrong, images):
-        ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
-        ax.set_title(f"{classes[labels[k]]}→{classes[preds[k]]}", fontsize=7)
-    fig.tight_layout()
+    fig = misclassified_figure(_raw_images(test_set, wrong), labels[wrong], preds[wrong], classes)
     fig.savefig(out / "misclassified.png", dpi=100)
     plt.close(fig)
     return [
         f"plots: {out / 'curves.png'}, {out / 'confusion_matrix.png'}, {out / 'misclassified.png'}"
     ]
+
+
+TITLE_FONTSIZE = 10  # points; the tiles are 2.2 inches wide at 100 dpi
+
+
+def tile_title(true: str, predicted: str) -> str:
+    """The title of a misclassified image: which label is the truth and which the
+    prediction; on two lines when one would not fit the tile."""
+    title = f"true: {true}, predicted: {predicted}"
+    return title if len(title) <= 24 else f"true: {true},\npredicted: {predicted}"
+
+
+def misclassified_figure(
+    images: Sequence[np.ndarray],
+    true: np.ndarray,
+    predicted: np.ndarray,
+    classes: Sequence[str],
+    cols: int = 6,
+) -> Any:
+    """A grid of misclassified images (HxW or HxWxC uint8), each titled
+    ``true: 9, predicted: 5`` in a readable size. Returns the matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    rows = max(1, int(np.ceil(len(images) / cols)))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 2.2, rows * 2.5))
+    for ax in np.atleast_1d(axes).ravel():
+        ax.axis("off")
+    for ax, img, t, p in zip(np.atleast_1d(axes).ravel(), images, true, predicted):
+        ax.imshow(img, cmap="gray" if img.ndim == 2 else None)
+        ax.set_title(tile_title(classes[int(t)], classes[int(p)]), fontsize=TITLE_FONTSIZE)
+    fig.tight_layout()
+    return fig
 
 
 def _raw_images(test_set: Any, indices: np.ndarray) -> list[np.ndarray]:

@@ -4,7 +4,13 @@ Public API only. It trains, evaluates each epoch, prints one line per epoch, wri
 ``metrics.jsonl``, a checkpoint each epoch (and on Ctrl-C) through ``autograd_np.save``,
 and at the end plots (when matplotlib is installed) and a summary. ``--resume`` continues
 exactly where the checkpoint left off: the same seed gives the same numbers, interrupted or
-not.
+not; a complete run has nothing to do, and a larger ``--epochs`` extends it (the
+learning-rate schedule is rebuilt for the new length).
+
+Everything the command line can get wrong is checked before anything is printed or
+written: options at parse time (exit code 2), then the checkpoint to resume, the output
+folder and the data (exit code 1, see :mod:`examples.cli`). The output folder is created
+when training starts.
 """
 
 from __future__ import annotations
@@ -14,8 +20,8 @@ import json
 import math
 import os
 import signal
-import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +33,22 @@ import autograd_np as ag
 import autograd_np.nn as nn
 import autograd_np.nn.functional as F
 from autograd_np import optim
-from autograd_np.data import DataLoader, Subset
+from autograd_np.data import ENV_VAR, DataLoader, Subset
 from autograd_np.optim import lr_scheduler
 from examples import reporting
+from examples.checks import load_data, read_checkpoint, report_complete
+from examples.cli import (
+    ArgumentParser,
+    HelpFormatter,
+    UserError,
+    check_writable_folder,
+    fraction,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    run_cli,
+)
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -65,32 +84,70 @@ class Task:
     size: int
     mean_std: tuple[Sequence[float], Sequence[float]]
     tta_flip: bool = False
+    # how the example is started, for --help and messages ("python -m examples.mnist")
+    prog: str | None = None
+    # the dataset's folder under the data root, and the files missing from it (train and
+    # test), given that folder; used to explain missing data before loading it
+    data_folder: str = ""
+    missing_files: Callable[[Path], list[str]] | None = None
+    download_size: str = ""
 
 
 def make_parser(task: Task) -> argparse.ArgumentParser:
-    """Command-line options, with the task's recipe as defaults."""
+    """Command-line options, with the task's recipe as defaults; each option's type checks
+    its value (``--epochs 0`` exits with code 2 and says why)."""
     r = task.recipe
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
+        prog=task.prog,
+        usage="%(prog)s [options]",
         description=f"Train a CNN on {task.name} with autograd_np.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
-    p.add_argument("--model", default=r.model, choices=sorted(task.models))
-    p.add_argument("--epochs", type=int, default=r.epochs)
-    p.add_argument("--batch-size", type=int, default=r.batch_size)
-    p.add_argument("--lr", type=float, default=r.lr, help="peak learning rate")
-    p.add_argument("--optimizer", default=r.optimizer, choices=["sgd", "adam", "adamw"])
-    p.add_argument("--momentum", type=float, default=r.momentum)
-    p.add_argument("--weight-decay", type=float, default=r.weight_decay)
+    models = ", ".join(f"{k} ({_first_line(f.__doc__)})" for k, f in sorted(task.models.items()))
+    p.add_argument("--model", default=r.model, choices=sorted(task.models), help=models)
+    p.add_argument("--epochs", type=positive_int, default=r.epochs, help="epochs to train")
+    p.add_argument("--batch-size", type=positive_int, default=r.batch_size, help="batch size")
+    p.add_argument("--lr", type=positive_float, default=r.lr, help="peak learning rate")
     p.add_argument(
-        "--schedule", default=r.schedule, choices=["onecycle", "cosine", "step", "constant"]
+        "--optimizer", default=r.optimizer, choices=["sgd", "adam", "adamw"], help="optimizer"
     )
-    p.add_argument("--warmup", type=float, default=r.warmup, help="warm-up fraction (onecycle)")
-    p.add_argument("--label-smoothing", type=float, default=r.label_smoothing)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--momentum",
+        type=fraction(False, True),
+        default=r.momentum,
+        help="SGD momentum, Nesterov when > 0",
+    )
+    p.add_argument(
+        "--weight-decay",
+        type=nonnegative_float,
+        default=r.weight_decay,
+        help="weight decay of the weights (not of biases and norms)",
+    )
+    p.add_argument(
+        "--schedule",
+        default=r.schedule,
+        choices=["onecycle", "cosine", "step", "constant"],
+        help="learning-rate schedule, stepped every batch",
+    )
+    p.add_argument(
+        "--warmup",
+        type=fraction(True, True),
+        default=r.warmup,
+        help="warm-up fraction of the run (onecycle)",
+    )
+    p.add_argument(
+        "--label-smoothing",
+        type=fraction(False, True),
+        default=r.label_smoothing,
+        help="label smoothing of the cross-entropy loss",
+    )
+    p.add_argument(
+        "--seed", type=nonnegative_int, default=0, help="random seed (init, order, augmentation)"
+    )
     p.add_argument(
         "--data-root",
         default=None,
-        help="dataset root (default: $AUTOGRAD_NP_DATA, else a per-user cache)",
+        help=f"dataset root (default: ${ENV_VAR} when set, else a per-user cache)",
     )
     p.add_argument(
         "--download",
@@ -98,16 +155,33 @@ def make_parser(task: Task) -> argparse.ArgumentParser:
         default=True,
         help="download the dataset when it is not on disk",
     )
-    p.add_argument("--out", default=f"runs/{task.name.lower()}", help="output directory")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.npz")
+    p.add_argument("--out", default=f"runs/{task.name.lower()}", help="output folder")
+    p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     p.add_argument("--no-augment", action="store_true", help="train without augmentation")
-    p.add_argument("--train-limit", type=int, default=None, help="use the first N train images")
-    p.add_argument("--test-limit", type=int, default=None, help="use the first N test images")
-    p.add_argument("--max-steps", type=int, default=None, help="stop after N steps in total")
-    p.add_argument("--eval-batch-size", type=int, default=500)
+    p.add_argument(
+        "--train-limit", type=positive_int, default=None, help="use the first N train images"
+    )
+    p.add_argument(
+        "--test-limit", type=positive_int, default=None, help="use the first N test images"
+    )
+    p.add_argument(
+        "--max-steps", type=positive_int, default=None, help="stop after N steps in total"
+    )
+    p.add_argument(
+        "--eval-batch-size", type=positive_int, default=500, help="batch size of evaluation"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--debug", action="store_true", help="show tracebacks of user errors")
     return p
+
+
+def _first_line(doc: str | None) -> str:
+    """A model's docstring up to its first colon, as a phrase ("a small ResNet")."""
+    line = (doc or "").strip().splitlines()[0] if doc else ""
+    phrase = line.split(":")[0].rstrip(".")
+    first = phrase.split(" ")[0]
+    return phrase[0].lower() + phrase[1:] if first in ("A", "An", "The") else phrase
 
 
 def build_optimizer(args: argparse.Namespace, params: list[ag.Tensor]) -> optim.Optimizer:
@@ -146,6 +220,20 @@ def build_schedule(
     if args.schedule == "step":
         return lr_scheduler.StepLR(opt, step_size=max(1, total // 3), gamma=0.1)
     return None
+
+
+def rebuild_schedule(
+    args: argparse.Namespace, opt: optim.Optimizer, steps_per_epoch: int, step: int
+) -> lr_scheduler.LRScheduler | None:
+    """The schedule of a run of ``args.epochs`` epochs, advanced to ``step``: what a run
+    extended by a larger ``--epochs`` continues with."""
+    sched = build_schedule(args, opt, steps_per_epoch)
+    if sched is not None:
+        with warnings.catch_warnings():  # no optimizer step in between: intended here
+            warnings.simplefilter("ignore", UserWarning)
+            for _ in range(step):
+                sched.step()
+    return sched
 
 
 def limited(dataset: Any, limit: int | None) -> Any:
@@ -214,12 +302,21 @@ def evaluate(
         for x, y in loader:
             logits = model(x)
             if tta_flip:  # average with the horizontally flipped images
-                logits = (logits + model(x[..., ::-1].copy())) * 0.5
+                logits = (logits + model(_flip_width(x))) * 0.5
             total_loss += float(F.cross_entropy(logits, y, reduction="sum"))
             preds.append(logits.array.argmax(axis=1))
-            labels.append(np.asarray(y))
+            labels.append(_numpy(y))
     p, t = np.concatenate(preds), np.concatenate(labels)
     return total_loss / len(t), float((p == t).mean()), p, t
+
+
+def _numpy(x: Any) -> np.ndarray:
+    """A batch as a numpy array, whether the loader yields Tensors or arrays."""
+    return x.array if isinstance(x, ag.Tensor) else np.asarray(x)
+
+
+def _flip_width(x: Any) -> Any:
+    return x.flip(-1) if isinstance(x, ag.Tensor) else x[..., ::-1].copy()
 
 
 class _Interrupt:
@@ -243,17 +340,26 @@ class _Interrupt:
         signal.signal(signal.SIGINT, self._old)
 
 
+# ---------------------------------------------------------------------- the run
 def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
-    """Parse options, train, evaluate, checkpoint and report. Returns the final metrics."""
+    """Parse options, train, evaluate, checkpoint and report. Returns the final metrics.
+
+    Raises :class:`~examples.cli.UserError` for the command line's expected errors, and
+    ``SystemExit`` (code 2) for invalid options, before anything is printed or written.
+    """
     args = make_parser(task).parse_args(argv)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = out / CHECKPOINT
+    ckpt = read_checkpoint(ckpt_path, args) if args.resume else None
+    if ckpt is not None and int(ckpt["epoch"]) >= args.epochs:
+        return report_complete(task, ckpt_path, ckpt, args.epochs)
+    check_writable_folder(out)
+
     root = np.random.default_rng(args.seed)
     init_gen, shuffle_gen, augment_gen = (np.random.default_rng(s) for s in root.spawn(3))
     gens = {"shuffle": shuffle_gen, "augment": augment_gen}
-
-    train_set = limited(task.load(args.data_root, True, augment_gen, args), args.train_limit)
-    test_set = limited(task.load(args.data_root, False, None, args), args.test_limit)
+    train_set, test_set = load_data(task, args, augment_gen)
+    train_set, test_set = limited(train_set, args.train_limit), limited(test_set, args.test_limit)
     train_loader = DataLoader(
         train_set, batch_size=args.batch_size, shuffle=True, generator=shuffle_gen, prefetch=2
     )
@@ -262,25 +368,11 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
     model = task.models[args.model](task.in_channels, task.size, init_gen)
     opt = build_optimizer(args, list(model.parameters()))
     steps_per_epoch = len(train_loader)
-    sched = build_schedule(args, opt, steps_per_epoch)
-    n_params = sum(p.numel() for p in model.parameters())
-    print(
-        f"{task.name}: model {args.model} ({n_params:,} parameters), {len(train_set):,} train / "
-        f"{len(test_set):,} test images, {args.epochs} epochs of {steps_per_epoch} steps, "
-        f"batch {args.batch_size}, {args.optimizer} lr {args.lr} ({args.schedule})"
-    )
-
     state = State()
-    ckpt_path = out / CHECKPOINT
-    if args.resume:
-        if not ckpt_path.exists():
-            sys.exit(f"--resume: no checkpoint at {ckpt_path}")
-        ckpt = ag.load(ckpt_path)
+    if ckpt is None:
+        sched = build_schedule(args, opt, steps_per_epoch)
+    else:
         model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        if sched is not None and ckpt["schedule"] is not None:
-            sched.load_state_dict(ckpt["schedule"])
-        _set_rng_states(gens, ckpt["rng"])
         state = State(
             epoch=ckpt["epoch"],
             step=ckpt["step"],
@@ -289,16 +381,53 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
             history=list(ckpt["history"]),
             elapsed=ckpt["elapsed"],
         )
+        saved_epochs = ckpt["args"].get("epochs", args.epochs)
+        if saved_epochs == args.epochs:  # continue exactly
+            sched = build_schedule(args, opt, steps_per_epoch)
+            opt.load_state_dict(ckpt["optimizer"])
+            if sched is not None and ckpt["schedule"] is not None:
+                sched.load_state_dict(ckpt["schedule"])
+        else:  # a longer run: its schedule, at the step reached, sets the rates
+            saved = ckpt["optimizer"]
+            # (the saved rate may be the old schedule's value one step past its end,
+            # which a linear one-cycle takes below 0 on a short run)
+            groups = [{**g, "lr": args.lr} for g in saved["param_groups"]]
+            opt.load_state_dict({"state": saved["state"], "param_groups": groups})
+            sched = rebuild_schedule(args, opt, steps_per_epoch, state.step)
+        _set_rng_states(gens, ckpt["rng"])
+
+    n_params = sum(p.numel() for p in model.parameters())
+    print(
+        f"{task.name}: model {args.model} ({n_params:,} parameters), {len(train_set):,} train / "
+        f"{len(test_set):,} test images, {args.epochs} epochs of {steps_per_epoch} steps, "
+        f"batch {args.batch_size}, {args.optimizer} lr {args.lr} ({args.schedule})"
+    )
+    if ckpt is not None:
         where = f"epoch {state.epoch + 1}" + (
             f", batch {state.batches_done + 1}" if state.batches_done else ""
         )
         print(f"resumed from {ckpt_path} at {where}")
+        if saved_epochs != args.epochs:
+            print(
+                f"the run now has {args.epochs} epochs instead of {saved_epochs}: its "
+                f"learning-rate schedule ({args.schedule}) is rebuilt for {args.epochs} epochs"
+            )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # raced, or a permission check os.access could not see
+        raise UserError(f"cannot create {out} ({exc}); choose another folder with --out") from exc
     metrics_path = out / "metrics.jsonl"
-    if not args.resume and metrics_path.exists():
+    if ckpt is None and metrics_path.exists():
         metrics_path.unlink()
 
-    bar_factory = reporting.progress_factory(disable=args.no_progress)
+    total_steps = args.epochs * steps_per_epoch
+    bar = reporting.progress_factory(disable=args.no_progress)(
+        total=total_steps,
+        desc=f"epoch {state.epoch + 1}/{args.epochs}",
+        initial=state.epoch * steps_per_epoch + state.batches_done,
+    )
     stopped = False
+    lr = opt.param_groups[0]["lr"]
     with _Interrupt() as interrupt:
         while state.epoch < args.epochs and not stopped:
             epoch_rngs = _rng_states(gens)  # resuming mid-epoch replays from here
@@ -306,17 +435,17 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
             seen, correct, loss_sum = state.running if state.batches_done else (0, 0, 0.0)
             seen_at_start = seen
             t0 = time.perf_counter()
-            bar = bar_factory(total=steps_per_epoch, desc=f"epoch {state.epoch + 1}/{args.epochs}")
+            bar.set_description(f"epoch {state.epoch + 1}/{args.epochs}")
             batches: Iterator[Any] = iter(train_loader)
             for i, (x, y) in enumerate(batches):
                 if i < state.batches_done:  # replay the data order of an interrupted epoch
-                    bar.update(1)
                     continue
                 logits = model(x)
                 loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+                lr = opt.param_groups[0]["lr"]  # the rate of this step
                 if sched is not None:
                     sched.step()
                 state.step += 1
@@ -324,7 +453,7 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                 n = len(y)
                 seen += n
                 loss_sum += float(loss) * n
-                correct += int((logits.array.argmax(axis=1) == np.asarray(y)).sum())
+                correct += int((logits.array.argmax(axis=1) == _numpy(y)).sum())
                 rate = (seen - seen_at_start) / (time.perf_counter() - t0)
                 bar.update(1, loss=loss_sum / seen, acc=correct / seen, rate=rate)
                 if interrupt.requested or (
@@ -332,11 +461,12 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                 ):
                     stopped = True
                     break
-            bar.close()
             if hasattr(batches, "close"):
                 batches.close()
-            state.elapsed += time.perf_counter() - t0
+            epoch_time = time.perf_counter() - t0
             if stopped and state.batches_done < steps_per_epoch:
+                bar.close()
+                state.elapsed += epoch_time
                 state.running = (seen, correct, loss_sum)
                 save_checkpoint(ckpt_path, model, opt, sched, state, epoch_rngs, args)
                 why = "interrupted" if interrupt.requested else f"stopped at step {state.step}"
@@ -345,9 +475,9 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                     f"batch {state.batches_done}); continue with --resume"
                 )
                 return {}
-            te = time.perf_counter()
             test_loss, test_acc, preds, labels = evaluate(model, test_loader, task.tta_flip)
-            state.elapsed += time.perf_counter() - te
+            epoch_time = time.perf_counter() - t0
+            state.elapsed += epoch_time
             state.epoch += 1
             state.batches_done = 0
             state.running = (0, 0, 0.0)
@@ -358,19 +488,20 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                 "train_acc": correct / max(seen, 1),
                 "test_loss": test_loss,
                 "test_acc": test_acc,
-                "lr": opt.param_groups[0]["lr"],
+                "lr": lr,  # of the epoch's last step
                 "elapsed_s": round(state.elapsed, 1),
             }
             state.history.append(record)
             with metrics_path.open("a") as f:
                 f.write(json.dumps(record) + "\n")
-            print(
+            bar.write(
                 f"epoch {state.epoch:>3}/{args.epochs}  train loss {record['train_loss']:.4f} "
                 f"acc {100 * record['train_acc']:.2f}%  test loss {test_loss:.4f} acc "
-                f"{100 * test_acc:.2f}%  [{_clock(state.elapsed)}]",
-                flush=True,
+                f"{100 * test_acc:.2f}%  epoch time {_clock(epoch_time)}, total time "
+                f"{_clock(state.elapsed)}"
             )
             save_checkpoint(ckpt_path, model, opt, sched, state, _rng_states(gens), args)
+    bar.close()
 
     final = state.history[-1] if state.history else {}
     if state.history and not args.no_plots:
@@ -382,7 +513,8 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(note)
     if final:
         print(
-            f"done: test accuracy {100 * final['test_acc']:.2f}% after {state.epoch} epochs in "
+            f"done: test accuracy {100 * final['test_acc']:.2f}% after {state.epoch} "
+            f"epoch{'s' if state.epoch != 1 else ''} in "
             f"{_clock(state.elapsed)}; outputs in {out}"
         )
     return final
@@ -394,7 +526,9 @@ def _clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def run_main(task: Task) -> None:
-    """Entry point of an example script: train, and exit 0."""
+def run_main(task: Task, argv: Sequence[str] | None = None) -> int:
+    """Entry point of an example: train with the command line's options (``sys.argv``
+    when ``argv`` is None) and return the exit code (0 done, 1 a user error, printed as
+    one message, 2 an invalid option)."""
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    train(task)
+    return run_cli(lambda a: train(task, a), argv)

@@ -25,24 +25,44 @@ True
 from __future__ import annotations
 
 from autograd_np.optim import lr_scheduler
+from autograd_np.optim.adadelta import Adadelta, adadelta_step
 from autograd_np.optim.adagrad import Adagrad, adagrad_step
 from autograd_np.optim.adam import Adam, adam_step
+from autograd_np.optim.adamax import Adamax, adamax_step
 from autograd_np.optim.adamw import AdamW, adamw_step
+from autograd_np.optim.asgd import ASGD, asgd_step
+from autograd_np.optim.lbfgs import LBFGS
+from autograd_np.optim.nadam import NAdam, nadam_step
 from autograd_np.optim.optimizer import Optimizer
+from autograd_np.optim.radam import RAdam, radam_step
 from autograd_np.optim.rmsprop import RMSprop, rmsprop_step
+from autograd_np.optim.rprop import Rprop, rprop_step
 from autograd_np.optim.sgd import SGD, sgd_step
 
 __all__ = [
+    "ASGD",
+    "LBFGS",
     "SGD",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "NAdam",
     "Optimizer",
+    "RAdam",
     "RMSprop",
+    "Rprop",
+    "adadelta_step",
     "adagrad_step",
     "adam_step",
+    "adamax_step",
     "adamw_step",
+    "asgd_step",
     "lr_scheduler",
+    "nadam_step",
+    "radam_step",
     "rmsprop_step",
+    "rprop_step",
     "sgd_step",
 ]

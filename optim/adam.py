@@ -1,8 +1,9 @@
-"""Adam (Kingma & Ba, 2015), with the AMSGrad variant and L2 weight decay."""
+"""Adam (Kingma & Ba, 2015), with the AMSGrad variant, L2 or decoupled weight decay, and the
+pieces its relatives (AdamW, Adamax, NAdam, RAdam) share: running averages, the effective
+gradient and the validation of ``betas``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -47,6 +48,25 @@ def effective_grad(
     return grad
 
 
+def decay_and_grad(
+    param: np.ndarray,
+    grad: np.ndarray,
+    *,
+    lr: float,
+    weight_decay: float,
+    decoupled: bool,
+    maximize: bool,
+) -> np.ndarray:
+    """The gradient an Adam-like rule uses, after weight decay: with ``decoupled`` the
+    parameter shrinks in place, ``param *= 1 - lr * weight_decay``, and ``±grad`` is
+    returned; otherwise the L2 term enters the gradient (:func:`effective_grad`)."""
+    if decoupled:
+        if weight_decay != 0:
+            param *= 1.0 - lr * weight_decay
+        return effective_grad(param, grad, 0.0, maximize)
+    return effective_grad(param, grad, weight_decay, maximize)
+
+
 def adam_step(
     param: np.ndarray,
     grad: np.ndarray,
@@ -62,6 +82,7 @@ def adam_step(
     weight_decay: float,
     amsgrad: bool,
     maximize: bool,
+    decoupled_weight_decay: bool = False,
     scratch: np.ndarray | None = None,
 ) -> None:
     """One Adam update of ``param`` and its moments, in place (PyTorch's algorithm).
@@ -87,11 +108,21 @@ def adam_step(
         Hyperparameters, as Python floats.
     amsgrad, maximize : bool
         Use the AMSGrad variant; ascend instead of descend.
+    decoupled_weight_decay : bool, default False
+        AdamW's decay: ``param *= 1 - lr * weight_decay`` before the update, and no L2 term
+        in ``g``.
     scratch : np.ndarray, optional
         A work array shaped like ``param`` (allocated when omitted).
     """
     work = np.empty_like(param) if scratch is None else scratch
-    g = effective_grad(param, grad, weight_decay, maximize)
+    g = decay_and_grad(
+        param,
+        grad,
+        lr=lr,
+        weight_decay=weight_decay,
+        decoupled=decoupled_weight_decay,
+        maximize=maximize,
+    )
     lerp_(exp_avg, g, 1.0 - beta1, work)
     exp_avg_sq *= beta2
     np.multiply(g, 1.0 - beta2, out=work)
@@ -115,7 +146,49 @@ def adam_step(
     param += work
 
 
-class Adam(_RuleOptimizer):
+class AdamFamily(_RuleOptimizer):
+    """The hyperparameters Adam and its relatives share (``lr``, ``betas``, ``eps``,
+    ``weight_decay``): ``betas`` kept as a tuple and each checked as PyTorch does."""
+
+    def _normalize_group(self, group: dict[str, Any]) -> None:
+        betas = group["betas"]
+        if isinstance(betas, (list, tuple)):
+            group["betas"] = tuple(betas)
+
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        check_nonnegative(name, "learning rate", group["lr"])
+        check_nonnegative(name, "eps", group["eps"])
+        betas = group["betas"]
+        if not isinstance(betas, (list, tuple)) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        check_beta(name, "beta1 (betas[0])", betas[0])
+        check_beta(name, "beta2 (betas[1])", betas[1])
+        check_nonnegative(name, "weight_decay", group["weight_decay"])
+
+    def _common_options(self, group: dict[str, Any]) -> dict[str, Any]:
+        beta1, beta2 = (float(b) for b in group["betas"])
+        return {
+            "lr": float(group["lr"]),
+            "beta1": beta1,
+            "beta2": beta2,
+            "eps": float(group["eps"]),
+            "weight_decay": float(group["weight_decay"]),
+            "maximize": bool(group["maximize"]),
+        }
+
+    def _moments(self, p: Tensor, second: str) -> dict[str, Any]:
+        """``p``'s state, with ``step = 0``, ``exp_avg`` and the ``second`` moment array
+        created (zeros) on its first update."""
+        state = self.state[p]
+        if "step" not in state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(p.array)
+            state[second] = np.zeros_like(p.array)
+        return state
+
+
+class Adam(AdamFamily):
     """Adam, as ``torch.optim.Adam``.
 
     Parameters
@@ -129,11 +202,15 @@ class Adam(_RuleOptimizer):
     eps : float, default 1e-8
         Added to the denominator for numerical stability.
     weight_decay : float, default 0
-        L2 penalty added to the gradient (see :class:`AdamW` for decoupled decay).
+        Weight decay: an L2 penalty added to the gradient, or with
+        ``decoupled_weight_decay`` the AdamW shrinking of the parameters.
     amsgrad : bool, default False
         Use the AMSGrad variant (normalize by the running maximum of the second moment).
     maximize : bool, default False
         Maximize the objective instead of minimizing it.
+    decoupled_weight_decay : bool, default False
+        Decay the parameters by ``1 - lr * weight_decay`` before each update instead of
+        adding an L2 term to the gradient; this is AdamW (:class:`AdamW`).
 
     Notes
     -----
@@ -155,8 +232,6 @@ class Adam(_RuleOptimizer):
     _state_keys: ClassVar[frozenset[str]] = frozenset(
         {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
     )
-    # The update rule; AdamW swaps in its decoupled-decay rule of the same signature.
-    _rule: ClassVar[Callable[..., None]] = staticmethod(adam_step)
 
     def __init__(
         self,
@@ -168,6 +243,7 @@ class Adam(_RuleOptimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         defaults = {
             "lr": lr,
@@ -176,49 +252,24 @@ class Adam(_RuleOptimizer):
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
             "maximize": maximize,
+            "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
 
-    def _normalize_group(self, group: dict[str, Any]) -> None:
-        betas = group["betas"]
-        if isinstance(betas, (list, tuple)):
-            group["betas"] = tuple(betas)
-
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        name = type(self).__name__
-        check_nonnegative(name, "learning rate", group["lr"])
-        check_nonnegative(name, "eps", group["eps"])
-        betas = group["betas"]
-        if not isinstance(betas, (list, tuple)) or len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        check_beta(name, "beta1 (betas[0])", betas[0])
-        check_beta(name, "beta2 (betas[1])", betas[1])
-        check_nonnegative(name, "weight_decay", group["weight_decay"])
-
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        beta1, beta2 = (float(b) for b in group["betas"])
-        return {
-            "lr": float(group["lr"]),
-            "beta1": beta1,
-            "beta2": beta2,
-            "eps": float(group["eps"]),
-            "weight_decay": float(group["weight_decay"]),
+        return self._common_options(group) | {
             "amsgrad": bool(group["amsgrad"]),
-            "maximize": bool(group["maximize"]),
+            "decoupled_weight_decay": bool(group.get("decoupled_weight_decay", False)),
         }
 
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state = self.state[p]
-        if "step" not in state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.array)
-            state["exp_avg_sq"] = np.zeros_like(p.array)
+        state = self._moments(p, "exp_avg_sq")
         if options["amsgrad"] and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = np.zeros_like(p.array)
         state["step"] += 1
-        type(self)._rule(
+        adam_step(
             p.array,
             grad,
             state["exp_avg"],

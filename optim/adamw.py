@@ -1,9 +1,12 @@
-"""AdamW (Loshchilov & Hutter, 2019): Adam with weight decay decoupled from the gradient."""
+"""AdamW (Loshchilov & Hutter, 2019): Adam with weight decay decoupled from the gradient.
+
+As in PyTorch, AdamW is :class:`~autograd_np.optim.Adam` with
+``decoupled_weight_decay=True`` and a default ``weight_decay`` of 1e-2.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -19,40 +22,15 @@ def adamw_step(
     exp_avg: np.ndarray,
     exp_avg_sq: np.ndarray,
     max_exp_avg_sq: np.ndarray | None,
-    *,
-    step: int,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    amsgrad: bool,
-    maximize: bool,
-    scratch: np.ndarray | None = None,
+    **options: Any,
 ) -> None:
-    """One AdamW update of ``param``, in place (PyTorch's algorithm).
-
-    The parameter first decays, ``param *= 1 - lr * weight_decay``; then the Adam update of
-    :func:`autograd_np.optim.adam.adam_step` follows with no L2 term in the gradient. The
-    arguments are those of ``adam_step``.
+    """One AdamW update of ``param``, in place (PyTorch's algorithm): ``adam_step`` with
+    ``decoupled_weight_decay=True``, so the parameter first decays,
+    ``param *= 1 - lr * weight_decay``, and the Adam update follows with no L2 term in the
+    gradient. The arguments are those of :func:`autograd_np.optim.adam.adam_step`.
     """
-    if weight_decay != 0:
-        param *= 1.0 - lr * weight_decay
     adam_step(
-        param,
-        grad,
-        exp_avg,
-        exp_avg_sq,
-        max_exp_avg_sq,
-        step=step,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=0.0,
-        amsgrad=amsgrad,
-        maximize=maximize,
-        scratch=scratch,
+        param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, decoupled_weight_decay=True, **options
     )
 
 
@@ -91,8 +69,6 @@ class AdamW(Adam):
     tensor([ 0.85, -1.8 ], requires_grad=True)
     """
 
-    _rule: ClassVar[Callable[..., None]] = staticmethod(adamw_step)
-
     def __init__(
         self,
         params: ParamsT,
@@ -112,4 +88,9 @@ class AdamW(Adam):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            decoupled_weight_decay=True,
         )
+
+    def _normalize_group(self, group: dict[str, Any]) -> None:
+        super()._normalize_group(group)
+        group["decoupled_weight_decay"] = True  # as torch's AdamW.__setstate__

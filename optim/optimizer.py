@@ -2,7 +2,8 @@
 ``state_dict`` / ``load_state_dict``, with PyTorch's structure and semantics.
 
 A subclass validates its hyperparameters in :meth:`Optimizer._validate_group`, declares the
-names of its per-parameter state in ``_state_keys``, and implements :meth:`Optimizer.step`.
+names of its per-parameter state in ``_state_keys`` (and, among them, the plain numbers in
+``_scalar_state_keys``), and implements :meth:`Optimizer.step`.
 The built-in optimizers derive from :class:`_RuleOptimizer`, whose ``step`` calls their
 update rule (a plain function over numpy arrays) on each parameter that has a gradient.
 State arrays have the parameter's shape and dtype; the step count is an int.
@@ -58,6 +59,8 @@ class Optimizer:
     """
 
     _state_keys: ClassVar[frozenset[str]] = frozenset()
+    # state entries that are numbers rather than arrays of the parameter's shape
+    _scalar_state_keys: ClassVar[frozenset[str]] = frozenset()
     _opt_called = False  # set by every step(), so schedulers can check the call order
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -301,6 +304,8 @@ class Optimizer:
         if key == "step":
             step = float(np.asarray(value))
             return int(step) if step.is_integer() else step
+        if key in self._scalar_state_keys:
+            return float(np.asarray(value))
         if isinstance(value, np.ndarray):
             if value.shape != p.array.shape:
                 raise ValueError(

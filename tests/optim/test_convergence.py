@@ -1,5 +1,5 @@
 """Every optimizer minimizes a convex problem, least squares with an intercept, with
-gradients from autograd: the parameters reach numpy's lstsq solution."""
+gradients from autograd: the parameters reach numpy's lstsq solution (LBFGS: test_lbfgs.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,20 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np.optim import SGD, Adagrad, Adam, AdamW, RMSprop, lr_scheduler
+from autograd_np.optim import (
+    ASGD,
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    RAdam,
+    RMSprop,
+    Rprop,
+    lr_scheduler,
+)
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +60,14 @@ CASES = [
     ("RMSprop", lambda ps: RMSprop(ps, lr=0.01), 600, 0.99),
     ("RMSprop-centered", lambda ps: RMSprop(ps, lr=0.01, centered=True, momentum=0.5), 600),
     ("Adagrad", lambda ps: Adagrad(ps, lr=0.5), 600),
+    # Adadelta's steps, too, keep a size of their own near the minimum
+    ("Adadelta", lambda ps: Adadelta(ps, lr=1.0), 1000, 0.995),
+    ("Adamax", lambda ps: Adamax(ps, lr=0.05), 600),
+    ("NAdam", lambda ps: NAdam(ps, lr=0.05), 600),
+    ("NAdamW", lambda ps: NAdam(ps, lr=0.05, decoupled_weight_decay=True), 600),
+    ("RAdam", lambda ps: RAdam(ps, lr=0.05), 600),
+    ("Rprop", lambda ps: Rprop(ps, lr=0.01), 300),
+    ("ASGD", lambda ps: ASGD(ps, lr=0.1, t0=100), 300),
 ]
 
 
@@ -92,3 +113,18 @@ def test_weight_decay_shrinks_the_solution(least_squares):
     plain = fit(X, y, lambda ps: AdamW(ps, lr=0.05, weight_decay=0.0), 600)
     decayed = fit(X, y, lambda ps: AdamW(ps, lr=0.05, weight_decay=2.0), 600)
     assert np.linalg.norm(decayed) < np.linalg.norm(plain) - 0.1
+
+
+def test_asgd_average_reaches_the_solution(least_squares):
+    """ASGD's averaged parameters (its state "ax"), which a user evaluates with."""
+    X, y, solution = least_squares
+    Xt, yt = ag.tensor(X), ag.tensor(y)
+    w = ag.zeros(X.shape[1], dtype=np.float64, requires_grad=True)
+    b = ag.zeros((), dtype=np.float64, requires_grad=True)
+    opt = ASGD([w, b], lr=0.05, t0=50)
+    for _ in range(400):
+        opt.zero_grad()
+        ((Xt @ w + b - yt) ** 2).mean().backward()
+        opt.step()
+    averaged = np.r_[opt.state[w]["ax"], opt.state[b]["ax"]]
+    np.testing.assert_allclose(averaged, solution, atol=1e-3)

@@ -8,9 +8,23 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
+from autograd_np.optim import (
+    ASGD,
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    Optimizer,
+    RAdam,
+    RMSprop,
+    Rprop,
+)
 
-ALL = [SGD, Adam, AdamW, RMSprop, Adagrad]
+# every optimizer whose step applies an update rule per parameter (LBFGS: test_lbfgs.py)
+ALL = [SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD]
 
 
 def param(values=(1.0, -2.0, 0.5), dtype=np.float32):
@@ -244,8 +258,10 @@ def test_parameters_and_state_keep_their_dtype(cls, dtype):
         kwargs["centered"] = True
     if cls in (Adam, AdamW):
         kwargs["amsgrad"] = True
+    if cls is not Rprop:
+        kwargs["weight_decay"] = 0.01
     p = param(dtype=dtype)
-    opt = cls([p], lr=0.1, weight_decay=0.01, maximize=True, **kwargs)
+    opt = cls([p], lr=0.1, maximize=True, **kwargs)
     for _ in range(3):
         set_grad(p, [0.3, -0.2, 0.1])
         opt.step()
@@ -336,6 +352,7 @@ def test_state_dict_has_pytorchs_structure():
         "weight_decay",
         "amsgrad",
         "maximize",
+        "decoupled_weight_decay",
     }
 
 

@@ -14,7 +14,7 @@ import autograd_np as ag
 import autograd_np.nn.functional as F
 from autograd_np import nn
 from autograd_np.nn.utils import clip_grad_norm_
-from autograd_np.optim import SGD, Adagrad, Adam, AdamW, RMSprop, lr_scheduler
+from autograd_np.optim import ASGD, SGD, Adagrad, Adam, AdamW, NAdam, RMSprop, Rprop, lr_scheduler
 
 EPOCHS, BATCH = 3, 8
 
@@ -56,6 +56,18 @@ SETUPS = {
     "RMSprop-centered+ReduceLROnPlateau": (
         lambda ps: RMSprop(ps, lr=0.01, momentum=0.5, centered=True),
         lambda o: lr_scheduler.ReduceLROnPlateau(o, patience=0, factor=0.5),
+    ),
+    "NAdam+StepLR": (  # mu_product: a number in the state
+        lambda ps: NAdam(ps, lr=0.01, decoupled_weight_decay=True, weight_decay=0.1),
+        lambda o: lr_scheduler.StepLR(o, step_size=4, gamma=0.7),
+    ),
+    "ASGD+ExponentialLR": (  # eta and mu: numbers; averaging from step 5
+        lambda ps: ASGD(ps, lr=0.05, t0=5),
+        lambda o: lr_scheduler.ExponentialLR(o, gamma=0.95),
+    ),
+    "Rprop+StepLR": (
+        lambda ps: Rprop(ps, lr=0.01),
+        lambda o: lr_scheduler.StepLR(o, step_size=3, gamma=0.5),
     ),
     "Adagrad+LambdaLR": (
         lambda ps: Adagrad(ps, lr=0.1, lr_decay=0.01),
