@@ -321,6 +321,9 @@ def _run(
             captured[key] = (total, owned)
             if accumulate:
                 leaf.grad = _accumulate(leaf.grad, total, owned, create_graph, leaf.array)
+                if leaf._post_accumulate_hooks:
+                    for post_hook in tuple(leaf._post_accumulate_hooks):
+                        post_hook(leaf)
     if accumulate and targets is not None:
         for t in targets:
             if t._node is not None and id(t) in captured:

@@ -99,6 +99,7 @@ class Tensor(TorchTensorMethods, TensorMethods):
         "_hooks",
         "_leaf_requires_grad",
         "_node",
+        "_post_accumulate_hooks",
         "_retains_grad",
         "_version_box",
         "_view_of",
@@ -132,6 +133,7 @@ class Tensor(TorchTensorMethods, TensorMethods):
         else:
             self._version_box = _Version()
         self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._post_accumulate_hooks: list[Callable[[Tensor], None]] | None = None
         self._retains_grad = False
         self._leaf_requires_grad = False
         if requires_grad:
@@ -152,6 +154,7 @@ class Tensor(TorchTensorMethods, TensorMethods):
         t._version_box = _Version()
         t._view_of = None
         t._hooks = None
+        t._post_accumulate_hooks = None
         t._retains_grad = False
         t._leaf_requires_grad = False
         return t
@@ -396,6 +399,23 @@ class Tensor(TorchTensorMethods, TensorMethods):
             hooks = self._hooks
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` after a backward pass has accumulated into ``tensor.grad``.
+
+        Only for leaf tensors that require grad, as in PyTorch; distributed data-parallel
+        training uses it to start reducing a gradient as soon as it is complete. Returns a
+        handle whose ``remove()`` unregisters the hook.
+        """
+        if self._node is not None or not self._leaf_requires_grad:
+            raise RuntimeError(
+                "post accumulate grad hooks can only be registered on leaf tensors that "
+                "require grad"
+            )
+        if self._post_accumulate_hooks is None:
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return RemovableHandle(self._post_accumulate_hooks, hook)
 
     def backward(
         self,

@@ -33,6 +33,7 @@ from autograd_np.data.cifar import CIFAR10
 from autograd_np.data.collate import collate_arrays, default_collate, default_convert
 from autograd_np.data.dataloader import DataLoader
 from autograd_np.data.dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from autograd_np.data.distributed import DistributedSampler
 from autograd_np.data.download import download_file
 from autograd_np.data.errors import DatasetError, DatasetNotFoundError, DownloadError
 from autograd_np.data.mnist import MNIST, FashionMNIST, read_idx
@@ -56,6 +57,7 @@ __all__ = [
     "Dataset",
     "DatasetError",
     "DatasetNotFoundError",
+    "DistributedSampler",
     "DownloadError",
     "FashionMNIST",
     "ImageArrayDataset",

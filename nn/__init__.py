@@ -12,10 +12,19 @@ turn::
                           nn.Linear(8 * 26 * 26, 10, generator=rng))
 """
 
-from autograd_np.nn import functional, init, utils
+from autograd_np.nn import functional, init, parallel, utils
 from autograd_np.nn.modules import *  # noqa: F403
 from autograd_np.nn.modules import __all__ as _modules_all
 from autograd_np.nn.parameter import Parameter
 from autograd_np.nn.summary import ModelSummary, summary
 
-__all__ = ["ModelSummary", "Parameter", "functional", "init", "summary", "utils", *_modules_all]
+__all__ = [
+    "ModelSummary",
+    "Parameter",
+    "functional",
+    "init",
+    "parallel",
+    "summary",
+    "utils",
+    *_modules_all,
+]

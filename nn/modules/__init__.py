@@ -49,6 +49,7 @@ from autograd_np.nn.modules.rnn import (
     RNNCellBase,
 )
 from autograd_np.nn.modules.sparse import Embedding
+from autograd_np.nn.modules.sync_batchnorm import SyncBatchNorm
 
 __all__ = [
     "ELU",
@@ -101,6 +102,7 @@ __all__ = [
     "SmoothL1Loss",
     "Softmax",
     "Softplus",
+    "SyncBatchNorm",
     "Tanh",
     "Unflatten",
 ]

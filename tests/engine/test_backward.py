@@ -407,3 +407,23 @@ def test_a_leaf_gradient_is_laid_out_like_the_leaf():
         (x @ w.T).sum().backward()
         assert w.grad.array.strides == w.array.strides
         np.testing.assert_allclose(w.grad.array, np.ones((5, 4)).T @ x.array)
+
+
+def test_post_accumulate_grad_hook_sees_the_accumulated_grad():
+    import autograd_np as ag
+
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.array.copy()))
+    (w * 3).sum().backward()
+    (w * 2).sum().backward()
+    assert [s.tolist() for s in seen] == [[3.0, 3.0], [5.0, 5.0]]
+    handle.remove()
+    (w * 2).sum().backward()
+    assert len(seen) == 2
+    ag.grad((w * 2).sum(), w)  # autograd.grad accumulates nothing, so no hook runs
+    assert len(seen) == 2
+    import pytest
+
+    with pytest.raises(RuntimeError, match="leaf tensors"):
+        (w * 2).register_post_accumulate_grad_hook(lambda t: None)

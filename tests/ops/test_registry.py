@@ -9,6 +9,7 @@ import inspect
 import pytest
 
 import autograd_np
+import autograd_np.distributed  # registers the differentiable all-reduce
 import autograd_np.nn.functional as nn_functional  # registers the nn.functional ops
 from autograd_np.function import REGISTRY, registered
 from autograd_np.testing import check_op
