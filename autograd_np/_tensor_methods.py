@@ -245,6 +245,12 @@ class TensorMethods:
     def logsumexp(self, axis: Axis = None, keepdims: _bool = False, **kw: Any) -> Tensor:
         return _ops.logsumexp(self, axis, keepdims, **kw)
 
+    def softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
+        return _ops.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
+        return _ops.log_softmax(self, dim, dtype)
+
     def cumsum(self, axis: _int | None = None, **kw: Any) -> Tensor:
         return _ops.cumsum(self, axis, **kw)
 

@@ -10,7 +10,7 @@ probabilities (PyTorch's gradient there is zero too).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,28 @@ def _drawn(dt: np.dtype[Any]) -> Any:
     return np.float64 if dt == np.float64 else np.float32
 
 
+def _floats(
+    draw: Callable[..., np.ndarray],
+    size: tuple[Any, ...],
+    generator: GeneratorLike,
+    dtype: DTypeLike | None,
+    requires_grad: bool,
+    device: DeviceLike,
+) -> Tensor:
+    """Floating samples of ``size`` from ``draw``, an unbound ``np.random.Generator`` method
+    taking ``(rng, shape, dtype=)``, cast to ``dtype`` (the default dtype when None)."""
+    dt = np.dtype(_float(dtype))
+    data = draw(as_generator(generator), _size(size), dtype=_drawn(dt))
+    return _finish(data.astype(dt, copy=False), requires_grad, device)
+
+
+def _float_like(x: Tensor | np.ndarray, dtype: DTypeLike | None) -> tuple[tuple[int, ...], Any]:
+    """The shape of ``x`` and the dtype of samples like it: ``dtype``, else ``x``'s when
+    floating, else the default dtype."""
+    shape, dt = _like(x, dtype)
+    return shape, dt if np.dtype(dt).kind == "f" else get_default_dtype()
+
+
 def randn(
     *size: Any,
     generator: GeneratorLike = None,
@@ -54,10 +76,9 @@ def randn(
     requires_grad: bool = False,
 ) -> Tensor:
     """Standard normal samples of the given size (``randn(2, 3)`` or ``randn((2, 3))``)."""
-    rng = as_generator(generator)
-    dt = np.dtype(_float(dtype))
-    data = rng.standard_normal(_size(size), dtype=_drawn(dt))
-    return _finish(data.astype(dt, copy=False), requires_grad, device)
+    return _floats(
+        np.random.Generator.standard_normal, size, generator, dtype, requires_grad, device
+    )
 
 
 def rand(
@@ -68,10 +89,7 @@ def rand(
     requires_grad: bool = False,
 ) -> Tensor:
     """Uniform samples in ``[0, 1)`` of the given size."""
-    rng = as_generator(generator)
-    dt = np.dtype(_float(dtype))
-    data = rng.random(_size(size), dtype=_drawn(dt))
-    return _finish(data.astype(dt, copy=False), requires_grad, device)
+    return _floats(np.random.Generator.random, size, generator, dtype, requires_grad, device)
 
 
 def randint(
@@ -127,8 +145,7 @@ def randn_like(
 ) -> Tensor:
     """Standard normal samples with the shape of ``x`` (and its dtype when floating, else
     the default dtype)."""
-    shape, dt = _like(x, dtype)
-    dt = dt if np.dtype(dt).kind == "f" else get_default_dtype()
+    shape, dt = _float_like(x, dtype)
     return randn(*shape, generator=generator, dtype=dt, device=device, requires_grad=requires_grad)
 
 
@@ -142,8 +159,7 @@ def rand_like(
 ) -> Tensor:
     """Uniform samples in ``[0, 1)`` with the shape of ``x`` (and its dtype when floating,
     else the default dtype)."""
-    shape, dt = _like(x, dtype)
-    dt = dt if np.dtype(dt).kind == "f" else get_default_dtype()
+    shape, dt = _float_like(x, dtype)
     return rand(*shape, generator=generator, dtype=dt, device=device, requires_grad=requires_grad)
 
 

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.adam import effective_grad
-from autograd_np.optim.optimizer import ParamsT, _number, _RuleOptimizer, check_nonnegative
+from autograd_np.optim._rules import effective_grad, ema_square_
+from autograd_np.optim.optimizer import ParamsT, _number, _RuleOptimizer
 from autograd_np.tensor import Tensor
 
 __all__ = ["Adadelta", "adadelta_step"]
@@ -52,20 +52,14 @@ def adadelta_step(
     """
     work = np.empty_like(param) if scratch is None else scratch
     g = effective_grad(param, grad, weight_decay, maximize)
-    square_avg *= rho
-    np.multiply(g, 1.0 - rho, out=work)
-    work *= g
-    square_avg += work
+    ema_square_(square_avg, g, rho, work)
     delta = np.add(acc_delta, eps, out=np.empty_like(acc_delta))
     np.sqrt(delta, out=delta)
     np.add(square_avg, eps, out=work)
     np.sqrt(work, out=work)  # the std
     delta /= work
     delta *= g
-    acc_delta *= rho
-    np.multiply(delta, 1.0 - rho, out=work)
-    work *= delta
-    acc_delta += work
+    ema_square_(acc_delta, delta, rho, work)
     delta *= -lr
     param += delta
 
@@ -105,6 +99,12 @@ class Adadelta(_RuleOptimizer):
     """
 
     _state_keys: ClassVar[frozenset[str]] = frozenset({"step", "square_avg", "acc_delta"})
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("lr", "learning rate"),
+        ("eps", "eps"),
+        ("weight_decay", "weight_decay"),
+    )
+    _float_options: ClassVar[tuple[str, ...]] = ("lr", "rho", "eps", "weight_decay")
 
     def __init__(
         self,
@@ -126,30 +126,14 @@ class Adadelta(_RuleOptimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
-        check_nonnegative("Adadelta", "learning rate", group["lr"])
+        super()._validate_group(group)
         if not 0.0 <= _number("Adadelta", "rho", group["rho"]) <= 1.0:
             raise ValueError(f"Adadelta: invalid rho {group['rho']!r}; expected a number in [0, 1]")
-        check_nonnegative("Adadelta", "eps", group["eps"])
-        check_nonnegative("Adadelta", "weight_decay", group["weight_decay"])
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "lr": float(group["lr"]),
-            "rho": float(group["rho"]),
-            "eps": float(group["eps"]),
-            "weight_decay": float(group["weight_decay"]),
-            "maximize": bool(group["maximize"]),
-        }
 
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state = self.state[p]
-        if "step" not in state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.array)
-            state["acc_delta"] = np.zeros_like(p.array)
-        state["step"] += 1
+        state = self._next_state(p, "square_avg", "acc_delta")
         adadelta_step(
             p.array,
             grad,

@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.adam import effective_grad
-from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_nonnegative
+from autograd_np.optim._rules import effective_grad
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer
 from autograd_np.tensor import Tensor
 
 __all__ = ["Adagrad", "adagrad_step"]
@@ -88,6 +88,14 @@ class Adagrad(_RuleOptimizer):
     """
 
     _state_keys: ClassVar[frozenset[str]] = frozenset({"step", "sum"})
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("lr", "learning rate"),
+        ("lr_decay", "lr_decay"),
+        ("weight_decay", "weight_decay"),
+        ("initial_accumulator_value", "initial_accumulator_value"),
+        ("eps", "eps"),
+    )
+    _float_options: ClassVar[tuple[str, ...]] = ("lr", "lr_decay", "weight_decay", "eps")
 
     def __init__(
         self,
@@ -117,24 +125,6 @@ class Adagrad(_RuleOptimizer):
         state = self.state[p]
         state["step"] = 0
         state["sum"] = np.full_like(p.array, float(group["initial_accumulator_value"]))
-
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        check_nonnegative("Adagrad", "learning rate", group["lr"])
-        check_nonnegative("Adagrad", "lr_decay", group["lr_decay"])
-        check_nonnegative("Adagrad", "weight_decay", group["weight_decay"])
-        check_nonnegative(
-            "Adagrad", "initial_accumulator_value", group["initial_accumulator_value"]
-        )
-        check_nonnegative("Adagrad", "eps", group["eps"])
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "lr": float(group["lr"]),
-            "lr_decay": float(group["lr_decay"]),
-            "weight_decay": float(group["weight_decay"]),
-            "eps": float(group["eps"]),
-            "maximize": bool(group["maximize"]),
-        }
 
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]

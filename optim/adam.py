@@ -1,6 +1,6 @@
 """Adam (Kingma & Ba, 2015), with the AMSGrad variant, L2 or decoupled weight decay, and the
-pieces its relatives (AdamW, Adamax, NAdam, RAdam) share: running averages, the effective
-gradient and the validation of ``betas``."""
+base its relatives (AdamW, Adamax, NAdam, RAdam) share: the validation of ``betas`` and the
+moment state."""
 
 from __future__ import annotations
 
@@ -8,63 +8,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_beta, check_nonnegative
+from autograd_np.optim._rules import decay_and_grad, ema_square_, lerp_
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_beta
 from autograd_np.tensor import Tensor
 
 __all__ = ["Adam", "adam_step"]
-
-
-def lerp_(start: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> None:
-    """``start += weight * (end - start)`` in place: the running average
-    ``(1 - weight) * start + weight * end``. ``work`` is a scratch array shaped like ``start``.
-
-    As ``torch.lerp``, it computes ``end - (1 - weight) * (end - start)`` when
-    ``weight >= 0.5``, so that ``weight == 1`` gives ``end`` exactly (beta1 = 0 in Adam,
-    alpha = 0 in centered RMSprop).
-    """
-    np.subtract(end, start, out=work)
-    if abs(weight) < 0.5:
-        work *= weight
-        start += work
-    else:
-        work *= 1.0 - weight
-        np.subtract(end, work, out=start)
-
-
-def effective_grad(
-    param: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool
-) -> np.ndarray:
-    """``±grad + weight_decay * param`` (minus when maximizing); ``grad`` itself when that is
-    all it is. A new array otherwise, since the caller's gradient must stay unchanged."""
-    if weight_decay != 0:
-        out = np.multiply(param, weight_decay)
-        if maximize:
-            out -= grad
-        else:
-            out += grad
-        return out
-    if maximize:
-        return np.negative(grad)
-    return grad
-
-
-def decay_and_grad(
-    param: np.ndarray,
-    grad: np.ndarray,
-    *,
-    lr: float,
-    weight_decay: float,
-    decoupled: bool,
-    maximize: bool,
-) -> np.ndarray:
-    """The gradient an Adam-like rule uses, after weight decay: with ``decoupled`` the
-    parameter shrinks in place, ``param *= 1 - lr * weight_decay``, and ``±grad`` is
-    returned; otherwise the L2 term enters the gradient (:func:`effective_grad`)."""
-    if decoupled:
-        if weight_decay != 0:
-            param *= 1.0 - lr * weight_decay
-        return effective_grad(param, grad, 0.0, maximize)
-    return effective_grad(param, grad, weight_decay, maximize)
 
 
 def adam_step(
@@ -124,10 +72,7 @@ def adam_step(
         maximize=maximize,
     )
     lerp_(exp_avg, g, 1.0 - beta1, work)
-    exp_avg_sq *= beta2
-    np.multiply(g, 1.0 - beta2, out=work)
-    work *= g
-    exp_avg_sq += work
+    ema_square_(exp_avg_sq, g, beta2, work)
 
     bias_correction1 = 1.0 - beta1**step
     bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
@@ -150,42 +95,30 @@ class AdamFamily(_RuleOptimizer):
     """The hyperparameters Adam and its relatives share (``lr``, ``betas``, ``eps``,
     ``weight_decay``): ``betas`` kept as a tuple and each checked as PyTorch does."""
 
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("lr", "learning rate"),
+        ("eps", "eps"),
+        ("weight_decay", "weight_decay"),
+    )
+    _float_options: ClassVar[tuple[str, ...]] = ("lr", "eps", "weight_decay")
+
     def _normalize_group(self, group: dict[str, Any]) -> None:
         betas = group["betas"]
         if isinstance(betas, (list, tuple)):
             group["betas"] = tuple(betas)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
+        super()._validate_group(group)
         name = type(self).__name__
-        check_nonnegative(name, "learning rate", group["lr"])
-        check_nonnegative(name, "eps", group["eps"])
         betas = group["betas"]
         if not isinstance(betas, (list, tuple)) or len(betas) != 2:
             raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         check_beta(name, "beta1 (betas[0])", betas[0])
         check_beta(name, "beta2 (betas[1])", betas[1])
-        check_nonnegative(name, "weight_decay", group["weight_decay"])
 
-    def _common_options(self, group: dict[str, Any]) -> dict[str, Any]:
+    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         beta1, beta2 = (float(b) for b in group["betas"])
-        return {
-            "lr": float(group["lr"]),
-            "beta1": beta1,
-            "beta2": beta2,
-            "eps": float(group["eps"]),
-            "weight_decay": float(group["weight_decay"]),
-            "maximize": bool(group["maximize"]),
-        }
-
-    def _moments(self, p: Tensor, second: str) -> dict[str, Any]:
-        """``p``'s state, with ``step = 0``, ``exp_avg`` and the ``second`` moment array
-        created (zeros) on its first update."""
-        state = self.state[p]
-        if "step" not in state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.array)
-            state[second] = np.zeros_like(p.array)
-        return state
+        return super()._options(group) | {"beta1": beta1, "beta2": beta2}
 
 
 class Adam(AdamFamily):
@@ -232,6 +165,7 @@ class Adam(AdamFamily):
     _state_keys: ClassVar[frozenset[str]] = frozenset(
         {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
     )
+    _bool_options: ClassVar[tuple[str, ...]] = ("amsgrad", "maximize", "decoupled_weight_decay")
 
     def __init__(
         self,
@@ -256,19 +190,10 @@ class Adam(AdamFamily):
         }
         super().__init__(params, defaults)
 
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return self._common_options(group) | {
-            "amsgrad": bool(group["amsgrad"]),
-            "decoupled_weight_decay": bool(group.get("decoupled_weight_decay", False)),
-        }
-
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state = self._moments(p, "exp_avg_sq")
-        if options["amsgrad"] and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = np.zeros_like(p.array)
-        state["step"] += 1
+        state = self._next_state(p, "exp_avg", "exp_avg_sq", max_exp_avg_sq=options["amsgrad"])
         adam_step(
             p.array,
             grad,

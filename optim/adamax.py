@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.adam import AdamFamily, effective_grad, lerp_
+from autograd_np.optim._rules import effective_grad, lerp_
+from autograd_np.optim.adam import AdamFamily
 from autograd_np.optim.optimizer import ParamsT
 from autograd_np.tensor import Tensor
 
@@ -121,14 +122,10 @@ class Adamax(AdamFamily):
         }
         super().__init__(params, defaults)
 
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return self._common_options(group)
-
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state = self._moments(p, "exp_inf")
-        state["step"] += 1
+        state = self._next_state(p, "exp_avg", "exp_inf")
         adamax_step(
             p.array,
             grad,

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.adam import effective_grad
-from autograd_np.optim.optimizer import ParamsT, _number, _RuleOptimizer, check_nonnegative
+from autograd_np.optim._rules import effective_grad
+from autograd_np.optim.optimizer import ParamsT, _number, _RuleOptimizer
 from autograd_np.tensor import Tensor
 
 __all__ = ["ASGD", "asgd_step"]
@@ -118,6 +118,12 @@ class ASGD(_RuleOptimizer):
 
     _state_keys: ClassVar[frozenset[str]] = frozenset({"step", "eta", "mu", "ax"})
     _scalar_state_keys: ClassVar[frozenset[str]] = frozenset({"eta", "mu"})
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("lr", "learning rate"),
+        ("lambd", "lambd"),
+        ("weight_decay", "weight_decay"),
+    )
+    _float_options: ClassVar[tuple[str, ...]] = ("lr", "lambd", "alpha", "t0", "weight_decay")
 
     def __init__(
         self,
@@ -141,21 +147,9 @@ class ASGD(_RuleOptimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
-        check_nonnegative("ASGD", "learning rate", group["lr"])
-        check_nonnegative("ASGD", "lambd", group["lambd"])
+        super()._validate_group(group)
         _number("ASGD", "alpha", group["alpha"])
         _number("ASGD", "t0", group["t0"])
-        check_nonnegative("ASGD", "weight_decay", group["weight_decay"])
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "lr": float(group["lr"]),
-            "lambd": float(group["lambd"]),
-            "alpha": float(group["alpha"]),
-            "t0": float(group["t0"]),
-            "weight_decay": float(group["weight_decay"]),
-            "maximize": bool(group["maximize"]),
-        }
 
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]

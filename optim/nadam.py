@@ -6,8 +6,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.adam import AdamFamily, decay_and_grad, lerp_
-from autograd_np.optim.optimizer import ParamsT, check_nonnegative
+from autograd_np.optim._rules import decay_and_grad, ema_square_, lerp_
+from autograd_np.optim.adam import AdamFamily
+from autograd_np.optim.optimizer import ParamsT
 from autograd_np.tensor import Tensor
 
 __all__ = ["NAdam", "nadam_step"]
@@ -80,10 +81,7 @@ def nadam_step(
     mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * momentum_decay))
     mu_product *= mu
     lerp_(exp_avg, g, 1.0 - beta1, work)
-    exp_avg_sq *= beta2
-    np.multiply(g, 1.0 - beta2, out=work)
-    work *= g
-    exp_avg_sq += work
+    ema_square_(exp_avg_sq, g, beta2, work)
 
     denom = np.divide(exp_avg_sq, 1.0 - beta2**step, out=np.empty_like(exp_avg_sq))
     np.sqrt(denom, out=denom)
@@ -142,6 +140,12 @@ class NAdam(AdamFamily):
         {"step", "mu_product", "exp_avg", "exp_avg_sq"}
     )
     _scalar_state_keys: ClassVar[frozenset[str]] = frozenset({"mu_product"})
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (
+        *AdamFamily._nonnegative,
+        ("momentum_decay", "momentum_decay"),
+    )
+    _float_options: ClassVar[tuple[str, ...]] = (*AdamFamily._float_options, "momentum_decay")
+    _bool_options: ClassVar[tuple[str, ...]] = ("maximize", "decoupled_weight_decay")
 
     def __init__(
         self,
@@ -166,22 +170,11 @@ class NAdam(AdamFamily):
         }
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        super()._validate_group(group)
-        check_nonnegative("NAdam", "momentum_decay", group["momentum_decay"])
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return self._common_options(group) | {
-            "momentum_decay": float(group["momentum_decay"]),
-            "decoupled_weight_decay": bool(group["decoupled_weight_decay"]),
-        }
-
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state = self._moments(p, "exp_avg_sq")
+        state = self._next_state(p, "exp_avg", "exp_avg_sq")
         state.setdefault("mu_product", 1.0)
-        state["step"] += 1
         state["mu_product"] = nadam_step(
             p.array,
             grad,

@@ -340,7 +340,18 @@ def _record_step_calls(step: Callable[..., Any]) -> Callable[..., Any]:
 class _RuleOptimizer(Optimizer):
     """An optimizer whose step applies one update rule to each parameter that has a
     gradient, as all the built-in ones do. A subclass reads a group's hyperparameters in
-    :meth:`_options` and updates one parameter (and its state) in :meth:`_update`."""
+    :meth:`_options` and updates one parameter (and its state) in :meth:`_update`.
+
+    What most rules need is declared: ``_nonnegative`` lists the hyperparameters that must
+    be numbers >= 0 (checked by :meth:`_validate_group`), ``_float_options`` and
+    ``_bool_options`` the ones :meth:`_options` passes to the rule as Python floats and
+    bools, and :meth:`_next_state` creates a parameter's state on its first update.
+    """
+
+    # (group key, the name errors give it) of each hyperparameter that must be >= 0
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = ()
+    _float_options: ClassVar[tuple[str, ...]] = ()
+    _bool_options: ClassVar[tuple[str, ...]] = ("maximize",)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once; returns the closure's loss (or None).
@@ -359,9 +370,34 @@ class _RuleOptimizer(Optimizer):
                     p._bump_version()
         return loss
 
+    def _validate_group(self, group: dict[str, Any]) -> None:
+        name = type(self).__name__
+        for key, what in self._nonnegative:
+            check_nonnegative(name, what, group[key])
+
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:
         """The update rule's hyperparameters for ``group``, as Python numbers."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement _options()")
+        options = {key: float(group[key]) for key in self._float_options}
+        options.update((key, bool(group[key])) for key in self._bool_options)
+        return options
+
+    def _next_state(self, p: Tensor, *arrays: str, **optional: bool) -> dict[str, Any]:
+        """``p``'s state for this update, its ``step`` counted up by one.
+
+        On the first update the state starts as ``step = 0`` and a zero array (of ``p``'s
+        shape and dtype) for each name in ``arrays``; a name in ``optional`` gets its zero
+        array when its flag is true and the state has none yet (e.g. a momentum buffer
+        once momentum is turned on)."""
+        state = self.state[p]
+        if "step" not in state:
+            state["step"] = 0
+            for key in arrays:
+                state[key] = np.zeros_like(p.array)
+        for key, wanted in optional.items():
+            if wanted and key not in state:
+                state[key] = np.zeros_like(p.array)
+        state["step"] += 1
+        return state
 
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]

@@ -7,7 +7,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.adam import AdamFamily, decay_and_grad, lerp_
+from autograd_np.optim._rules import decay_and_grad, ema_square_, lerp_
+from autograd_np.optim.adam import AdamFamily
 from autograd_np.optim.optimizer import ParamsT
 from autograd_np.tensor import Tensor
 
@@ -71,10 +72,7 @@ def radam_step(
         maximize=maximize,
     )
     lerp_(exp_avg, g, 1.0 - beta1, work)
-    exp_avg_sq *= beta2
-    np.multiply(g, 1.0 - beta2, out=work)
-    work *= g
-    exp_avg_sq += work
+    ema_square_(exp_avg_sq, g, beta2, work)
 
     bias_correction1 = 1.0 - beta1**step
     bias_correction2 = 1.0 - beta2**step
@@ -132,6 +130,7 @@ class RAdam(AdamFamily):
     """
 
     _state_keys: ClassVar[frozenset[str]] = frozenset({"step", "exp_avg", "exp_avg_sq"})
+    _bool_options: ClassVar[tuple[str, ...]] = ("maximize", "decoupled_weight_decay")
 
     def __init__(
         self,
@@ -154,16 +153,10 @@ class RAdam(AdamFamily):
         }
         super().__init__(params, defaults)
 
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return self._common_options(group) | {
-            "decoupled_weight_decay": bool(group["decoupled_weight_decay"]),
-        }
-
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state = self._moments(p, "exp_avg_sq")
-        state["step"] += 1
+        state = self._next_state(p, "exp_avg", "exp_avg_sq")
         radam_step(
             p.array,
             grad,

@@ -6,8 +6,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.adam import effective_grad, lerp_
-from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_nonnegative
+from autograd_np.optim._rules import effective_grad, ema_square_, lerp_
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer
 from autograd_np.tensor import Tensor
 
 __all__ = ["RMSprop", "rmsprop_step"]
@@ -58,10 +58,7 @@ def rmsprop_step(
     """
     work = np.empty_like(param) if scratch is None else scratch
     g = effective_grad(param, grad, weight_decay, maximize)
-    square_avg *= alpha
-    np.multiply(g, 1.0 - alpha, out=work)
-    work *= g
-    square_avg += work
+    ema_square_(square_avg, g, alpha, work)
     if centered:
         if grad_avg is None:
             raise ValueError("rmsprop_step: centered needs the grad_avg array")
@@ -120,6 +117,15 @@ class RMSprop(_RuleOptimizer):
     _state_keys: ClassVar[frozenset[str]] = frozenset(
         {"step", "square_avg", "momentum_buffer", "grad_avg"}
     )
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("lr", "learning rate"),
+        ("eps", "eps"),
+        ("momentum", "momentum"),
+        ("weight_decay", "weight_decay"),
+        ("alpha", "alpha"),
+    )
+    _float_options: ClassVar[tuple[str, ...]] = ("lr", "alpha", "eps", "weight_decay", "momentum")
+    _bool_options: ClassVar[tuple[str, ...]] = ("centered", "maximize")
 
     def __init__(
         self,
@@ -144,36 +150,15 @@ class RMSprop(_RuleOptimizer):
         }
         super().__init__(params, defaults)
 
-    def _validate_group(self, group: dict[str, Any]) -> None:
-        check_nonnegative("RMSprop", "learning rate", group["lr"])
-        check_nonnegative("RMSprop", "eps", group["eps"])
-        check_nonnegative("RMSprop", "momentum", group["momentum"])
-        check_nonnegative("RMSprop", "weight_decay", group["weight_decay"])
-        check_nonnegative("RMSprop", "alpha", group["alpha"])
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "lr": float(group["lr"]),
-            "alpha": float(group["alpha"]),
-            "eps": float(group["eps"]),
-            "weight_decay": float(group["weight_decay"]),
-            "momentum": float(group["momentum"]),
-            "centered": bool(group["centered"]),
-            "maximize": bool(group["maximize"]),
-        }
-
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
-        state = self.state[p]
-        if "step" not in state:
-            state["step"] = 0
-            state["square_avg"] = np.zeros_like(p.array)
-        if options["momentum"] > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = np.zeros_like(p.array)
-        if options["centered"] and "grad_avg" not in state:
-            state["grad_avg"] = np.zeros_like(p.array)
-        state["step"] += 1
+        state = self._next_state(
+            p,
+            "square_avg",
+            momentum_buffer=options["momentum"] > 0,
+            grad_avg=options["centered"],
+        )
         rmsprop_step(
             p.array,
             grad,

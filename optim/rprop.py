@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.optimizer import ParamsT, _number, _RuleOptimizer, check_nonnegative
+from autograd_np.optim.optimizer import ParamsT, _number, _RuleOptimizer
 from autograd_np.tensor import Tensor
 
 __all__ = ["Rprop", "rprop_step"]
@@ -106,6 +106,7 @@ class Rprop(_RuleOptimizer):
     """
 
     _state_keys: ClassVar[frozenset[str]] = frozenset({"step", "prev", "step_size"})
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (("lr", "learning rate"),)
 
     def __init__(
         self,
@@ -125,7 +126,7 @@ class Rprop(_RuleOptimizer):
                 group[key] = tuple(group[key])
 
     def _validate_group(self, group: dict[str, Any]) -> None:
-        check_nonnegative("Rprop", "learning rate", group["lr"])
+        super()._validate_group(group)
         for key in ("etas", "step_sizes"):
             if not isinstance(group[key], (list, tuple)) or len(group[key]) != 2:
                 raise ValueError(f"Rprop: {key} must be a pair, got {group[key]!r}")

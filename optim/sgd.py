@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_nonnegative
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer
 from autograd_np.tensor import Tensor
 
 __all__ = ["SGD", "sgd_step"]
@@ -128,6 +128,14 @@ class SGD(_RuleOptimizer):
     """
 
     _state_keys: ClassVar[frozenset[str]] = frozenset({"momentum_buffer"})
+    _nonnegative: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("lr", "learning rate"),
+        ("momentum", "momentum"),
+        ("dampening", "dampening"),
+        ("weight_decay", "weight_decay"),
+    )
+    _float_options: ClassVar[tuple[str, ...]] = ("lr", "momentum", "dampening", "weight_decay")
+    _bool_options: ClassVar[tuple[str, ...]] = ("nesterov", "maximize")
 
     def __init__(
         self,
@@ -151,25 +159,12 @@ class SGD(_RuleOptimizer):
         super().__init__(params, defaults)
 
     def _validate_group(self, group: dict[str, Any]) -> None:
-        check_nonnegative("SGD", "learning rate", group["lr"])
-        check_nonnegative("SGD", "momentum", group["momentum"])
-        check_nonnegative("SGD", "dampening", group["dampening"])
-        check_nonnegative("SGD", "weight_decay", group["weight_decay"])
+        super()._validate_group(group)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(
                 f"SGD: Nesterov momentum needs momentum > 0 and dampening == 0, got momentum="
                 f"{group['momentum']} and dampening={group['dampening']}"
             )
-
-    def _options(self, group: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "lr": float(group["lr"]),
-            "momentum": float(group["momentum"]),
-            "dampening": float(group["dampening"]),
-            "weight_decay": float(group["weight_decay"]),
-            "nesterov": bool(group["nesterov"]),
-            "maximize": bool(group["maximize"]),
-        }
 
     def _update(
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]

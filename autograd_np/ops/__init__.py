@@ -28,6 +28,8 @@ from autograd_np.ops.selection import *  # noqa: F403
 from autograd_np.ops.selection import __all__ as _selection_all
 from autograd_np.ops.shape import *  # noqa: F403
 from autograd_np.ops.shape import __all__ as _shape_all
+from autograd_np.ops.softmax_family import *  # noqa: F403
+from autograd_np.ops.softmax_family import __all__ as _softmax_family_all
 from autograd_np.ops.transcendental import *  # noqa: F403
 from autograd_np.ops.transcendental import __all__ as _transcendental_all
 
@@ -46,5 +48,6 @@ __all__ = [
     *_scatter_all,
     *_selection_all,
     *_shape_all,
+    *_softmax_family_all,
     *_transcendental_all,
 ]

@@ -2,6 +2,10 @@
 (``power``, ``square``, ``sqrt``, ``reciprocal``), and the dtype rules every elementwise op
 shares.
 
+Rules every op here follows, stated once: a binary op takes Tensors or numbers, broadcast
+together by numpy's rules, and returns a Tensor of the broadcast shape; a unary op returns
+a Tensor of its input's shape, and of its dtype unless the op's docstring says otherwise.
+
 Dtypes follow PyTorch: Python scalars take the tensor's dtype (``x * 2.5`` keeps float32);
 an integer tensor meets a float as float32 (``int_tensor * 2.5``, ``int_tensor / 2``,
 ``exp(int_tensor)``); a dimensioned tensor's dtype wins over a 0-d one of the same kind.
@@ -94,18 +98,7 @@ def _floating(x: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------- arithmetic
 @primitive(spec=binary(), ref=np.add, saves=())
 def add(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x + y``, elementwise with broadcasting.
-
-    Parameters
-    ----------
-    x, y : Tensor or number
-        Operands, broadcast together (numpy rules).
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape and the promoted dtype (see the module notes).
-    """
+    """``x + y``, elementwise."""
     return np.add(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
@@ -116,18 +109,7 @@ def _add_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tens
 
 @primitive(spec=binary(), ref=np.subtract, saves=())
 def subtract(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x - y``, elementwise with broadcasting (see :func:`add`).
-
-    Parameters
-    ----------
-    x, y : Tensor or number
-        Operands, broadcast together.
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape.
-    """
+    """``x - y``, elementwise."""
     check_kind("subtract", x, y, accepts="if")
     return np.subtract(x, y, dtype=_promote(x, y), casting="unsafe")
 
@@ -139,18 +121,7 @@ def _subtract_vjp(g: Tensor, out: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor,
 
 @primitive(spec=binary(), ref=np.multiply)
 def multiply(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x * y``, elementwise with broadcasting (see :func:`add`).
-
-    Parameters
-    ----------
-    x, y : Tensor or number
-        Operands, broadcast together.
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape.
-    """
+    """``x * y``, elementwise."""
     return np.multiply(x, y, dtype=_promote(x, y), casting="unsafe")
 
 
@@ -166,20 +137,7 @@ def _multiply_vjp(
 
 @primitive(spec=binary(low2=0.5, high2=2.0), ref=np.true_divide)
 def divide(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x / y``, elementwise with broadcasting (true division).
-
-    Integer operands give float32, as in PyTorch; see :func:`add` for the rest.
-
-    Parameters
-    ----------
-    x, y : Tensor or number
-        Dividend and divisor, broadcast together.
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape; floating.
-    """
+    """``x / y``, elementwise (true division: integer operands give float32)."""
     dtype = _promote(x, y)
     if dtype is None:
         dtype = x.dtype
@@ -198,18 +156,7 @@ def _divide_vjp(
 
 @primitive(spec=unary(), ref=np.negative, saves=())
 def negative(x: np.ndarray) -> np.ndarray:
-    """``-x``, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """``-x``, elementwise."""
     check_kind("negative", x)
     return np.negative(x)
 
@@ -343,24 +290,13 @@ def _rpow_scalar_vjp(g: Tensor, out: Tensor, y: Tensor, *, base: int | float) ->
 
 @_power.expose
 def power(x: TensorLike, y: TensorLike) -> Tensor:
-    """``x ** y``, elementwise with broadcasting; either side may be a tensor or a number.
+    """``x ** y``, elementwise; either side may be a tensor or a number.
 
     A Python number exponent (``x ** 2``, ``x ** 0.5``) is exact for negative bases with
     integer exponents and takes fast paths for 2, 1, 0.5 and -1; a number base
-    (``2 ** x``) differentiates as ``2 ** x * log 2``.
-
-    Parameters
-    ----------
-    x : Tensor or number
-        The base. The gradient with respect to a tensor exponent is ``x ** y * log(x)``,
-        defined for ``x > 0`` (0 where ``x == 0`` and ``y >= 0``, as in PyTorch).
-    y : Tensor or number
-        The exponent.
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape.
+    (``2 ** x``) differentiates as ``2 ** x * log 2``. The gradient with respect to a tensor
+    exponent is ``x ** y * log(x)``, defined for ``x > 0`` (0 where ``x == 0`` and ``y >= 0``,
+    as in PyTorch).
 
     Examples
     --------
@@ -390,18 +326,7 @@ def power(x: TensorLike, y: TensorLike) -> Tensor:
 
 @primitive(spec=unary(), ref=np.square)
 def square(x: np.ndarray) -> np.ndarray:
-    """``x ** 2``, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype (int64 for bool, as in PyTorch).
-    """
+    """``x ** 2``, elementwise (int64 for bool, as in PyTorch)."""
     return np.square(bool_as_int(x))
 
 
@@ -412,18 +337,7 @@ def _square_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.sqrt, saves=(), saves_output=True)
 def sqrt(x: np.ndarray) -> np.ndarray:
-    """The non-negative square root, elementwise (``nan`` below 0).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The non-negative square root, elementwise (``nan`` below 0; integers give float32)."""
     return np.sqrt(_floating(x))
 
 
@@ -434,18 +348,7 @@ def _sqrt_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.3, high=2.0), ref=np.reciprocal, saves=(), saves_output=True)
 def reciprocal(x: np.ndarray) -> np.ndarray:
-    """``1 / x``, elementwise (integer tensors give float32).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """``1 / x``, elementwise (integer tensors give float32)."""
     return np.reciprocal(_floating(x))
 
 

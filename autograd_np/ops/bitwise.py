@@ -71,17 +71,6 @@ bitwise_right_shift = _binary("bitwise_right_shift", np.right_shift, spec=_shift
 
 @primitive(spec=_ints_spec(1), ref=np.invert, differentiable=False)
 def bitwise_not(x: np.ndarray) -> np.ndarray:
-    """``~x``: logical not for bool tensors, the bitwise complement for integers.
-
-    Parameters
-    ----------
-    x : Tensor
-        Integer or bool (floating tensors raise TypeError, as in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype; never requires grad.
-    """
+    """``~x``: logical not for bool tensors, the bitwise complement for integers."""
     check_kind("bitwise_not", x)
     return np.invert(x)

@@ -14,18 +14,7 @@ __all__ = ["astype", "clone"]
 
 @primitive(spec=unary(), ref=np.copy, saves=())
 def clone(x: np.ndarray) -> np.ndarray:
-    """A copy of ``x``; the gradient flows back unchanged.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """A copy of ``x``; the gradient flows back unchanged."""
     return x.copy()
 
 
@@ -62,17 +51,6 @@ def astype(x: TensorLike, dtype: DTypeLike) -> Tensor:
     integer or bool dtype gives a tensor that does not require grad).
 
     A no-op conversion returns ``x`` itself, as numpy's ``astype(copy=False)`` does.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    dtype : numpy dtype
-        The target dtype.
-
-    Returns
-    -------
-    Tensor
     """
     t = x if isinstance(x, Tensor) else Tensor(x)
     dt = np.dtype(dtype)

@@ -217,19 +217,7 @@ def cumsum(
 ) -> Tensor:
     """Cumulative sums along ``axis`` (``dim`` in PyTorch); None flattens first (numpy).
 
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to accumulate along.
-    dtype : numpy dtype, optional
-        Convert to this dtype first.
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape (1-d when ``axis`` is None).
+    The result has ``x``'s shape (1-d when ``axis`` is None); ``dtype`` converts ``x`` first.
     """
     return _cumulative("cumsum", _cumsum_axis, x, axis, dim, dtype)
 
@@ -241,22 +229,8 @@ def cumsum(
 def cumprod(
     x: TensorLike, axis: int | None = None, *, dim: int | None = None, dtype: Any = None
 ) -> Tensor:
-    """Cumulative products along ``axis`` (see :func:`cumsum` for the arguments).
+    """Cumulative products along ``axis`` (arguments and shape as in :func:`cumsum`).
 
     The gradient is computed without division, so it is exact with zeros in ``x``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to accumulate along (``dim`` in PyTorch); None flattens first.
-    dtype : numpy dtype, optional
-        Convert to this dtype first.
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape (1-d when ``axis`` is None).
     """
     return _cumulative("cumprod", _cumprod_axis, x, axis, dim, dtype)

@@ -1,6 +1,10 @@
 """The extremes: ``amax``/``amin``, ``max``/``min`` (of all elements, along a dim with the
 indices, or of two tensors) and ``argmax``/``argmin``.
 
+``axis`` and ``keepdims`` (PyTorch's ``dim`` and ``keepdim``) and the result's shape are
+as in :mod:`~autograd_np.ops.reduction`: None reduces all axes; ``keepdims`` keeps the
+reduced axes with length 1.
+
 Gradients at ties: ``amax``/``amin`` and ``max``/``min`` without a dim split the gradient
 evenly among the tied elements; ``max``/``min`` along a dim send it only to the returned
 index (both as in PyTorch).
@@ -104,20 +108,6 @@ def amax(
     ``torch.amax``: ``amax([1, 3, 3])`` sends ``[0, 0.5, 0.5]``. As there, the gradient is
     a product with that share: an ``inf`` gradient gives ``nan`` off the maxima, and a slice
     whose maximum is NaN gets NaN (:func:`max` without a dim selects instead).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
     return _extreme("amax", _amax, x, axis, keepdims, dim, keepdim)
 
@@ -131,22 +121,7 @@ def amin(
     dim: Axis = None,
     keepdim: bool | None = None,
 ) -> Tensor:
-    """Minimum over the given axes; ties split the gradient evenly (see :func:`amax`).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
-    """
+    """Minimum over the given axes; ties split the gradient evenly (see :func:`amax`)."""
     return _extreme("amin", _amin, x, axis, keepdims, dim, keepdim)
 
 
@@ -216,8 +191,6 @@ def max(
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     axis : int or Tensor, optional
         None: the maximum of all elements, a Tensor; ties split the gradient evenly (among
         the NaNs when there are some), selected: exactly 0 elsewhere, as ``torch.max()``.
@@ -256,8 +229,6 @@ def min(
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     axis : int or Tensor, optional
         None: the minimum of all elements; an int (``dim``): ``(values, indices)`` along it;
         a Tensor: the elementwise :func:`minimum`. Gradients as in :func:`max`.
@@ -315,21 +286,8 @@ def argmax(
     """Index of the maximum along ``axis`` (of the flattened tensor when None), int64.
 
     The first occurrence wins ties. Not differentiable: the result never requires grad.
-    ``keepdims`` keeps the reduced axis (all axes, as length 1, when ``axis`` is None).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to search along (``dim`` in PyTorch); None searches the flattened tensor.
-    keepdims : bool, default False
-        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        int64 indices, ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
+    ``keepdims`` keeps the reduced axis (all axes, as length 1, when ``axis`` is None); without
+    it the result is ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
     """
     return _arg("argmax", _argmax, x, axis, keepdims, dim, keepdim)
 
@@ -343,20 +301,5 @@ def argmin(
     dim: int | None = None,
     keepdim: bool | None = None,
 ) -> Tensor:
-    """Index of the minimum along ``axis``, int64; see :func:`argmax`.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int, optional
-        The axis to search along (``dim`` in PyTorch); None searches the flattened tensor.
-    keepdims : bool, default False
-        Keep the reduced axis with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        int64 indices, ``x``'s shape without ``axis`` (a 0-d tensor when ``axis`` is None).
-    """
+    """Index of the minimum along ``axis``, int64; see :func:`argmax`."""
     return _arg("argmin", _argmin, x, axis, keepdims, dim, keepdim)

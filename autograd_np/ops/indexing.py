@@ -383,8 +383,6 @@ def gather(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     dim : int
         The axis to index along.
     index : int array or Tensor
@@ -451,8 +449,6 @@ def take_along_axis(x: TensorLike, indices: TensorLike, axis: int | None = -1) -
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     indices : int array or Tensor
         With as many dimensions as ``x``; values in ``[-n, n)``, ``n = x.shape[axis]``.
     axis : int or None, default -1
@@ -514,8 +510,6 @@ def index_select(x: TensorLike, dim: int, index: TensorLike) -> Tensor:
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     dim : int
         The axis to select along.
     index : int array or Tensor

@@ -102,12 +102,6 @@ def concatenate(
     axis : int or None, default 0
         The axis to join along (``dim`` in PyTorch); None flattens the tensors first.
 
-    Returns
-    -------
-    Tensor
-        One node in the graph whatever the number of inputs; each input's gradient is its
-        slab of the output gradient.
-
     Examples
     --------
     >>> import autograd_np as ag
@@ -232,8 +226,6 @@ def split(
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     split_size_or_sections : int or sequence of int
         An int is the length of each piece (the last may be shorter); a sequence gives the
         length of every piece and must sum to ``x.shape[dim]``.

@@ -2,6 +2,10 @@
 ``clip``, ``maximum``/``minimum`` and ``where``, and :func:`masked_grad`, the one way every
 piecewise op's VJP passes its gradient through a mask.
 
+Rules every op here follows, stated once: a unary op returns a Tensor of its input's shape
+and dtype; the binary ones (and ``clip``'s tensor bounds, ``where``'s three arguments) take
+Tensors or numbers, broadcast together by numpy's rules, and return the broadcast shape.
+
 At a kink the gradient follows PyTorch: 0 for ``abs`` and ``relu`` at 0, bounds inclusive
 for ``clip``, ties split in half for ``maximum``/``minimum``. Where the mask is off the
 gradient is exactly 0, even when the incoming gradient is ``inf`` or ``nan`` (PyTorch
@@ -100,18 +104,7 @@ def masked_grad(
 
 @primitive(spec=unary(avoid=(0.0,)), ref=np.abs)
 def abs(x: np.ndarray) -> np.ndarray:
-    """``|x|``, elementwise. The gradient at 0 is 0 (as in PyTorch).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """``|x|``, elementwise. The gradient at 0 is 0 (as in PyTorch)."""
     check_kind("abs", x)
     return np.abs(x)
 
@@ -129,18 +122,7 @@ absolute = abs
 
 @primitive(spec=unary(avoid=(0.0,)), ref=lambda x: np.maximum(x, 0))
 def relu(x: np.ndarray) -> np.ndarray:
-    """``max(x, 0)``, elementwise. The gradient at 0 is 0.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """``max(x, 0)``, elementwise. The gradient at 0 is 0."""
     check_kind("relu", x)
     zero = x.dtype.type(0)  # first operand: numpy's maximum returns the second on ties,
     if x.dtype.kind != "f":  # so relu(-0.0) is -0.0, as in PyTorch
@@ -161,71 +143,27 @@ def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 # grad; PyTorch instead records them with a zero gradient).
 @primitive(spec=unary(), ref=np.sign, differentiable=False)
 def sign(x: np.ndarray) -> np.ndarray:
-    """-1, 0 or 1 by the sign of ``x``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """-1, 0 or 1 by the sign of ``x``."""
     return x.copy() if x.dtype.kind == "b" else np.sign(x)
 
 
 @primitive(spec=unary(), ref=np.floor, differentiable=False)
 def floor(x: np.ndarray) -> np.ndarray:
-    """The largest integer ``<= x``, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """The largest integer ``<= x``, elementwise."""
     check_kind("floor", x)
     return np.floor(x) if is_floating(x.dtype) else x.copy()
 
 
 @primitive(spec=unary(), ref=np.ceil, differentiable=False)
 def ceil(x: np.ndarray) -> np.ndarray:
-    """The smallest integer ``>= x``, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """The smallest integer ``>= x``, elementwise."""
     check_kind("ceil", x)
     return np.ceil(x) if is_floating(x.dtype) else x.copy()
 
 
 @primitive(spec=unary(), ref=np.trunc, differentiable=False)
 def trunc(x: np.ndarray) -> np.ndarray:
-    """``x`` rounded toward zero, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape and dtype.
-    """
+    """``x`` rounded toward zero, elementwise."""
     check_kind("trunc", x)
     return np.trunc(x) if is_floating(x.dtype) else x.copy()
 
@@ -328,8 +266,6 @@ def clip(
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     a_min, a_max : number or Tensor, optional
         Lower and upper bound, broadcast against ``x``; ``min`` and ``max`` are PyTorch's
         keyword spellings.
@@ -378,20 +314,10 @@ def _tie_spec(s: Sampler) -> Sample:
 
 @primitive(spec=_tie_spec, ref=np.maximum)
 def maximum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The elementwise maximum, with broadcasting (NaN propagates).
+    """The elementwise maximum (NaN propagates).
 
     Where ``x == y`` each input gets half the gradient; where either is NaN both get all of
     it; elsewhere the larger one gets it and the other exactly 0 (all as in PyTorch).
-
-    Parameters
-    ----------
-    x, y : Tensor or number
-        Operands, broadcast together.
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape.
     """
     return np.maximum(x, y, dtype=_promote(x, y), casting="unsafe")
 
@@ -406,20 +332,10 @@ def _maximum_vjp(
 
 @primitive(spec=_tie_spec, ref=np.minimum)
 def minimum(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The elementwise minimum, with broadcasting (NaN propagates).
+    """The elementwise minimum (NaN propagates).
 
     Where ``x == y`` each input gets half the gradient; where either is NaN both get all of
     it; elsewhere the smaller one gets it and the other exactly 0 (all as in PyTorch).
-
-    Parameters
-    ----------
-    x, y : Tensor or number
-        Operands, broadcast together.
-
-    Returns
-    -------
-    Tensor
-        Of the broadcast shape.
     """
     return np.minimum(x, y, dtype=_promote(x, y), casting="unsafe")
 

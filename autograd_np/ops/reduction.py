@@ -2,6 +2,11 @@
 sum, mean, prod, var, std, logsumexp, norm. The extremes are in
 :mod:`~autograd_np.ops.extrema`, the scans in :mod:`~autograd_np.ops.cumulative`.
 
+Rules every reduction here follows, stated once: ``axis`` (``dim``) is an int or a tuple of
+ints, the axes to reduce, and None reduces all; with ``keepdims`` (``keepdim``) the reduced
+axes stay with length 1. The result has ``x``'s shape without the reduced axes (with them
+as 1 when ``keepdims``). ``dtype``, where taken, converts ``x`` first.
+
 ``prod`` never divides, so its gradient is exact (to every order) when inputs contain zeros.
 """
 
@@ -68,22 +73,8 @@ def sum(
 ) -> Tensor:
     """Sum of the elements over the given axes.
 
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` is PyTorch's spelling); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-    dtype : numpy dtype, optional
-        Convert to this dtype first. Without it bool and integer tensors are summed in
-        int64 and float16 in float32 (the result is float16), as in PyTorch.
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
+    Without ``dtype``, bool and integer tensors are summed in int64 and float16 in float32
+    (the result is float16), as in PyTorch.
 
     Examples
     --------
@@ -125,22 +116,8 @@ def mean(
 ) -> Tensor:
     """Arithmetic mean over the given axes; NaN over an empty axis.
 
-    Parameters
-    ----------
-    x : Tensor
-        Input, floating (integer and bool tensors raise, as in PyTorch: pass ``dtype``).
-        float16 is accumulated in float32.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-    dtype : numpy dtype, optional
-        Convert to this dtype first.
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
+    ``x`` must be floating (integer and bool tensors raise, as in PyTorch: pass ``dtype``);
+    float16 is accumulated in float32.
     """
     t, axes, keepdims = reduction_args("mean", x, axis, keepdims, dim, keepdim, dtype)
     check_kind("mean", t)
@@ -202,22 +179,6 @@ def prod(
     without division: exact when the inputs contain one zero or several, and twice (or
     more) differentiable there too.
 
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-    dtype : numpy dtype, optional
-        Convert to this dtype first.
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
-
     Examples
     --------
     >>> import autograd_np as ag
@@ -265,22 +226,15 @@ def var(
 ) -> Tensor:
     """Variance over the given axes: ``sum((x - mean)**2) / (N - correction)``.
 
+    ``x`` must be floating (integer and bool tensors raise, as in PyTorch); float16 is
+    accumulated in float32.
+
     Parameters
     ----------
-    x : Tensor
-        Input, floating (integer and bool tensors raise, as in PyTorch); float16 is
-        accumulated in float32.
-    axis, keepdims, dim, keepdim
-        As in :func:`sum`.
     correction : float, default 1
         Subtracted from the count ``N`` (Bessel's correction, PyTorch's default); numpy's
         ``ddof`` (default 0 there) and PyTorch's older ``unbiased`` are accepted too. When
         ``N - correction <= 0`` the result is inf (or NaN for a zero sum), as in both.
-
-    Returns
-    -------
-    Tensor
-        The reduced shape, as in :func:`sum`.
     """
     return _variance("var", x, axis, keepdims, dim, keepdim, correction, ddof, unbiased)
 
@@ -323,25 +277,9 @@ def std(
     ddof: float | None = None,
     unbiased: bool | None = None,
 ) -> Tensor:
-    """Standard deviation, ``sqrt(var(x))`` (see :func:`var` for the arguments).
+    """Standard deviation, ``sqrt(var(x))`` (see :func:`var` for ``correction``).
 
     Where the result is 0 (a constant slice) the gradient is 0, as in PyTorch.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input.
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-    correction, ddof, unbiased
-        As in :func:`var` (default: correction 1).
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
     """
     return _sqrt_zero_grad(
         _variance("std", x, axis, keepdims, dim, keepdim, correction, ddof, unbiased)
@@ -417,21 +355,7 @@ def logsumexp(
     The maximum of each slice is subtracted before exponentiating, so large inputs (1e4)
     do not overflow; ``-inf`` entries contribute nothing and a slice of only ``-inf``
     gives ``-inf``. The gradient is the softmax of the slice (0 for a slice of only
-    ``-inf``, where PyTorch gives NaN).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-    axis : int or tuple of int, optional
-        Axes to reduce (``dim`` in PyTorch); None reduces all.
-    keepdims : bool, default False
-        Keep reduced axes with length 1 (``keepdim`` in PyTorch).
-
-    Returns
-    -------
-    Tensor
-        ``x``'s shape without the reduced axes (with them as 1 when ``keepdims``).
+    ``-inf``, where PyTorch gives NaN). Integer tensors become float32.
     """
     t, axes, keepdims = reduction_args("logsumexp", x, axis, keepdims, dim, keepdim)
     return _logsumexp(float_tensor(t), axis=axes, keepdims=keepdims)
@@ -504,24 +428,17 @@ def norm(
 ) -> Tensor:
     """The vector norm of the elements over the given axes (all by default).
 
+    ``x`` must be floating (integer and bool tensors raise, as in PyTorch); float16 is
+    accumulated in float32.
+
     Parameters
     ----------
-    x : Tensor
-        Input, floating (integer and bool tensors raise, as in PyTorch); float16 is
-        accumulated in float32.
     ord : {None, 2, 'fro', 1, inf, -inf, 0} or float > 0, default None (2)
         ``p`` is PyTorch's spelling. None, 2 and 'fro': ``sqrt(sum(x**2))``; 1:
         ``sum(|x|)``; inf / -inf: ``max(|x|)`` / ``min(|x|)``; 0: the number of nonzero
         elements (not differentiable); other ``p > 0``: ``sum(|x|**p) ** (1/p)``. Over
         several axes this is the norm of the flattened slice, as ``torch.linalg.vector_norm``
         (not numpy's matrix norms).
-    axis, keepdims, dim, keepdim
-        As in :func:`sum`.
-
-    Returns
-    -------
-    Tensor
-        The reduced shape.
 
     Notes
     -----

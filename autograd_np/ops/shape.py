@@ -66,8 +66,6 @@ def reshape(x: TensorLike, shape: int | Sequence[int]) -> Tensor:
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     shape : int or tuple of int
         The new shape; its product must equal ``x.numel()``.
     """
@@ -532,8 +530,6 @@ def pad(
 
     Parameters
     ----------
-    x : Tensor
-        Input.
     pad_width : int or sequence
         An int for every side, one ``(before, after)`` pair for every axis, or one pair per
         axis.

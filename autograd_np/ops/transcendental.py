@@ -1,6 +1,8 @@
 """Exponentials, logarithms, trigonometric and hyperbolic functions, and the logistic
-sigmoid, elementwise. Integer and bool inputs become float32, as in PyTorch; the comment on
-each VJP gives the derivative it implements.
+sigmoid, elementwise.
+
+Every op here takes one Tensor and returns a Tensor of its shape; integer and bool inputs
+become float32, as in PyTorch. The comment on each VJP gives the derivative it implements.
 """
 
 from __future__ import annotations
@@ -38,18 +40,7 @@ __all__ = [
 
 @primitive(spec=unary(), ref=np.exp, saves=(), saves_output=True)
 def exp(x: np.ndarray) -> np.ndarray:
-    """``e ** x``, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """``e ** x``, elementwise."""
     return np.exp(_floating(x))
 
 
@@ -60,18 +51,7 @@ def _exp_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(), ref=np.expm1, saves=(), saves_output=True)
 def expm1(x: np.ndarray) -> np.ndarray:
-    """``e ** x - 1``, accurate for small ``x``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """``e ** x - 1``, accurate for small ``x``."""
     return np.expm1(_floating(x))
 
 
@@ -82,18 +62,7 @@ def _expm1_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.log)
 def log(x: np.ndarray) -> np.ndarray:
-    """The natural logarithm, elementwise (``-inf`` at 0, ``nan`` below).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The natural logarithm, elementwise (``-inf`` at 0, ``nan`` below)."""
     return np.log(_floating(x))
 
 
@@ -104,18 +73,7 @@ def _log_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.log2)
 def log2(x: np.ndarray) -> np.ndarray:
-    """The base-2 logarithm, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The base-2 logarithm, elementwise."""
     return np.log2(_floating(x))
 
 
@@ -126,18 +84,7 @@ def _log2_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=0.2, high=3.0), ref=np.log10)
 def log10(x: np.ndarray) -> np.ndarray:
-    """The base-10 logarithm, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The base-10 logarithm, elementwise."""
     return np.log10(_floating(x))
 
 
@@ -148,18 +95,7 @@ def _log10_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-0.7, high=3.0), ref=np.log1p)
 def log1p(x: np.ndarray) -> np.ndarray:
-    """``log(1 + x)``, accurate for small ``x``.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """``log(1 + x)``, accurate for small ``x``."""
     return np.log1p(_floating(x))
 
 
@@ -170,18 +106,7 @@ def _log1p_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-3.0, high=3.0), ref=np.sin)
 def sin(x: np.ndarray) -> np.ndarray:
-    """The sine, elementwise (radians).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The sine, elementwise (radians)."""
     return np.sin(_floating(x))
 
 
@@ -192,18 +117,7 @@ def _sin_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-3.0, high=3.0), ref=np.cos)
 def cos(x: np.ndarray) -> np.ndarray:
-    """The cosine, elementwise (radians).
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The cosine, elementwise (radians)."""
     return np.cos(_floating(x))
 
 
@@ -214,18 +128,7 @@ def _cos_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 
 @primitive(spec=unary(low=-3.0, high=3.0), ref=np.tanh, saves=(), saves_output=True)
 def tanh(x: np.ndarray) -> np.ndarray:
-    """The hyperbolic tangent, elementwise.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The hyperbolic tangent, elementwise."""
     return np.tanh(_floating(x))
 
 
@@ -240,18 +143,7 @@ def _sigmoid_ref(x: np.ndarray) -> np.ndarray:
 
 @primitive(spec=unary(low=-6.0, high=6.0), ref=_sigmoid_ref, saves=(), saves_output=True)
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function ``1 / (1 + e ** -x)``, elementwise, without overflow.
-
-    Parameters
-    ----------
-    x : Tensor
-        Input (integer tensors become float32).
-
-    Returns
-    -------
-    Tensor
-        Of ``x``'s shape.
-    """
+    """The logistic function ``1 / (1 + e ** -x)``, elementwise, without overflow."""
     x = _floating(x)
     # exp of a non-positive number never overflows: use e^x / (1 + e^x) for x < 0.
     z = np.exp(-np.abs(x))

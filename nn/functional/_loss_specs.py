@@ -10,7 +10,7 @@ import numpy as np
 
 from autograd_np.function import Sample, Sampler
 from autograd_np.nn.functional._loss_utils import REDUCTIONS
-from autograd_np.nn.functional.activation import _log_softmax_numpy, _softmax_numpy
+from autograd_np.ops.softmax_family import log_softmax_numpy, softmax_numpy
 
 
 def _reduce_ref(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -139,7 +139,7 @@ def _class_spec(s: Sampler, *, probabilities: bool, smoothing: bool) -> Sample:
     if smoothing:
         kwargs["label_smoothing"] = s.choice([0.0, 0.2])
     if probabilities and s.boolean():
-        t = _softmax_numpy(s.array(x.shape), 0 if x.ndim == 1 else 1)
+        t = softmax_numpy(s.array(x.shape), 0 if x.ndim == 1 else 1)
         return Sample((x, t), kwargs)
     t = s.int_array(batch + rest if kind != "unbatched" else (), 0, n_classes - 1)
     if kind != "unbatched" and s.boolean():
@@ -165,7 +165,7 @@ def _class_ref(
     if unbatched:
         x, t = x[None], t[None]
     n_classes = x.shape[1]
-    logp = x if log_probs else _log_softmax_numpy(x, 1)
+    logp = x if log_probs else log_softmax_numpy(x, 1)
     w = np.ones(n_classes) if weight is None else np.asarray(weight)
     w_b = w.reshape((1, n_classes) + (1,) * (x.ndim - 2))
     eps = label_smoothing

@@ -8,19 +8,16 @@ composites of engine ops. ``erf`` is implemented here (numpy has none) for the e
 from __future__ import annotations
 
 import math
-import warnings
-from typing import Any
 
 import numpy as np
 
 from autograd_np._dtypes import check_kind
 from autograd_np.creation import as_tensor
 from autograd_np.function import Sample, Sampler, composite, primitive
-from autograd_np.ops._axes import normalize_axis
 from autograd_np.ops._specs import unary
 from autograd_np.ops.arithmetic import add, multiply, negative, square, subtract
 from autograd_np.ops.piecewise import masked_grad, relu, where
-from autograd_np.ops.reduction import sum as _sum
+from autograd_np.ops.softmax_family import log_softmax, softmax
 from autograd_np.ops.transcendental import exp, sigmoid, tanh
 from autograd_np.tensor import Tensor, TensorLike
 
@@ -421,131 +418,3 @@ def softplus(input: TensorLike, beta: float = 1.0, threshold: float = 20.0) -> T
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
     return _softplus(as_tensor(input), beta=float(beta), threshold=float(threshold))
-
-
-# ---------------------------------------------------------------------- softmax family
-def _softmax_spec(s: Sampler) -> Sample:
-    shape = s.shape(min_dims=1, max_dims=3)
-    x = s.array(shape, low=-3.0, high=3.0)
-    return Sample((x,), {"dim": s.integers(-len(shape), len(shape) - 1)})
-
-
-def _log_softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    acc = np.float32 if x.dtype == np.float16 else None  # float16 sums in float32 (PyTorch)
-    total = np.sum(np.exp(shifted), axis=axis, keepdims=True, dtype=acc)
-    return (shifted - np.log(total)).astype(x.dtype, copy=False)
-
-
-def _softmax_numpy(x: np.ndarray, axis: int) -> np.ndarray:
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    if x.dtype == np.float16:  # sum and divide in float32 (PyTorch), then back to float16
-        return (e / np.sum(e, axis=axis, keepdims=True, dtype=np.float32)).astype(x.dtype)
-    e /= np.sum(e, axis=axis, keepdims=True)
-    return e
-
-
-@primitive(
-    "nn.functional.softmax",
-    spec=_softmax_spec,
-    ref=lambda x, dim: _softmax_numpy(x, dim),
-    saves=(),
-    saves_output=True,
-)
-def _softmax(x: np.ndarray, *, axis: int) -> np.ndarray:
-    return _softmax_numpy(x, axis) if x.size else x.copy()  # empty in, empty out
-
-
-@_softmax.defvjp
-def _softmax_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int) -> Tensor:
-    # d softmax: gx = s * (g - sum(g * s))
-    return multiply(out, subtract(g, _sum(multiply(g, out), axis, keepdims=True)))
-
-
-@primitive(
-    "nn.functional.log_softmax",
-    spec=_softmax_spec,
-    ref=lambda x, dim: _log_softmax_numpy(x, dim),
-    saves=(),
-    saves_output=True,
-)
-def _log_softmax(x: np.ndarray, *, axis: int) -> np.ndarray:
-    return _log_softmax_numpy(x, axis) if x.size else x.copy()  # empty in, empty out
-
-
-@_log_softmax.defvjp
-def _log_softmax_vjp(g: Tensor, out: Tensor, x: Tensor, *, axis: int) -> Tensor:
-    # d log_softmax: gx = g - softmax * sum(g)
-    return subtract(g, multiply(exp(out), _sum(g, axis, keepdims=True)))
-
-
-def _softmax_dim(op: str, dim: int | None, ndim: int) -> int:
-    if dim is None:
-        # PyTorch's legacy implicit choice, with the same deprecation warning
-        warnings.warn(
-            f"{op}: implicit dimension choice is deprecated; pass dim explicitly",
-            UserWarning,
-            stacklevel=3,
-        )
-        dim = 0 if ndim in (0, 1, 3) else 1
-    if ndim == 0:
-        if dim not in (0, -1):
-            raise ValueError(f"{op}: dim {dim} is out of range for a 0-d tensor")
-        return 0
-    return normalize_axis(op, dim, ndim)
-
-
-def _softmax_input(op: str, x: TensorLike, dtype: Any) -> Tensor:
-    t = as_tensor(x)
-    if dtype is not None:
-        t = t.astype(dtype)
-    check_kind(op, t)  # integers and bool raise, as in PyTorch (pass dtype= to convert)
-    return t
-
-
-@_softmax.expose
-def softmax(input: TensorLike, dim: int | None = None, *, dtype: Any = None) -> Tensor:
-    """``exp(x) / sum(exp(x))`` along ``dim``, computed stably (max subtracted first).
-
-    Parameters
-    ----------
-    input : Tensor
-        Any shape.
-    dim : int
-        The axis that sums to one.
-    dtype : numpy dtype, optional
-        Convert the input first.
-
-    Examples
-    --------
-    >>> import autograd_np as ag
-    >>> import autograd_np.nn.functional as F
-    >>> F.softmax(ag.tensor([0.0, 0.0]), dim=0)
-    tensor([0.5, 0.5])
-    """
-    t = _softmax_input("softmax", input, dtype)
-    axis = _softmax_dim("softmax", dim, t.ndim)
-    if t.ndim == 0:
-        return _softmax(t.reshape(1), axis=0).reshape(())
-    return _softmax(t, axis=axis)
-
-
-@_log_softmax.expose
-def log_softmax(input: TensorLike, dim: int | None = None, *, dtype: Any = None) -> Tensor:
-    """``x - logsumexp(x)`` along ``dim``: the log of :func:`softmax`, stable for any
-    logits (``1e4`` and ``-1e4`` included).
-
-    Parameters
-    ----------
-    input : Tensor
-        Any shape.
-    dim : int
-        The axis to normalise over.
-    dtype : numpy dtype, optional
-        Convert the input first.
-    """
-    t = _softmax_input("log_softmax", input, dtype)
-    axis = _softmax_dim("log_softmax", dim, t.ndim)
-    if t.ndim == 0:
-        return _log_softmax(t.reshape(1), axis=0).reshape(())
-    return _log_softmax(t, axis=axis)

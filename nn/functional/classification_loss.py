@@ -28,16 +28,12 @@ from autograd_np.nn.functional._loss_specs import (
     _nll_spec,
 )
 from autograd_np.nn.functional._loss_utils import check_reduction, check_target_shape, reduce_loss
-from autograd_np.nn.functional.activation import (
-    _softmax_numpy,
-    log_softmax,
-    softmax,
-    softplus,
-)
+from autograd_np.nn.functional.activation import softplus
 from autograd_np.ops.arithmetic import add, multiply, negative, subtract
 from autograd_np.ops.piecewise import where
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.shape import reshape
+from autograd_np.ops.softmax_family import log_softmax, softmax, softmax_numpy
 from autograd_np.ops.transcendental import log
 from autograd_np.tensor import Tensor, TensorLike
 
@@ -357,7 +353,7 @@ def _cross_entropy_vjp(
     if not grad_mode.is_grad_enabled():
         # nothing records this backward: one numpy pass, no dense one-hot
         gd = g.array
-        gx = _softmax_numpy(x.array, 1)
+        gx = softmax_numpy(x.array, 1)
         gx *= _classes_axis(gd * coef)
         index = target[:, None]
         picked = np.take_along_axis(gx, index, axis=1)
