@@ -117,20 +117,21 @@ def _sum_to_shape(g: Tensor, shape: tuple[int, ...]) -> Tensor | None:
     return _reshape(_sum(g, axis=tuple(axes), keepdims=False), shape=shape)
 
 
-def _fit(gx: Any, x: Tensor, node: Node, index: int) -> Tensor:
+def _fit(gx: Any, node: Node, index: int) -> Tensor:
     """Make a VJP's gradient match its input: a Tensor of the input's shape and dtype."""
     if not isinstance(gx, Tensor):
         gx = Tensor.from_array(np.asarray(gx))
-    if gx.shape != x.shape:
-        fitted = _sum_to_shape(gx, x.shape)
+    shape, dtype = node.shapes[index], node.dtypes[index]
+    if gx.shape != shape:
+        fitted = _sum_to_shape(gx, shape)
         if fitted is None:
             raise RuntimeError(
                 f"{node.op.name}'s VJP returned a gradient of shape {gx.shape} for input "
-                f"{index} of shape {x.shape}; it must have that shape or broadcast to it"
+                f"{index} of shape {shape}; it must have that shape or broadcast to it"
             )
         gx = fitted
-    if gx.dtype != x.dtype:
-        gx = _astype(gx, x.dtype)
+    if gx.dtype != dtype:
+        gx = _astype(gx, dtype)
     return gx
 
 
@@ -151,23 +152,18 @@ def _check_finite(node: Node, g: Tensor, gx: Tensor, index: int) -> None:
 
 def _call_vjp(node: Node, g: Tensor, anomaly: bool) -> tuple[Any, ...]:
     """The node's VJP on ``g``, as a tuple with one entry per input."""
-    vjp = node.op.vjp
-    if vjp is None:
-        raise RuntimeError(f"{node.op.name} has no VJP; declare one with @{node.op.name}.defvjp")
-    inputs = node.inputs
-    assert inputs is not None
     if anomaly:
         try:
-            grads = vjp(g, node.output(), *inputs, **node.kwargs)
+            grads = node.apply_vjp(g)
         except FloatingPointError as e:
             raise FloatingPointError(f"{node.op.name} backward: {e}. {_forward_trace(node)}") from e
     else:
-        grads = vjp(g, node.output(), *inputs, **node.kwargs)
+        grads = node.apply_vjp(g)
     if type(grads) is not tuple:
         grads = tuple(grads) if isinstance(grads, list) else (grads,)
-    if len(grads) != len(inputs):
+    if len(grads) != len(node.edges):
         raise RuntimeError(
-            f"{node.op.name}'s VJP returned {len(grads)} gradients for {len(inputs)} inputs"
+            f"{node.op.name}'s VJP returned {len(grads)} gradients for {len(node.edges)} inputs"
         )
     return grads
 
@@ -284,18 +280,16 @@ def _run(
                     )
                 node.check_versions()
                 grads = _call_vjp(node, g, anomaly)
-                inputs = node.inputs
-                assert inputs is not None
+                shapes, dtypes = node.shapes, node.dtypes
                 for i, (edge, gx) in enumerate(zip(node.edges, grads)):
                     if edge is None or gx is None:
                         continue
-                    x = inputs[i]
                     if not (
                         type(gx) is Tensor
-                        and gx.array.shape == x.array.shape
-                        and gx.array.dtype == x.array.dtype
+                        and gx.array.shape == shapes[i]
+                        and gx.array.dtype == dtypes[i]
                     ):
-                        gx = _fit(gx, x, node, i)
+                        gx = _fit(gx, node, i)
                     if anomaly:
                         _check_finite(node, g, gx, i)
                     if isinstance(edge, Node):

@@ -20,6 +20,14 @@ The VJP receives the incoming gradient ``g``, the output ``out`` and the inputs 
 Tensors), plus the keyword options, and returns one gradient per input (None where there is
 none). Gradients may have the broadcast shape of the output: the engine sums them back to
 each input's shape, in one place, after every VJP.
+
+What a node keeps until backward is what the op declares: the inputs listed in ``saves``
+(all of them by default), the output with ``saves_output=True``, and residuals: arrays
+computed by the forward that the VJP needs and that are neither (as ``jax.custom_vjp``,
+an op may declare ``@op.deffwd``, a forward returning ``(out, residuals)``; its VJP then
+takes ``residuals=``). Everything else is dropped after the forward; the VJP sees
+stand-ins of the right shape and dtype for values that were not saved. Only saved
+values are checked for in-place changes at backward.
 """
 
 from __future__ import annotations
@@ -167,18 +175,45 @@ def _register(info: OpInfo) -> None:
 # ---------------------------------------------------------------------- graph nodes
 Edge = Union["Node", "Tensor", None]
 
+# One element per dtype, broadcast to any shape: the stand-in for a value a node did not
+# save (NaN for floats, the largest int for integers, so that a VJP reading it by mistake
+# gives NaN gradients or an IndexError, which the registry's gradient checks see).
+_FILLERS: dict[np.dtype[Any], np.ndarray] = {}
+
+
+def _stand_in(shape: tuple[int, ...], dtype: np.dtype[Any], requires_grad: bool) -> Tensor:
+    """A tensor with the shape and dtype of a value that was not saved, holding no memory."""
+    filler = _FILLERS.get(dtype)
+    if filler is None:
+        if dtype.kind in "fc":
+            value: Any = np.nan
+        elif dtype.kind in "iu":
+            value = np.iinfo(dtype).max
+        else:
+            value = np.ones((), dtype=dtype)
+        filler = _FILLERS[dtype] = np.full((), value, dtype=dtype)
+    t = Tensor.from_array(np.broadcast_to(filler, shape))
+    t._leaf_requires_grad = requires_grad
+    return t
+
 
 class Node:
-    """The record of one differentiable call: the op, its inputs and options, its output.
+    """The record of one differentiable call: the op, what its VJP needs, where gradients go.
 
     ``grad_fn`` of a tensor is its node; ``repr`` shows the op's name (``<ExpBackward>``).
+    A node keeps exactly what its op declares (see :func:`primitive`): the inputs listed in
+    ``saves``, the output when ``saves_output``, and the op's residuals; of the other inputs
+    and of an unsaved output only the shape and dtype.
 
     Attributes
     ----------
     op : Primitive
         The op that was called.
-    inputs : tuple of Tensor or None
-        The inputs, whose values the VJP reads (None once a backward has freed them).
+    saved : tuple of (Tensor or None)
+        One entry per input: the input for those the op saves, else None (and all None once
+        a backward has freed the node).
+    residuals : object
+        What the op's ``fwd`` returned beside the output (None for ops without residuals).
     edges : list
         Where the gradient of each input goes, fixed when the op is recorded: the input's
         node, the input itself for a leaf that requires grad, or None for a constant. Later
@@ -187,37 +222,61 @@ class Node:
 
     __slots__ = (
         "__weakref__",
+        "dtypes",
         "edges",
-        "inputs",
         "kwargs",
         "op",
         "out_box",
         "out_data",
+        "out_dtype",
+        "out_shape",
         "out_version",
         "released",
+        "residuals",
         "retained",
+        "saved",
+        "shapes",
         "tensor_hooks",
         "trace",
         "versions",
     )
 
     def __init__(
-        self, op: Primitive, inputs: tuple[Tensor, ...], kwargs: dict[str, Any], out: np.ndarray
+        self,
+        op: Primitive,
+        inputs: tuple[Tensor, ...],
+        kwargs: dict[str, Any],
+        out: np.ndarray,
+        residuals: Any = None,
     ) -> None:
         self.op = op
-        self.inputs: tuple[Tensor, ...] | None = inputs
         self.kwargs = kwargs
-        self.out_data: np.ndarray | None = out
-        # One pass over the inputs: where each gradient goes, and the in-place version of
-        # each input now (the inputs the VJP reads must still be at it in backward).
+        # One pass over the inputs: where each gradient goes, the shape and dtype of each,
+        # and its in-place version now (a saved input must still be at it in backward).
         edges: list[Edge] = []
         versions: list[int] = []
+        shapes: list[tuple[int, ...]] = []
+        dtypes: list[np.dtype[Any]] = []
         for t in inputs:
             node = t._node
             edges.append(node if node is not None else t if t._leaf_requires_grad else None)
             versions.append(t._version_box.value)
+            arr = t.array
+            shapes.append(arr.shape)
+            dtypes.append(arr.dtype)
         self.edges = edges
         self.versions = versions
+        self.shapes = shapes
+        self.dtypes = dtypes
+        saves = op.saves
+        if saves is None:
+            self.saved: tuple[Tensor | None, ...] = inputs
+        else:
+            self.saved = tuple(t if i in saves else None for i, t in enumerate(inputs))
+        self.out_shape = out.shape
+        self.out_dtype = out.dtype
+        self.out_data: np.ndarray | None = out if op.saves_output else None
+        self.residuals = residuals
         self.out_box: Any = None  # version counter of the output, when the VJP reads it
         self.out_version = 0
         self.released = False
@@ -245,9 +304,34 @@ class Node:
         self.retained = weakref.ref(tensor)
 
     def output(self) -> Tensor:
-        """The output as a tensor in the graph (for VJPs that reuse the forward result)."""
-        assert self.out_data is not None
+        """The output as a tensor in the graph when the op saves it, else a stand-in of its
+        shape and dtype (for VJPs that reuse the forward result)."""
+        if self.out_data is None:
+            return _stand_in(self.out_shape, self.out_dtype, False)
         return Tensor.from_array(self.out_data, self)
+
+    def inputs(self) -> tuple[Tensor, ...]:
+        """The inputs as the VJP sees them: the saved ones, and stand-ins of the right shape
+        and dtype (holding no values) for the others."""
+        saved = self.saved
+        if self.op.saves is None:
+            return saved  # type: ignore[return-value]
+        return tuple(
+            t
+            if t is not None
+            else _stand_in(self.shapes[i], self.dtypes[i], self.edges[i] is not None)
+            for i, t in enumerate(saved)
+        )
+
+    def apply_vjp(self, g: Tensor) -> Any:
+        """The op's VJP on the cotangent ``g``, as it returns it."""
+        op = self.op
+        vjp = op.vjp
+        if vjp is None:
+            raise RuntimeError(f"{op.name} has no VJP; declare one with @{op.name}.defvjp")
+        if op.fwd is not None:
+            return vjp(g, self.output(), *self.inputs(), residuals=self.residuals, **self.kwargs)
+        return vjp(g, self.output(), *self.inputs(), **self.kwargs)
 
     def check_versions(self) -> None:
         """Raise if a value the VJP needs was changed in place after the forward."""
@@ -259,11 +343,8 @@ class Node:
                 f"version {self.out_version}). Clone it before changing it in place, or change "
                 "it after backward."
             )
-        inputs = self.inputs
-        assert inputs is not None
-        for i in self.op.saved_indices(len(inputs)):
-            t = inputs[i]
-            if t._version_box.value != self.versions[i]:
+        for i, t in enumerate(self.saved):
+            if t is not None and t._version_box.value != self.versions[i]:
                 raise RuntimeError(
                     f"{name}: one of the tensors needed for gradient computation has been "
                     f"modified by an in-place operation: input {i} of {name} (shape {t.shape}, "
@@ -276,8 +357,9 @@ class Node:
         """Free what the backward pass needed (after ``backward`` without ``retain_graph``).
 
         The edges stay, so ``next_functions`` still describes the graph."""
-        self.inputs = None
+        self.saved = (None,) * len(self.edges)
         self.out_data = None
+        self.residuals = None
         self.kwargs = {}
         self.released = True
 
@@ -360,6 +442,7 @@ class Primitive:
         self.saves_output = saves_output
         self.differentiable = differentiable
         self.vjp: VJPFn | None = None
+        self.fwd: Callable[..., tuple[np.ndarray, Any]] | None = None
         parts = name.rsplit(".", 1)[-1].split("_")
         self.backward_name = "".join(p[:1].upper() + p[1:] for p in parts) + "Backward"
         self.__name__ = name.rsplit(".", 1)[-1]
@@ -373,11 +456,29 @@ class Primitive:
         return range(n_inputs) if self.saves is None else self.saves
 
     def defvjp(self, vjp: VJPFn) -> VJPFn:
-        """Declare the VJP: ``vjp(g, out, *inputs, **options) -> gradients``."""
+        """Declare the VJP: ``vjp(g, out, *inputs, **options) -> gradients``.
+
+        For an op with a :meth:`deffwd`, the VJP also takes ``residuals=`` (keyword).
+        Inputs the op does not save, and the output unless ``saves_output``, reach the VJP
+        as stand-ins of the right shape and dtype that hold no values.
+        """
         if not self.differentiable:
             raise TypeError(f"{self.name} is declared non-differentiable; it takes no VJP")
         self.vjp = vjp
         return vjp
+
+    def deffwd(
+        self, fwd: Callable[..., tuple[np.ndarray, Any]]
+    ) -> Callable[..., tuple[np.ndarray, Any]]:
+        """Declare the forward used when the call is recorded: ``fwd(*arrays, **options)
+        -> (out, residuals)``, as ``jax.custom_vjp``'s. The node keeps ``residuals`` (arrays
+        the VJP needs that are not inputs or the output: pooling's argmax, say) and the VJP
+        receives them as ``residuals=``. Unrecorded calls run the plain forward.
+        """
+        if not self.differentiable:
+            raise TypeError(f"{self.name} is declared non-differentiable; it takes no fwd")
+        self.fwd = fwd
+        return fwd
 
     def expose(self, public: Callable[..., T]) -> Callable[..., T]:
         """Declare ``public`` as the function users call for this primitive (one that
@@ -396,29 +497,42 @@ class Primitive:
             if not isinstance(a, Tensor):
                 args = _wrap_constants(args)
                 break
+        state = grad_mode._state
+        record = False
+        if state.grad_enabled and self.differentiable:
+            for t in args:
+                if t._node is not None or t._leaf_requires_grad:
+                    record = True
+                    break
+        residuals = None
         try:
-            out = self.forward(*[t.array for t in args], **kwargs)
+            if record and self.fwd is not None:
+                out, residuals = self.fwd(*[t.array for t in args], **kwargs)
+            else:
+                out = self.forward(*[t.array for t in args], **kwargs)
         except (ValueError, TypeError, IndexError) as e:
             raise _named_error(self, e, args) from e
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        state = grad_mode._state
         if state.anomaly:
             _check_forward_finite(self, args, out)
-        if state.grad_enabled and self.differentiable and out.dtype.kind == "f":
-            for t in args:
-                if t._node is not None or t._leaf_requires_grad:
-                    return self._record(args, kwargs, out, state.anomaly)
+        if record and out.dtype.kind == "f":
+            return self._record(args, kwargs, out, residuals, state.anomaly)
         result = Tensor.from_array(out)
         if out.base is not None:
             _share_version(result, args, self, kwargs)
         return result
 
     def _record(
-        self, inputs: tuple[Tensor, ...], kwargs: dict[str, Any], out: np.ndarray, trace: bool
+        self,
+        inputs: tuple[Tensor, ...],
+        kwargs: dict[str, Any],
+        out: np.ndarray,
+        residuals: Any,
+        trace: bool,
     ) -> Tensor:
         """The output of a call that goes into the graph, with its node."""
-        node = Node(self, inputs, kwargs, out)
+        node = Node(self, inputs, kwargs, out, residuals)
         result = Tensor.from_array(out, node)
         if out.base is not None:
             _share_version(result, inputs, self, kwargs)
@@ -479,10 +593,12 @@ def primitive(
         A numpy reference for the forward (for ops that wrap their numpy function in more
         than a call).
     saves : sequence of int, optional
-        Indices of the inputs whose values the VJP reads. An in-place change of one of those
+        Indices of the inputs whose values the VJP reads: the node keeps those alive (and
+        only the shape and dtype of the others), and an in-place change of one of them
         between forward and backward is an error. Default: all inputs.
     saves_output : bool, default False
-        Whether the VJP reads ``out``; an in-place change of the output is then an error.
+        Whether the VJP reads ``out``: the node then keeps the output, and an in-place
+        change of it is an error.
     differentiable : bool, default True
         False for ops like ``sign`` or comparisons: their outputs never require grad.
     second_order, atol, rtol

@@ -540,8 +540,8 @@ class Tensor(TensorMethods):
     def _adopt(self, node: Node) -> None:
         """Make this tensor stand for ``node``'s output, after an in-place change of its
         values (the node's output is then these values, at their current version)."""
-        node.out_data = self.array
         if node.op.saves_output:
+            node.out_data = self.array
             node.out_box = self._version_box
             node.out_version = self._version_box.value
         if self._retains_grad and self._node is not None:

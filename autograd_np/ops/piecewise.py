@@ -68,7 +68,7 @@ def _abs_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
 absolute = abs
 
 
-@primitive(spec=unary(avoid=(0.0,)), ref=lambda x: np.maximum(x, 0))
+@primitive(spec=unary(avoid=(0.0,)), ref=lambda x: np.maximum(x, 0), saves=(), saves_output=True)
 def relu(x: np.ndarray) -> np.ndarray:
     """``max(x, 0)``, elementwise. The gradient at 0 is 0.
 
@@ -89,15 +89,16 @@ def relu(x: np.ndarray) -> np.ndarray:
 
 @relu.defvjp
 def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
-    # d relu = [x > 0] dx; the bool mask is cast in the multiply's loop (no float mask pass)
-    mask = x.array > 0
+    # d relu = [out > 0] dx (out > 0 iff x > 0: the node keeps the output, as PyTorch's);
+    # the bool mask is cast in the multiply's loop (no float mask pass)
+    mask = out.array > 0
     if grad_mode.is_grad_enabled():
         return multiply(g, Tensor.from_array(mask))
-    # g in x's layout first: a multiply mixing layouts (a flatten's NCHW-ordered gradient,
-    # a channels-last x) runs ten times slower than a copy and a plain multiply
-    gd = WORKSPACE.like(x.array, g.array)
+    # g in the output's layout first: a multiply mixing layouts (a flatten's NCHW-ordered
+    # gradient, a channels-last output) runs ten times slower than a copy and a multiply
+    gd = WORKSPACE.like(out.array, g.array)
     return Tensor.from_array(
-        np.multiply(gd, mask, out=WORKSPACE.empty_like(x.array, dtype=g.dtype))
+        np.multiply(gd, mask, out=WORKSPACE.empty_like(out.array, dtype=g.dtype))
     )
 
 

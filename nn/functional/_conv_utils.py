@@ -27,7 +27,6 @@ from numpy.lib.stride_tricks import as_strided
 from autograd_np._workspace import WORKSPACE
 
 __all__ = [
-    "ColumnCache",
     "channels_last",
     "conv2d_forward",
     "conv2d_input_grad",
@@ -213,27 +212,6 @@ def transpose_options(
     return (size[0], size[1]), opts
 
 
-class ColumnCache:
-    """Holds the im2col matrix of one forward convolution until its weight gradient is
-    computed: the forward builds it anyway, and building it again costs as much as a GEMM.
-    The convolution's node keeps the cache, so it lives as long as the graph."""
-
-    __slots__ = ("cols", "order")
-
-    def __init__(self) -> None:
-        self.cols: np.ndarray | None = None
-        self.order = ""
-
-    def take(self) -> tuple[np.ndarray | None, str]:
-        """The cached matrix and its row order, emptying the cache (its memory goes with
-        the last user)."""
-        cols, self.cols = self.cols, None
-        return cols, self.order
-
-    def __repr__(self) -> str:
-        return "ColumnCache(empty)" if self.cols is None else f"ColumnCache{self.cols.shape}"
-
-
 # ---------------------------------------------------------------------- layouts
 # The kernels return channels-last results: (N, C, H, W) views of (N, H, W, C) memory, as
 # PyTorch's channels_last format. The GEMMs then read and write (N*H*W, C) matrices, which
@@ -406,12 +384,8 @@ def conv2d_forward(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: ColumnCache | None = None,
 ) -> np.ndarray:
-    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW), channels-last.
-
-    With a ``cache``, the im2col matrix is kept there for :func:`conv2d_weight_grad`.
-    """
+    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW), channels-last."""
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = conv2d_output_size((h, wd), (kh, kw), stride, padding, dilation)
@@ -419,8 +393,6 @@ def conv2d_forward(
     if oh <= 0 or ow <= 0 or n == 0:
         return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype)
     cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
-    if cache is not None:
-        cache.cols, cache.order = cols, order
     wm = _weight_matrix(w, groups, order)
     if o < CHANNELS_LAST_FROM:
         y = WORKSPACE.empty((o, n * oh * ow), dtype)
@@ -575,12 +547,8 @@ def conv2d_weight_grad(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: ColumnCache | None = None,
 ) -> np.ndarray:
-    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW).
-
-    Uses (and empties) the im2col matrix of a ``cache`` filled by the forward, if any.
-    """
+    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW)."""
     n, c = x.shape[:2]
     _, o, oh, ow = g.shape
     kh, kw = kernel_size
@@ -588,9 +556,7 @@ def conv2d_weight_grad(
     dtype = np.result_type(x, g)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((o, cg, kh, kw), dtype=dtype)
-    cols, order = (None, "") if cache is None else cache.take()
-    if cols is None or cols.shape != (groups, cg * kh * kw, n * oh * ow) or cols.dtype != x.dtype:
-        cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
+    cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
     if order == "cm" and not _channel_major(g):
         # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
         gw = _grouped_product(cols, _group_rows(_rows(g), groups))
