@@ -307,14 +307,14 @@ def _im2col(
     dilation: Pair,
     out_size: Pair,
     groups: int,
-) -> tuple[np.ndarray, str]:
-    """The columns of ``x`` (N, C, H, W) as a (G, K, N*OH*OW) array, K = C/G * KH * KW,
-    and their row order ("nhwc": K is (KH, KW, C/G), the array a transposed view of
-    C-ordered (G, N*OH*OW, K); "cm": K is (C/G, KH, KW), the array C-ordered)."""
+    order: str,
+) -> np.ndarray:
+    """The columns of ``x`` (N, C, H, W) as a (G, K, N*OH*OW) array, K = C/G * KH * KW, in
+    the row ``order`` (from :func:`_column_order`; "nhwc": K is (KH, KW, C/G), the array a
+    transposed view of C-ordered (G, N*OH*OW, K); "cm": K is (C/G, KH, KW), C-ordered)."""
     n, c = x.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
     cg = c // groups
-    order = _column_order(x, kernel, stride, dilation, ow)
     if order == "nhwc":
         xp = _pad_nhwc(x, padding)
         s_n, s_h, s_w, s_c = xp.strides
@@ -326,7 +326,7 @@ def _im2col(
         )
         # (G, N, OH, OW, KH, KW, C/G) -> (G, N*OH*OW, K), one copy -> (G, K, N*OH*OW) view
         cols = _contiguous(windows).reshape(groups, n * oh * ow, kh * kw * cg)
-        return cols.transpose(0, 2, 1), order
+        return cols.transpose(0, 2, 1)
     xp = _pad_cnhw(x, padding)
     s_c, s_n, s_h, s_w = xp.strides
     windows = as_strided(
@@ -336,7 +336,20 @@ def _im2col(
         writeable=False,
     )
     # (C, KH, KW, N, OH, OW) -> (G, C/G * KH * KW, N * OH * OW), one copy
-    return _contiguous(windows).reshape(groups, cg * kh * kw, n * oh * ow), order
+    return _contiguous(windows).reshape(groups, cg * kh * kw, n * oh * ow)
+
+
+# The im2col matrices are built for a slice of the batch at a time, of at most this many
+# bytes: the whole batch's would be KH*KW times its input (144 MB for a 3x3 convolution
+# of 32 channels of 32x32 images at batch 128), and the GEMMs run as fast on slices.
+COLUMNS_BYTES = 1 << 24
+
+
+def _batch_slices(n: int, image_bytes: int) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(n)``, each slice of images at most
+    ``COLUMNS_BYTES`` of columns (``image_bytes`` per image), at least one image."""
+    step = max(1, COLUMNS_BYTES // max(1, image_bytes))
+    return [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
 def _weight_matrix(w: np.ndarray, groups: int, order: str) -> np.ndarray:
@@ -392,16 +405,24 @@ def conv2d_forward(
     dtype = np.result_type(x, w)
     if oh <= 0 or ow <= 0 or n == 0:
         return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype)
-    cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
+    geometry = (padding, (kh, kw), stride, dilation, (oh, ow), groups)
+    order = _column_order(x, (kh, kw), stride, dilation, ow)
     wm = _weight_matrix(w, groups, order)
     if o < CHANNELS_LAST_FROM:
+        cols = _im2col(x, *geometry, order)
         y = WORKSPACE.empty((o, n * oh * ow), dtype)
         # (G, O/G, K) @ (G, K, P) -> (G, O/G, P): the (O, N*OH*OW) channel-major output
         _grouped_product(wm.transpose(0, 2, 1), cols, out=y.reshape(groups, o // groups, -1))
         return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # (O, N, OH, OW) -> NCHW view
     y = WORKSPACE.empty((n * oh * ow, o), dtype)
-    # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
-    _grouped_product(cols.transpose(0, 2, 1), wm, out=_group_rows(y, groups))
+    p = oh * ow
+    for start, stop in _batch_slices(n, x.shape[1] * kh * kw * p * dtype.itemsize):
+        cols = _im2col(x[start:stop], *geometry, order)
+        # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
+        _grouped_product(
+            cols.transpose(0, 2, 1), wm, out=_group_rows(y[start * p : stop * p], groups)
+        )
+        del cols  # its workspace memory serves the next slice
     return _nchw(y, n, oh, ow)
 
 
@@ -482,12 +503,9 @@ def _col2im_nhwc(
     _, cg, kh, kw = w.shape
     (h, wd), (sh, sw), (dh, dw) = input_size, stride, dilation
     pt, pl = padding[0], padding[2]
-    wm = _weight_matrix(w, groups, "nhwc")
-    # (G, P, O/G) @ (G, O/G, K) -> (G, P, K), K = (KH, KW, C/G)
-    cols = _grouped_product(_group_rows(_rows(g), groups), wm.transpose(0, 2, 1))
-    # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
-    cols = cols.reshape(groups, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
-    buf = WORKSPACE.empty((n, h, wd, groups, cg), cols.dtype)
+    wm = _weight_matrix(w, groups, "nhwc").transpose(0, 2, 1)  # (G, O/G, K)
+    rows = _rows(g)  # (N*OH*OW, O)
+    buf = WORKSPACE.empty((n, h, wd, groups, cg), np.result_type(g, w))
     # each offset's landing ranges; one covering the whole buffer goes first, as a copy
     # (then the buffer needs no zeroing pass)
     offsets = [
@@ -499,12 +517,20 @@ def _col2im_nhwc(
     copy_first = _covers(offsets[0][3], h) and _covers(offsets[0][5], wd)
     if not copy_first:
         buf.fill(0)
-    for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
-        view, src = buf[:, rows_in, cols_in], cols[:, rows_out, cols_out, i, j]
-        if k == 0 and copy_first:
-            view[...] = src
-        else:
-            view += src
+    p = oh * ow
+    for start, stop in _batch_slices(n, p * kh * kw * cg * groups * buf.dtype.itemsize):
+        # (G, P, O/G) @ (G, O/G, K) -> (G, P, K), K = (KH, KW, C/G)
+        cols = _grouped_product(_group_rows(rows[start * p : stop * p], groups), wm)
+        # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
+        cols = cols.reshape(groups, stop - start, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
+        part = buf[start:stop]
+        for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
+            view, src = part[:, rows_in, cols_in], cols[:, rows_out, cols_out, i, j]
+            if k == 0 and copy_first:
+                view[...] = src
+            else:
+                view += src
+        del cols
     # (N, H, W, G, C/G) -> (N, H, W, C) -> (N, C, H, W), a view
     return buf.reshape(n, h, wd, groups * cg).transpose(0, 3, 1, 2)
 
@@ -556,15 +582,28 @@ def conv2d_weight_grad(
     dtype = np.result_type(x, g)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((o, cg, kh, kw), dtype=dtype)
-    cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
-    if order == "cm" and not _channel_major(g):
-        # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
-        gw = _grouped_product(cols, _group_rows(_rows(g), groups))
-        return _weight_from_matrix(gw, (o, cg, kh, kw), order)
+    geometry = (padding, (kh, kw), stride, dilation, (oh, ow), groups)
+    order = _column_order(x, (kh, kw), stride, dilation, ow)
+    p = oh * ow
+    rows_first = order == "cm" and not _channel_major(g)
     if _channel_major(g):  # (N, O, OH, OW) -> (O, N*OH*OW) -> (G, O/G, P), a view
-        gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
-    else:  # (P, O) -> (G, P, O/G) -> (G, O/G, P), a view
-        gm = _group_rows(_rows(g), groups).transpose(0, 2, 1)
-    # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
-    gw = _grouped_product(gm, cols.transpose(0, 2, 1)).transpose(0, 2, 1)
-    return _weight_from_matrix(gw, (o, cg, kh, kw), order)
+        gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * p)
+    else:  # (P, O) -> (G, P, O/G), a view
+        gm = _group_rows(_rows(g), groups)
+        if not rows_first:
+            gm = gm.transpose(0, 2, 1)  # (G, O/G, P)
+    total: np.ndarray | None = None
+    for start, stop in _batch_slices(n, c * kh * kw * p * np.dtype(dtype).itemsize):
+        cols = _im2col(x[start:stop], *geometry, order)
+        if rows_first:  # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
+            gw = _grouped_product(cols, gm[:, start * p : stop * p])
+        else:  # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
+            gw = _grouped_product(gm[:, :, start * p : stop * p], cols.transpose(0, 2, 1))
+            gw = gw.transpose(0, 2, 1)
+        del cols
+        if total is None:
+            total = gw
+        else:
+            total += gw
+    assert total is not None
+    return _weight_from_matrix(total, (o, cg, kh, kw), order)

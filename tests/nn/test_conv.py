@@ -234,9 +234,7 @@ def test_float32_stays_float32_through_forward_and_backward():
     assert z.dtype == np.float32
 
 
-def test_weight_gradient_from_the_forward_columns_matches_a_fresh_one():
-    # conv2d keeps its im2col matrix for the weight gradient; a second backward
-    # (retain_graph) recomputes it and must agree
+def test_weight_gradient_on_a_second_backward_matches_the_first():
     rng = np.random.default_rng(2)
     x = ag.tensor(rng.standard_normal((2, 4, 5, 5)), requires_grad=True)
     w = ag.tensor(rng.standard_normal((6, 2, 3, 2)), requires_grad=True)
@@ -251,6 +249,31 @@ def test_weight_gradient_from_the_forward_columns_matches_a_fresh_one():
     v = rng.standard_normal(w.shape)
     dy = conv2d_loop(x.array, v, None, (2, 1), (1, 1, 1, 1), (1, 2), 2)
     np.testing.assert_allclose(np.sum(first * v), np.sum(g.array * dy), rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "nhwc", "cnhw"])
+@pytest.mark.parametrize(
+    "c, o, stride, groups", [(3, 4, 1, 1), (16, 32, 1, 2), (32, 16, 1, 1), (16, 32, 2, 1)]
+)
+def test_kernels_on_batch_slices_match_the_whole_batch(monkeypatch, layout, c, o, stride, groups):
+    # the im2col matrices are built a slice of the batch at a time (cu.COLUMNS_BYTES): one
+    # image per slice must give the whole batch's results, to second order
+    rng = np.random.default_rng(3)
+    x = _layout(rng.standard_normal((3, c, 6, 5)), layout)
+    w = rng.standard_normal((o, c // groups, 3, 3))
+    opts = {"stride": (stride, stride), "padding": (1, 1, 0, 1), "dilation": (1, 1)}
+
+    def run():
+        return _first_and_second_order(
+            lambda a, b: _conv2d(a, b, groups=groups, **opts), x, w, np.random.default_rng(4)
+        )
+
+    whole = run()
+    monkeypatch.setattr(cu, "COLUMNS_BYTES", 1)
+    assert cu._batch_slices(3, 100) == [(0, 1), (1, 2), (2, 3)]
+    sliced = run()
+    for name, got, want in zip(["y", "gx", "gw", "hx", "hw", "hu"], sliced, whole):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 # ---------------------------------------------------------------------- fused vs composed
