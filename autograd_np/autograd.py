@@ -259,7 +259,7 @@ def _run(
             g = node_grads.pop(node, None)
             if g is not None:
                 if node.tensor_hooks:
-                    for hook in node.tensor_hooks:
+                    for hook in list(node.tensor_hooks.values()):
                         r = hook(g)
                         if r is not None:
                             g = r
@@ -308,7 +308,7 @@ def _run(
                 total = total + p
             owned = len(parts) > 1
             if leaf._hooks:
-                for hook in leaf._hooks:
+                for hook in list(leaf._hooks.values()):
                     r = hook(total)
                     if r is not None:
                         total, owned = r, False

@@ -44,6 +44,7 @@ import numpy as np
 from autograd_np import grad_mode
 from autograd_np._dtypes import DEFAULT_FLOAT, to_array
 from autograd_np._views import register_view
+from autograd_np.hooks import HookDict
 
 if TYPE_CHECKING:
     from autograd_np.tensor import Tensor
@@ -56,6 +57,7 @@ __all__ = [
     "Sample",
     "Sampler",
     "composite",
+    "increment_version",
     "primitive",
 ]
 
@@ -280,7 +282,7 @@ class Node:
         self.out_box: Any = None  # version counter of the output, when the VJP reads it
         self.out_version = 0
         self.released = False
-        self.tensor_hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self.tensor_hooks: HookDict | None = None
         self.retained: weakref.ref[Tensor] | None = None
         self.trace: list[str] | None = None
 
@@ -542,6 +544,13 @@ class Primitive:
         if trace:
             node.trace = _user_stack()
         return result
+
+
+def increment_version(tensor: Tensor) -> None:
+    """Record an in-place change of ``tensor``'s values made outside autograd's view (through
+    numpy, ``t.array[...] = ...``), as ``torch.autograd.graph.increment_version``: a node
+    that saved the tensor then refuses to use it at backward."""
+    tensor._version_box.value += 1
 
 
 def _user_stack() -> list[str]:

@@ -12,6 +12,7 @@ from autograd_np._dtypes import DTypeLike, is_floating, to_array
 from autograd_np._tensor_methods import TensorMethods, _bind_ops
 from autograd_np._views import Version as _Version
 from autograd_np._views import record_family_change
+from autograd_np.hooks import HookDict, RemovableHandle
 
 if TYPE_CHECKING:
     from autograd_np.function import Node, Primitive
@@ -25,19 +26,6 @@ _float = float
 _bool = bool
 
 TensorLike = Union["Tensor", np.ndarray, float, int, bool, Sequence[Any]]
-
-
-class RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 class Tensor(TensorMethods):
@@ -129,7 +117,7 @@ class Tensor(TensorMethods):
             self._version_box = source._version_box
         else:
             self._version_box = _Version()
-        self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
+        self._hooks: HookDict | None = None
         self._retains_grad = False
         self._leaf_requires_grad = False
         if requires_grad:
@@ -229,10 +217,6 @@ class Tensor(TensorMethods):
     def _version(self) -> _int:
         """How many in-place changes this tensor's values have had."""
         return self._version_box.value
-
-    def _bump_version(self) -> None:
-        """Record an in-place change of ``data`` (for code that mutates ``data`` directly)."""
-        self._version_box.value += 1
 
     def size(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         """The shape, or the length of one dimension when ``dim`` is given."""
@@ -386,14 +370,15 @@ class Tensor(TensorMethods):
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self._node is not None:
             if self._node.tensor_hooks is None:
-                self._node.tensor_hooks = []
+                self._node.tensor_hooks = HookDict()
             hooks = self._node.tensor_hooks
         else:
             if self._hooks is None:
-                self._hooks = []
+                self._hooks = HookDict()
             hooks = self._hooks
-        hooks.append(hook)
-        return RemovableHandle(hooks, hook)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def backward(
         self,

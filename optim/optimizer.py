@@ -21,6 +21,7 @@ import numpy as np
 
 from autograd_np import grad_mode
 from autograd_np._dtypes import is_floating
+from autograd_np.function import increment_version
 from autograd_np.tensor import Tensor
 
 __all__ = ["Optimizer", "ParamsT"]
@@ -171,7 +172,7 @@ class Optimizer:
                     g.detach_()
                 if g.array.flags.writeable:
                     g.array.fill(0)
-                    g._bump_version()
+                    increment_version(g)
                 else:  # a read-only view handed out by backward: replace it
                     p.grad = Tensor.from_array(np.zeros_like(p.array))
 
@@ -351,7 +352,7 @@ class _RuleOptimizer(Optimizer):
                 options = self._options(group)
                 for p, grad in self._params_with_grad(group):
                     self._update(p, grad, options, group)
-                    p._bump_version()
+                    increment_version(p)
         return loss
 
     def _options(self, group: dict[str, Any]) -> dict[str, Any]:

@@ -25,9 +25,14 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from autograd_np._workspace import WORKSPACE
+from autograd_np.arguments import ArgumentError, int_tuple
 
 __all__ = [
     "channels_last",
+    "check_groups",
+    "check_kernel",
+    "check_output_padding",
+    "check_padding_string",
     "conv2d_forward",
     "conv2d_input_grad",
     "conv2d_options",
@@ -44,28 +49,50 @@ Quad = tuple[int, int, int, int]
 
 # ---------------------------------------------------------------------- arguments
 def ntuple(value: Any, n: int, name: str, op: str, *, minimum: int) -> tuple[int, ...]:
-    """``value`` as an ``n``-tuple of ints, each at least ``minimum``.
+    """``value`` as an ``n``-tuple of ints, each at least ``minimum`` (see
+    :func:`autograd_np.arguments.int_tuple`, which raises ``ArgumentError``)."""
+    return int_tuple(value, n, name, op=op, minimum=minimum)
 
-    Raises ``ValueError``/``TypeError`` starting with ``op`` when ``value`` is neither an int
-    nor a sequence of ``n`` ints, or when an entry is below ``minimum``.
-    """
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        values: tuple[int, ...] = (int(value),) * n
-    elif isinstance(value, Sequence) and not isinstance(value, str):
-        items = list(value)
-        if len(items) == 1 and n > 1:
-            items = items * n
-        if len(items) != n or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
-        ):
-            raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-        values = tuple(int(v) for v in items)
-    else:
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    if any(v < minimum for v in values):
-        bound = "positive" if minimum == 1 else f"at least {minimum}"
-        raise ValueError(f"{op}: {name} must be {bound}, got {value!r}")
-    return values
+
+def check_groups(op: str, groups: Any) -> int:
+    """``groups`` as a positive int; raises ``ArgumentError`` naming ``op`` otherwise."""
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ArgumentError(f"{op}: groups must be a positive integer, got {groups!r}")
+    return int(groups)
+
+
+def check_kernel(op: str, kernel: Sequence[int]) -> None:
+    """Refuse a kernel with a zero (or negative) size, as PyTorch does."""
+    if any(k <= 0 for k in kernel):
+        raise ArgumentError(
+            f"{op}: kernel size should be greater than zero, but got kernel size "
+            f"{tuple(int(k) for k in kernel)}"
+        )
+
+
+def check_padding_string(op: str, padding: str, stride: Sequence[int]) -> None:
+    """Refuse a padding string other than 'valid' and 'same', and 'same' with a stride."""
+    if padding not in ("same", "valid"):
+        raise ArgumentError(
+            f"{op}: invalid padding string {padding!r}, should be one of 'valid', 'same'"
+        )
+    if padding == "same" and any(s != 1 for s in stride):
+        raise ArgumentError(
+            f"{op}: padding='same' is not supported for strided convolutions "
+            f"(stride={tuple(stride)})"
+        )
+
+
+def check_output_padding(
+    op: str, output_padding: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> None:
+    """Refuse an output padding not smaller than either the stride or the dilation."""
+    for q, s, d in zip(output_padding, stride, dilation):
+        if q >= max(s, d):
+            raise ArgumentError(
+                f"{op}: output_padding {tuple(output_padding)} must be smaller than either "
+                f"stride {tuple(stride)} or dilation {tuple(dilation)}"
+            )
 
 
 def pair(values: tuple[int, ...]) -> Pair:
@@ -107,9 +134,8 @@ def conv2d_options(
     """
     stride_t = ntuple(stride, dims, "stride", op, minimum=1)
     dilation_t = ntuple(dilation, dims, "dilation", op, minimum=1)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    groups = int(groups)
+    groups = check_groups(op, groups)
+    check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
     c, o, cg = x_shape[1], w_shape[0], w_shape[1]
     if o % groups:
         raise ValueError(
@@ -122,22 +148,14 @@ def conv2d_options(
         )
     kernel = w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:]
     if isinstance(padding, str):
+        check_padding_string(op, padding, stride_t)
         if padding == "valid":
             pads: tuple[int, ...] = (0,) * (2 * dims)
-        elif padding == "same":
-            if any(s != 1 for s in stride_t):
-                raise ValueError(
-                    f"{op}: padding='same' is not supported for strided convolutions "
-                    f"(stride={stride!r})"
-                )
+        else:
             pads = ()
             for k, d in zip(kernel, dilation_t):
                 total = d * (k - 1)
                 pads += (total // 2, total - total // 2)  # the extra one goes after
-        else:
-            raise ValueError(
-                f"{op}: padding must be 'same', 'valid', an int or a tuple, got {padding!r}"
-            )
     else:
         sym = ntuple(padding, dims, "padding", op, minimum=0)
         pads = tuple(p for p in sym for _ in range(2))
@@ -178,9 +196,8 @@ def transpose_options(
         raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
     pad_t = ntuple(padding, dims, "padding", op, minimum=0)
     out_pad = ntuple(output_padding, dims, "output_padding", op, minimum=0)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    groups = int(groups)
+    groups = check_groups(op, groups)
+    check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
     c_in = x_shape[1]
     if w_shape[0] != c_in:
         raise ValueError(
@@ -189,12 +206,7 @@ def transpose_options(
         )
     if c_in % groups:
         raise ValueError(f"{op}: in_channels {c_in} is not divisible by groups={groups}")
-    for op_, s, d in zip(out_pad, stride_t, dilation_t):
-        if op_ >= max(s, d):
-            raise ValueError(
-                f"{op}: output_padding {output_padding!r} must be smaller than either stride "
-                f"{stride!r} or dilation {dilation!r}"
-            )
+    check_output_padding(op, out_pad, stride_t, dilation_t)
     if dims == 1:
         stride_t, dilation_t = (1, *stride_t), (1, *dilation_t)
         pad_t, out_pad = (0, *pad_t), (0, *out_pad)

@@ -13,27 +13,6 @@ from autograd_np.nn.parameter import Parameter
 GeneratorLike = np.random.Generator | int | None
 
 
-def _ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
-    """``value`` repeated ``n`` times when it is an int, else ``value`` as a tuple of n."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        out = tuple(int(v) for v in value)
-        if len(out) == n:
-            return out
-        if len(out) == 1:
-            return out * n
-    raise ValueError(f"{name} must be an int or a sequence of {n} ints, got {value!r}")
-
-
-def _single(value: Any, name: str = "argument") -> tuple[int, ...]:
-    return _ntuple(value, 1, name)
-
-
-def _pair(value: Any, name: str = "argument") -> tuple[int, ...]:
-    return _ntuple(value, 2, name)
-
-
 def check_device(device: Any, layer: str) -> None:
     """Accept None or 'cpu' (the only device); for code written for PyTorch."""
     if device is not None and str(device).split(":")[0] != "cpu":

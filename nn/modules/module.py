@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograd_np._dtypes import DTypeLike, is_floating
-from autograd_np.nn.modules._hooks import RemovableHandle, _HookDict
+from autograd_np.function import increment_version
+from autograd_np.hooks import HookDict, RemovableHandle
 from autograd_np.nn.modules._state import _IncompatibleKeys, load_into
 from autograd_np.nn.parameter import Parameter
 from autograd_np.tensor import Tensor
@@ -80,8 +81,8 @@ class Module:
     _buffers: dict[str, Tensor | None]
     _non_persistent_buffers_set: set[str]
     _modules: dict[str, Module | None]
-    _forward_pre_hooks: _HookDict
-    _forward_hooks: _HookDict
+    _forward_pre_hooks: HookDict
+    _forward_hooks: HookDict
 
     def __init__(self) -> None:
         set_ = object.__setattr__
@@ -90,8 +91,8 @@ class Module:
         set_(self, "_buffers", OrderedDict())
         set_(self, "_non_persistent_buffers_set", set())
         set_(self, "_modules", OrderedDict())
-        set_(self, "_forward_pre_hooks", _HookDict())
-        set_(self, "_forward_hooks", _HookDict())
+        set_(self, "_forward_pre_hooks", HookDict())
+        set_(self, "_forward_hooks", HookDict())
 
     # ------------------------------------------------------------------ forward and hooks
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -125,7 +126,7 @@ class Module:
         return output
 
     def _add_hook(
-        self, hooks: _HookDict, hook: Callable[..., Any], prepend: bool, with_kwargs: bool
+        self, hooks: HookDict, hook: Callable[..., Any], prepend: bool, with_kwargs: bool
     ) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"hook must be callable, got {type(hook).__name__}")
@@ -413,7 +414,7 @@ class Module:
                 continue
             seen.add(id(t))
             t.array = t.array.astype(dtype)
-            t._bump_version()
+            increment_version(t)
             if t.grad is not None:
                 t.grad = Tensor.from_array(t.grad.array.astype(dtype))
 
