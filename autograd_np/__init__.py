@@ -8,7 +8,7 @@
 (3,)
 """
 
-from autograd_np import functional, ops
+from autograd_np import ops
 from autograd_np._dtypes import (
     bool_,
     float16,
@@ -20,12 +20,9 @@ from autograd_np._dtypes import (
     int64,
     uint8,
 )
-from autograd_np.autograd import backward, grad
-from autograd_np.creation import *  # noqa: F403
-from autograd_np.creation import __all__ as _creation_all
-from autograd_np.creation import as_generator
-from autograd_np.function import Node, Primitive, composite, primitive
-from autograd_np.grad_mode import (
+from autograd_np.autograd import Node, Primitive, backward, composite, grad, primitive
+from autograd_np.autograd import functional as functional
+from autograd_np.autograd.grad_mode import (
     detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
@@ -34,6 +31,9 @@ from autograd_np.grad_mode import (
     set_detect_anomaly,
     set_grad_enabled,
 )
+from autograd_np.creation import *  # noqa: F403
+from autograd_np.creation import __all__ as _creation_all
+from autograd_np.creation import as_generator
 from autograd_np.ops import *  # noqa: F403
 from autograd_np.ops import __all__ as _ops_all
 from autograd_np.serialization import load, save

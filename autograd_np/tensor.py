@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from autograd_np import grad_mode
 from autograd_np._dtypes import DTypeLike, is_floating, to_array
 from autograd_np._tensor_methods import TensorMethods, _bind_ops
-from autograd_np._views import Version as _Version
-from autograd_np._views import record_family_change
+from autograd_np.autograd import grad_mode
+from autograd_np.autograd.backward import backward
+from autograd_np.autograd.graph import ENGINE
+from autograd_np.autograd.views import Version as _Version
+from autograd_np.autograd.views import record_family_change
 from autograd_np.hooks import HookDict, RemovableHandle
 
 if TYPE_CHECKING:
-    from autograd_np.function import Node, Primitive
+    from autograd_np.autograd import Node, Primitive
 
 __all__ = ["Tensor", "TensorLike"]
 
@@ -99,7 +101,8 @@ class Tensor(TensorMethods):
     _grad: Tensor | None
     _node: Node | None
     _version_box: _Version
-    # (parent, op, options) of a view made by ``op(parent, **options)``; see ``_views``
+    # (parent, op, options) of a view made by ``op(parent, **options)``; see
+    # ``autograd_np.autograd.views``
     _view_of: tuple[Tensor, Primitive, dict[str, Any]] | None
 
     def __init__(
@@ -401,8 +404,6 @@ class Tensor(TensorMethods):
         inputs : sequence of Tensor, optional
             Accumulate only into these tensors.
         """
-        from autograd_np.autograd import backward
-
         backward(
             self,
             gradient,
@@ -489,8 +490,8 @@ class Tensor(TensorMethods):
             )
         # Record op(old self, other) and make self stand for its result: on the root of
         # the values' family when self is a view or has views, every view then taking its
-        # values from it again (see autograd_np._views). Nodes that used the old value keep
-        # their edge to the old node; the version bump makes any of them that saved the old
+        # values from it again (see autograd_np.autograd.views). Nodes that used the old value
+        # keep their edge to the old node; the version bump makes any of them that saved the old
         # value raise at backward.
         record_family_change(
             self,
@@ -612,6 +613,8 @@ class Tensor(TensorMethods):
             raise type(e)(f"__setitem__: {e} (tensor of shape {self.array.shape})") from e
         self._version_box.value += 1
 
+
+ENGINE.tensor = Tensor  # the engine's one way to the class (it does not import this module)
 
 # The op modules import Tensor, so they are loaded after the class exists.
 from autograd_np import ops as _ops  # noqa: E402

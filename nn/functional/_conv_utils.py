@@ -38,7 +38,6 @@ __all__ = [
     "conv2d_options",
     "conv2d_output_size",
     "conv2d_weight_grad",
-    "ntuple",
     "pair",
     "transpose_options",
 ]
@@ -48,12 +47,6 @@ Quad = tuple[int, int, int, int]
 
 
 # ---------------------------------------------------------------------- arguments
-def ntuple(value: Any, n: int, name: str, op: str, *, minimum: int) -> tuple[int, ...]:
-    """``value`` as an ``n``-tuple of ints, each at least ``minimum`` (see
-    :func:`autograd_np.arguments.int_tuple`, which raises ``ArgumentError``)."""
-    return int_tuple(value, n, name, op=op, minimum=minimum)
-
-
 def check_groups(op: str, groups: Any) -> int:
     """``groups`` as a positive int; raises ``ArgumentError`` naming ``op`` otherwise."""
     if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
@@ -132,8 +125,8 @@ def conv2d_options(
     ``dims`` is 1 for ``conv1d``: shapes then carry a unit height already, and the options
     given by the user are for the width only.
     """
-    stride_t = ntuple(stride, dims, "stride", op, minimum=1)
-    dilation_t = ntuple(dilation, dims, "dilation", op, minimum=1)
+    stride_t = int_tuple(stride, dims, "stride", op=op, minimum=1)
+    dilation_t = int_tuple(dilation, dims, "dilation", op=op, minimum=1)
     groups = check_groups(op, groups)
     check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
     c, o, cg = x_shape[1], w_shape[0], w_shape[1]
@@ -157,7 +150,7 @@ def conv2d_options(
                 total = d * (k - 1)
                 pads += (total // 2, total - total // 2)  # the extra one goes after
     else:
-        sym = ntuple(padding, dims, "padding", op, minimum=0)
+        sym = int_tuple(padding, dims, "padding", op=op, minimum=0)
         pads = tuple(p for p in sym for _ in range(2))
     if dims == 1:
         stride_t, dilation_t, pads = (1, *stride_t), (1, *dilation_t), (0, 0, *pads)
@@ -190,12 +183,12 @@ def transpose_options(
 ) -> tuple[Pair, dict[str, Any]]:
     """Validate a batched transposed conv; return the output size and the options of
     ``conv2d_input_grad`` that compute it."""
-    stride_t = ntuple(stride, dims, "stride", op, minimum=1)
-    dilation_t = ntuple(dilation, dims, "dilation", op, minimum=1)
+    stride_t = int_tuple(stride, dims, "stride", op=op, minimum=1)
+    dilation_t = int_tuple(dilation, dims, "dilation", op=op, minimum=1)
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
-    pad_t = ntuple(padding, dims, "padding", op, minimum=0)
-    out_pad = ntuple(output_padding, dims, "output_padding", op, minimum=0)
+    pad_t = int_tuple(padding, dims, "padding", op=op, minimum=0)
+    out_pad = int_tuple(output_padding, dims, "output_padding", op=op, minimum=0)
     groups = check_groups(op, groups)
     check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
     c_in = x_shape[1]

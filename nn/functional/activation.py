@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import normalize_axis
 from autograd_np.ops._specs import unary
 from autograd_np.ops.arithmetic import add, multiply, negative, square, subtract
@@ -22,6 +22,7 @@ from autograd_np.ops.piecewise import clip, relu, where
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.transcendental import exp, sigmoid, tanh
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = [
     "elu",

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_np._workspace import WORKSPACE
-from autograd_np.function import composite, primitive
-from autograd_np.grad_mode import is_grad_enabled
+from autograd_np.autograd import composite, primitive
+from autograd_np.autograd.grad_mode import is_grad_enabled
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.nn.functional import _conv_specs as specs
 from autograd_np.nn.functional import _conv_utils as cu

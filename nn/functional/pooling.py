@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import composite, primitive
+from autograd_np.autograd import composite, primitive
 from autograd_np.nn.functional import _pool_specs as specs
 from autograd_np.nn.functional import _pool_utils as pu
 from autograd_np.nn.functional._conv_utils import pair

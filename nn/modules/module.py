@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograd_np._dtypes import DTypeLike, is_floating
-from autograd_np.function import increment_version
+from autograd_np.autograd import increment_version
 from autograd_np.hooks import HookDict, RemovableHandle
 from autograd_np.nn.modules._state import _IncompatibleKeys, load_into
 from autograd_np.nn.parameter import Parameter

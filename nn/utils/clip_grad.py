@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from autograd_np.function import increment_version
+from autograd_np.autograd import increment_version
 from autograd_np.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]

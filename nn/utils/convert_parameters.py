@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from autograd_np.function import increment_version
+from autograd_np.autograd import increment_version
 from autograd_np.ops.joining import concatenate
 from autograd_np.tensor import Tensor
 

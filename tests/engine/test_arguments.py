@@ -9,7 +9,7 @@ import pytest
 import autograd_np as ag
 import autograd_np.nn as nn
 from autograd_np.arguments import ArgumentError, int_tuple
-from autograd_np.function import increment_version
+from autograd_np.autograd import increment_version
 from autograd_np.hooks import RemovableHandle
 
 

@@ -11,7 +11,7 @@ import pytest
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np.function import primitive
+from autograd_np.autograd import primitive
 
 
 def _leaf(shape, seed=0):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np.function import increment_version
+from autograd_np.autograd import increment_version
 from autograd_np.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 ALL = [SGD, Adam, AdamW, RMSprop, Adagrad]
