@@ -67,8 +67,17 @@ Edge = Union["Node", "Tensor", None]
 _FILLERS: dict[np.dtype[Any], np.ndarray] = {}
 
 
+_STAND_INS: dict[tuple[tuple[int, ...], np.dtype[Any], bool], Tensor] = {}
+
+
 def _stand_in(shape: tuple[int, ...], dtype: np.dtype[Any], requires_grad: bool) -> Tensor:
-    """A tensor with the shape and dtype of a value that was not saved, holding no memory."""
+    """A tensor with the shape and dtype of a value that was not saved, holding no memory
+    (shared: one per shape, dtype and ``requires_grad``, as making one costs more than a
+    small op's whole VJP)."""
+    key = (shape, dtype, requires_grad)
+    t = _STAND_INS.get(key)
+    if t is not None:
+        return t
     filler = _FILLERS.get(dtype)
     if filler is None:
         if dtype.kind in "fc":
@@ -80,6 +89,9 @@ def _stand_in(shape: tuple[int, ...], dtype: np.dtype[Any], requires_grad: bool)
         filler = _FILLERS[dtype] = np.full((), value, dtype=dtype)
     t = ENGINE.tensor.from_array(np.broadcast_to(filler, shape))
     t._leaf_requires_grad = requires_grad
+    if len(_STAND_INS) >= 1024:
+        _STAND_INS.clear()
+    _STAND_INS[key] = t
     return t
 
 
@@ -137,26 +149,17 @@ class Node:
     ) -> None:
         self.op = op
         self.kwargs = kwargs
-        # One pass over the inputs: where each gradient goes, the shape and dtype of each,
-        # and its in-place version now (a saved input must still be at it in backward).
-        edges: list[Edge] = []
-        versions: list[int] = []
-        shapes: list[tuple[int, ...]] = []
-        dtypes: list[np.dtype[Any]] = []
-        for t in inputs:
-            node = t._node
-            edges.append(node if node is not None else t if t._leaf_requires_grad else None)
-            versions.append(t._version_box.value)
-            arr = t.array
-            shapes.append(arr.shape)
-            dtypes.append(arr.dtype)
-        self.edges = edges
-        self.versions = versions
-        self.shapes = shapes
-        self.dtypes = dtypes
+        # Where each gradient goes, the in-place version of each input now (a saved input
+        # must still be at it in backward), and the shape and dtype of each.
+        self.edges: list[Edge] = [t._node or (t if t._leaf_requires_grad else None) for t in inputs]
+        self.versions = [t._version_box.value for t in inputs]
+        self.shapes = [t.array.shape for t in inputs]
+        self.dtypes = [t.array.dtype for t in inputs]
         saves = op.saves
         if saves is None:
             self.saved: tuple[Tensor | None, ...] = inputs
+        elif not saves:
+            self.saved = (None,) * len(inputs)
         else:
             self.saved = tuple(t if i in saves else None for i, t in enumerate(inputs))
         self.out_shape = out.shape

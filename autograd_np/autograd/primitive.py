@@ -184,8 +184,9 @@ class Primitive:
         return f"<primitive {self.name}>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        tensor = ENGINE.tensor
         for a in args:
-            if not isinstance(a, ENGINE.tensor):
+            if type(a) is not tensor and not isinstance(a, tensor):
                 args = _wrap_constants(args)
                 break
         state = grad_mode._state
@@ -209,7 +210,7 @@ class Primitive:
             _check_forward_finite(self, args, out)
         if record and out.dtype.kind == "f":
             return self._record(args, kwargs, out, residuals, state.anomaly)
-        result = ENGINE.tensor.from_array(out)
+        result = tensor.from_array(out)
         if out.base is not None:
             _share_version(result, args, self, kwargs)
         return result
