@@ -19,7 +19,7 @@ from typing import Any as _Any
 
 import numpy as _np
 
-from autograd_np import accelerator, amp, backends, cuda, functional, ops, serialization
+from autograd_np import accelerator, amp, backends, cuda, ops, serialization
 from autograd_np._dtypes import (
     bfloat16,
     bool_,
@@ -37,13 +37,9 @@ from autograd_np._dtypes import (
     uint8,
 )
 from autograd_np.amp import autocast
-from autograd_np.autograd import backward, grad
-from autograd_np.compiler import compile as compile
-from autograd_np.creation import *  # noqa: F403
-from autograd_np.creation import __all__ as _creation_all
-from autograd_np.devices import device
-from autograd_np.function import Node, Primitive, composite, primitive
-from autograd_np.grad_mode import (
+from autograd_np.autograd import Node, Primitive, backward, composite, grad, primitive
+from autograd_np.autograd import functional as functional
+from autograd_np.autograd.grad_mode import (
     detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
@@ -52,6 +48,10 @@ from autograd_np.grad_mode import (
     set_detect_anomaly,
     set_grad_enabled,
 )
+from autograd_np.compiler import compile as compile
+from autograd_np.creation import *  # noqa: F403
+from autograd_np.creation import __all__ as _creation_all
+from autograd_np.devices import device
 from autograd_np.inference import inference_mode, is_inference_mode_enabled
 from autograd_np.ops import *  # noqa: F403
 from autograd_np.ops import __all__ as _ops_all

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from autograd_np.grad_mode import no_grad
+from autograd_np.autograd.grad_mode import no_grad
 
 __all__ = ["inference_mode", "is_inference_mode_enabled"]
 

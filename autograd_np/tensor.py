@@ -7,16 +7,19 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from autograd_np import grad_mode
 from autograd_np._dtypes import DTypeLike, is_floating, to_array
 from autograd_np._tensor_methods import TensorMethods, _bind_ops
 from autograd_np._tensor_torch_methods import TorchTensorMethods
 from autograd_np._tensor_torch_methods import bind as _bind_torch_methods
-from autograd_np._views import Version as _Version
-from autograd_np._views import record_family_change
+from autograd_np.autograd import grad_mode
+from autograd_np.autograd.backward import backward
+from autograd_np.autograd.graph import ENGINE
+from autograd_np.autograd.views import Version as _Version
+from autograd_np.autograd.views import record_family_change
+from autograd_np.hooks import HookDict, RemovableHandle
 
 if TYPE_CHECKING:
-    from autograd_np.function import Node, Primitive
+    from autograd_np.autograd import Node, Primitive
 
 __all__ = ["Tensor", "TensorLike"]
 
@@ -27,19 +30,6 @@ _float = float
 _bool = bool
 
 TensorLike = Union["Tensor", np.ndarray, float, int, bool, Sequence[Any]]
-
-
-class RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
-        self._hooks = hooks
-        self._hook = hook
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
 
 class Tensor(TorchTensorMethods, TensorMethods):
@@ -114,7 +104,8 @@ class Tensor(TorchTensorMethods, TensorMethods):
     _grad: Tensor | None
     _node: Node | None
     _version_box: _Version
-    # (parent, op, options) of a view made by ``op(parent, **options)``; see ``_views``
+    # (parent, op, options) of a view made by ``op(parent, **options)``; see
+    # ``autograd_np.autograd.views``
     _view_of: tuple[Tensor, Primitive, dict[str, Any]] | None
 
     def __init__(
@@ -132,8 +123,8 @@ class Tensor(TorchTensorMethods, TensorMethods):
             self._version_box = source._version_box
         else:
             self._version_box = _Version()
-        self._hooks: list[Callable[[Tensor], Tensor | None]] | None = None
-        self._post_accumulate_hooks: list[Callable[[Tensor], None]] | None = None
+        self._hooks: HookDict | None = None
+        self._post_accumulate_hooks: HookDict | None = None
         self._retains_grad = False
         self._leaf_requires_grad = False
         if requires_grad:
@@ -234,10 +225,6 @@ class Tensor(TorchTensorMethods, TensorMethods):
     def _version(self) -> _int:
         """How many in-place changes this tensor's values have had."""
         return self._version_box.value
-
-    def _bump_version(self) -> None:
-        """Record an in-place change of ``data`` (for code that mutates ``data`` directly)."""
-        self._version_box.value += 1
 
     def size(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         """The shape, or the length of one dimension when ``dim`` is given."""
@@ -391,14 +378,15 @@ class Tensor(TorchTensorMethods, TensorMethods):
             raise RuntimeError("cannot register a hook on a tensor that does not require grad")
         if self._node is not None:
             if self._node.tensor_hooks is None:
-                self._node.tensor_hooks = []
+                self._node.tensor_hooks = HookDict()
             hooks = self._node.tensor_hooks
         else:
             if self._hooks is None:
-                self._hooks = []
+                self._hooks = HookDict()
             hooks = self._hooks
-        hooks.append(hook)
-        return RemovableHandle(hooks, hook)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         """Call ``hook(tensor)`` after a backward pass has accumulated into ``tensor.grad``.
@@ -413,9 +401,10 @@ class Tensor(TorchTensorMethods, TensorMethods):
                 "require grad"
             )
         if self._post_accumulate_hooks is None:
-            self._post_accumulate_hooks = []
-        self._post_accumulate_hooks.append(hook)
-        return RemovableHandle(self._post_accumulate_hooks, hook)
+            self._post_accumulate_hooks = HookDict()
+        handle = RemovableHandle(self._post_accumulate_hooks)
+        self._post_accumulate_hooks[handle.id] = hook
+        return handle
 
     def backward(
         self,
@@ -438,8 +427,6 @@ class Tensor(TorchTensorMethods, TensorMethods):
         inputs : sequence of Tensor, optional
             Accumulate only into these tensors.
         """
-        from autograd_np.autograd import backward
-
         backward(
             self,
             gradient,
@@ -526,8 +513,8 @@ class Tensor(TorchTensorMethods, TensorMethods):
             )
         # Record op(old self, other) and make self stand for its result: on the root of
         # the values' family when self is a view or has views, every view then taking its
-        # values from it again (see autograd_np._views). Nodes that used the old value keep
-        # their edge to the old node; the version bump makes any of them that saved the old
+        # values from it again (see autograd_np.autograd.views). Nodes that used the old value
+        # keep their edge to the old node; the version bump makes any of them that saved the old
         # value raise at backward.
         record_family_change(
             self,
@@ -562,8 +549,8 @@ class Tensor(TorchTensorMethods, TensorMethods):
     def _adopt(self, node: Node) -> None:
         """Make this tensor stand for ``node``'s output, after an in-place change of its
         values (the node's output is then these values, at their current version)."""
-        node.out_data = self.array
         if node.op.saves_output:
+            node.out_data = self.array
             node.out_box = self._version_box
             node.out_version = self._version_box.value
         if self._retains_grad and self._node is not None:
@@ -650,6 +637,8 @@ class Tensor(TorchTensorMethods, TensorMethods):
             raise type(e)(f"__setitem__: {e} (tensor of shape {self.array.shape})") from e
         self._version_box.value += 1
 
+
+ENGINE.tensor = Tensor  # the engine's one way to the class (it does not import this module)
 
 # The op modules import Tensor, so they are loaded after the class exists.
 from autograd_np import ops as _ops  # noqa: E402

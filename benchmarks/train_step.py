@@ -6,6 +6,7 @@ Run::
     python benchmarks/train_step.py                                # autograd_np only
     /work/venv-torch/bin/python benchmarks/train_step.py           # with the ratio to PyTorch
     python benchmarks/train_step.py --memory                       # RSS over 100 vgg steps
+    /work/venv-torch/bin/python benchmarks/train_step.py --memory  # ours and PyTorch's
 
 Both frameworks build the same architecture from the same code (the APIs match), start from
 the same weights (copied through ``state_dict``) and run on the same batch, in the same
@@ -252,27 +253,68 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def memory_report(batch: int, steps: int = 100) -> None:
-    """Peak RSS over ``steps`` vgg training steps, and RSS after steps 10, 50 and 100."""
+def memory_child(library: str, batch: int, steps: int) -> dict[str, Any]:
+    """RSS of ``steps`` vgg training steps of ``library`` ("ours" or "torch") in this
+    process: after the model, optimizer and batch are built, the peak, and after some steps."""
     import resource
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((batch, *INPUT_SHAPES["vgg"]), dtype=np.float32)
     y = rng.integers(0, 10, batch)
-    before = rss_mb()
-    step, _ = ours_step("vgg", x, y)
+    if library == "torch":
+        import torch
+
+        torch.set_num_threads(blas_threads())
+        state = {k: v.numpy().copy() for k, v in build(ag_nn, "vgg").state_dict().items()}
+        step = torch_step("vgg", x, y, state)
+    else:
+        step, _ = ours_step("vgg", x, y)
+    gc.collect()
+    built = rss_mb()
     samples = {}
     for i in range(1, steps + 1):
         step()
         if i in (1, 10, steps // 2, steps):
             samples[i] = rss_mb()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"vgg, batch {batch}, float32, {steps} training steps")
-    print(f"  RSS before the model: {before:.0f} MB; peak RSS: {peak:.0f} MB")
-    for i, mb in samples.items():
-        print(f"  RSS after step {i:3d}: {mb:.0f} MB")
-    print(f"  growth from step 10 to {steps}: {samples[steps] - samples[10]:+.1f} MB")
-    print(f"  kernel workspace held: {WORKSPACE.held_bytes / 2**20:.0f} MB")
+    return {"built": built, "peak": peak, "samples": samples}
+
+
+def memory_report(batch: int, steps: int = 100, with_torch: bool = True) -> None:
+    """Resident memory of ``steps`` vgg training steps, ours and PyTorch's (when importable),
+    each in a fresh process: after the model is built, the peak, and their difference (what
+    training costs: PyTorch's import alone is ~300 MB), and the growth from step 10 on."""
+    import json
+
+    libraries = ["ours"]
+    if with_torch:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            print("PyTorch not importable: no comparison")
+        else:
+            libraries.append("torch")
+    print(f"vgg, batch {batch}, float32, {steps} training steps, one process per library")
+    growth_label = f"growth 10->{steps}"
+    print(f"{'':<7} {'built MB':>9} {'peak MB':>8} {'training MB':>12} {growth_label:>14}")
+    costs = {}
+    for library in libraries:
+        child = [
+            sys.executable, os.path.abspath(__file__), "--memory-child", library,
+            "--batch", str(batch), "--steps", str(steps),
+        ]  # fmt: skip
+        out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        samples = {int(k): v for k, v in r["samples"].items()}
+        costs[library] = r["peak"] - r["built"]
+        growth = samples[steps] - samples[10]
+        print(
+            f"{library:<7} {r['built']:9.0f} {r['peak']:8.0f} {costs[library]:12.0f} "
+            f"{growth:+13.1f}",
+            flush=True,
+        )
+    if "torch" in costs:
+        print(f"training memory, ours / PyTorch's: {costs['ours'] / costs['torch']:.2f}x")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -336,13 +378,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stat", choices=["median", "min"], default="median")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between libraries")
     parser.add_argument("--memory", action="store_true", help="RSS of 100 vgg steps instead")
+    parser.add_argument("--steps", type=int, default=100, help="steps of --memory")
+    parser.add_argument("--memory-child", choices=["ours", "torch"], help=argparse.SUPPRESS)
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     parser.add_argument(
         "--no-avx512-rerun", action="store_true", help="skip the OPENBLAS_CORETYPE=SkylakeX rerun"
     )
     args = parser.parse_args(argv)
+    if args.memory_child:
+        import json
+
+        print(json.dumps(memory_child(args.memory_child, args.batch, args.steps)))
+        return
     if args.memory:
-        memory_report(args.batch)
+        memory_report(args.batch, args.steps, with_torch=not args.no_torch)
         return
     run(args)
     env = None if args.no_avx512_rerun else avx512_rerun_env()

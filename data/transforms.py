@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from autograd_np.arguments import int_tuple
 from autograd_np.data._rng import GeneratorLike, as_generator, resolve
 from autograd_np.data.collate import collate_arrays
 
@@ -324,17 +325,6 @@ class Normalize(Transform):
         return f"Normalize(mean={self.mean.tolist()}, std={self.std.tolist()})"
 
 
-def _pair(value: int | Sequence[int], name: str) -> tuple[int, int]:
-    if isinstance(value, (int, np.integer)):
-        return int(value), int(value)
-    v = tuple(int(x) for x in value)
-    if len(v) == 1:
-        return v[0], v[0]
-    if len(v) != 2:
-        raise ValueError(f"{name} must be an int or a pair (height, width), got {value!r}")
-    return v[0], v[1]
-
-
 class RandomCrop(Transform):
     """Crop a random ``size`` window of each image, after optional padding.
 
@@ -389,7 +379,8 @@ class RandomCrop(Transform):
         generator: GeneratorLike = None,
         layout: str | None = None,
     ) -> None:
-        self.size = _pair(size, "RandomCrop size")
+        height, width = int_tuple(size, 2, "size", op="RandomCrop")
+        self.size = (height, width)
         if min(self.size) <= 0:
             raise ValueError(f"RandomCrop: size must be positive, got {size!r}")
         self.padding = self._parse_padding(padding)

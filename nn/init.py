@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.grad_mode import no_grad
+from autograd_np.autograd.grad_mode import no_grad
 from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor
 

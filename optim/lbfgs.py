@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np import grad_mode
+from autograd_np.autograd import grad_mode, increment_version
 from autograd_np.optim.optimizer import Optimizer, ParamsT, check_nonnegative
 from autograd_np.tensor import Tensor
 
@@ -346,13 +346,13 @@ class LBFGS(Optimizer):
         for p in self._params:
             n = p.array.size
             p.array += step_size * update[offset : offset + n].reshape(p.array.shape)
-            p._bump_version()
+            increment_version(p)
             offset += n
 
     def _set_params(self, values: list[np.ndarray]) -> None:
         for p, v in zip(self._params, values):
             np.copyto(p.array, v)
-            p._bump_version()
+            increment_version(p)
 
     def _closure_loss(self, closure: Callable[[], Any]) -> tuple[Any, float]:
         loss = self._evaluate(closure)

@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np import grad_mode
 from autograd_np._dtypes import is_floating
+from autograd_np.autograd import grad_mode, increment_version
 from autograd_np.tensor import Tensor
 
 __all__ = ["Optimizer", "ParamsT"]
@@ -174,7 +174,7 @@ class Optimizer:
                     g.detach_()
                 if g.array.flags.writeable:
                     g.array.fill(0)
-                    g._bump_version()
+                    increment_version(g)
                 else:  # a read-only view handed out by backward: replace it
                     p.grad = Tensor.from_array(np.zeros_like(p.array))
 
@@ -367,7 +367,7 @@ class _RuleOptimizer(Optimizer):
                 options = self._options(group)
                 for p, grad in self._params_with_grad(group):
                     self._update(p, grad, options, group)
-                    p._bump_version()
+                    increment_version(p)
         return loss
 
     def _validate_group(self, group: dict[str, Any]) -> None:

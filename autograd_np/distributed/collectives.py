@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np.autograd import increment_version
 from autograd_np.distributed.process_group import ProcessGroup, default_group
 from autograd_np.tensor import Tensor
 
@@ -114,7 +115,7 @@ def _written(x: Buffer, arr: np.ndarray, buf: np.ndarray) -> None:
     if buf is not arr:
         arr[...] = buf
     if isinstance(x, Tensor):
-        x._bump_version()  # becomes increment_version at merge
+        increment_version(x)
 
 
 def all_reduce(

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd_np.autograd import primitive
 from autograd_np.distributed.collectives import ReduceOp
 from autograd_np.distributed.process_group import ProcessGroup, default_group
-from autograd_np.function import Sample, Sampler, primitive
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = ["all_reduce"]
 

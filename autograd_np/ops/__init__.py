@@ -1,5 +1,7 @@
 """The differentiable ops, by family. Everything here is re-exported from ``autograd_np``."""
 
+from autograd_np.autograd.graph import ENGINE
+from autograd_np.ops import conversion, reduction, shape
 from autograd_np.ops.arithmetic import *  # noqa: F403
 from autograd_np.ops.arithmetic import __all__ as _arithmetic_all
 from autograd_np.ops.bitwise import *  # noqa: F403
@@ -32,6 +34,17 @@ from autograd_np.ops.softmax_family import *  # noqa: F403
 from autograd_np.ops.softmax_family import __all__ as _softmax_family_all
 from autograd_np.ops.transcendental import *  # noqa: F403
 from autograd_np.ops.transcendental import __all__ as _transcendental_all
+
+# The ops the engine itself uses (to reduce broadcast gradients, cast and copy them, and
+# record in-place changes through views), handed to it through its one seam.
+ENGINE.fill(
+    add=add,  # noqa: F405
+    subtract=subtract,  # noqa: F405
+    sum=reduction._sum,
+    reshape=shape._reshape,
+    astype=conversion.astype,
+    clone=conversion.clone,
+)
 
 __all__ = [
     *_arithmetic_all,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd_np.function import Sample, Sampler
 from autograd_np.ops._specs import axis_of
+from autograd_np.testing.registry import Sample, Sampler
 
 
 def _size(shape: Sequence[int]) -> int:

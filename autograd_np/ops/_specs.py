@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd_np.function import Sample, Sampler, SampleSpec
 from autograd_np.ops._axes import normalize_axes
+from autograd_np.testing.registry import Sample, Sampler, SampleSpec
 
 __all__ = ["along_axis", "axis_of", "binary", "reduction", "unary"]
 

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 
 from autograd_np._dtypes import check_kind
-from autograd_np.function import Sample, Sampler, primitive
+from autograd_np.autograd import primitive
 from autograd_np.ops.arithmetic import _promoted
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = [
     "bitwise_and",

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import primitive
+from autograd_np.autograd import primitive
 from autograd_np.ops._specs import binary, unary
 
 __all__ = [

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from autograd_np._dtypes import check_kind
+from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.function import composite, primitive
 from autograd_np.ops._axes import Axis, normalize_axis, resolve_axis
 from autograd_np.ops._reduce_utils import check_nonempty, kept, kept_data, reduction_args
 from autograd_np.ops._specs import reduction

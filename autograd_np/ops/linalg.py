@@ -15,14 +15,15 @@ from typing import Any
 import numpy as np
 
 from autograd_np._dtypes import check_kind
+from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import check_axes
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.ops.indexing import _index_add_into_zeros
 from autograd_np.ops.reduction import sum as sum_
 from autograd_np.ops.shape import _reshape, broadcast_to, reshape, swapaxes, transpose
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = ["dot", "einsum", "matmul", "outer", "tensordot"]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.ops._axes import check_axis
 from autograd_np.ops._specs import axis_of
 from autograd_np.ops.arithmetic import add, multiply
@@ -25,6 +25,7 @@ from autograd_np.ops.indexing import (
 )
 from autograd_np.ops.piecewise import where
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = ["index_fill", "masked_fill", "scatter", "scatter_add"]
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.function import composite, primitive
 from autograd_np.ops import _shape_specs as specs
 from autograd_np.ops._axes import (
     axis_or_dim,

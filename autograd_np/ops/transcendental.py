@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from autograd_np.function import primitive
+from autograd_np.autograd import primitive
 from autograd_np.ops._specs import unary
 from autograd_np.ops.arithmetic import (
     _floating,

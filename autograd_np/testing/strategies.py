@@ -14,8 +14,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograd_np.function import OpInfo, Sample
 from autograd_np.tensor import Tensor
+from autograd_np.testing.registry import OpInfo, Sample
 
 __all__ = [
     "EDGE_DTYPES",
@@ -130,7 +130,7 @@ def fill_ints(
 
 
 class HypothesisSampler:
-    """The :class:`~autograd_np.function.Sampler` that sample specifications draw from,
+    """The :class:`~autograd_np.testing.registry.Sampler` that sample specifications draw from,
     backed by a hypothesis ``data`` object."""
 
     def __init__(self, data: st.DataObject, *, max_side: int = 4) -> None:

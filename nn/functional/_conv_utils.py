@@ -25,16 +25,19 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from autograd_np._workspace import WORKSPACE
+from autograd_np.arguments import ArgumentError, int_tuple
 
 __all__ = [
-    "ColumnCache",
     "channels_last",
+    "check_groups",
+    "check_kernel",
+    "check_output_padding",
+    "check_padding_string",
     "conv2d_forward",
     "conv2d_input_grad",
     "conv2d_options",
     "conv2d_output_size",
     "conv2d_weight_grad",
-    "ntuple",
     "pair",
     "transpose_options",
 ]
@@ -44,29 +47,45 @@ Quad = tuple[int, int, int, int]
 
 
 # ---------------------------------------------------------------------- arguments
-def ntuple(value: Any, n: int, name: str, op: str, *, minimum: int) -> tuple[int, ...]:
-    """``value`` as an ``n``-tuple of ints, each at least ``minimum``.
+def check_groups(op: str, groups: Any) -> int:
+    """``groups`` as a positive int; raises ``ArgumentError`` naming ``op`` otherwise."""
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ArgumentError(f"{op}: groups must be a positive integer, got {groups!r}")
+    return int(groups)
 
-    Raises ``ValueError``/``TypeError`` starting with ``op`` when ``value`` is neither an int
-    nor a sequence of ``n`` ints, or when an entry is below ``minimum``.
-    """
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        values: tuple[int, ...] = (int(value),) * n
-    elif isinstance(value, Sequence) and not isinstance(value, str):
-        items = list(value)
-        if len(items) == 1 and n > 1:
-            items = items * n
-        if len(items) != n or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items
-        ):
-            raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-        values = tuple(int(v) for v in items)
-    else:
-        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    if any(v < minimum for v in values):
-        bound = "positive" if minimum == 1 else f"at least {minimum}"
-        raise ValueError(f"{op}: {name} must be {bound}, got {value!r}")
-    return values
+
+def check_kernel(op: str, kernel: Sequence[int]) -> None:
+    """Refuse a kernel with a zero (or negative) size, as PyTorch does."""
+    if any(k <= 0 for k in kernel):
+        raise ArgumentError(
+            f"{op}: kernel size should be greater than zero, but got kernel size "
+            f"{tuple(int(k) for k in kernel)}"
+        )
+
+
+def check_padding_string(op: str, padding: str, stride: Sequence[int]) -> None:
+    """Refuse a padding string other than 'valid' and 'same', and 'same' with a stride."""
+    if padding not in ("same", "valid"):
+        raise ArgumentError(
+            f"{op}: invalid padding string {padding!r}, should be one of 'valid', 'same'"
+        )
+    if padding == "same" and any(s != 1 for s in stride):
+        raise ArgumentError(
+            f"{op}: padding='same' is not supported for strided convolutions "
+            f"(stride={tuple(stride)})"
+        )
+
+
+def check_output_padding(
+    op: str, output_padding: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
+) -> None:
+    """Refuse an output padding not smaller than either the stride or the dilation."""
+    for q, s, d in zip(output_padding, stride, dilation):
+        if q >= max(s, d):
+            raise ArgumentError(
+                f"{op}: output_padding {tuple(output_padding)} must be smaller than either "
+                f"stride {tuple(stride)} or dilation {tuple(dilation)}"
+            )
 
 
 def pair(values: tuple[int, ...]) -> Pair:
@@ -106,11 +125,10 @@ def conv2d_options(
     ``dims`` is 1 for ``conv1d``: shapes then carry a unit height already, and the options
     given by the user are for the width only.
     """
-    stride_t = ntuple(stride, dims, "stride", op, minimum=1)
-    dilation_t = ntuple(dilation, dims, "dilation", op, minimum=1)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    groups = int(groups)
+    stride_t = int_tuple(stride, dims, "stride", op=op, minimum=1)
+    dilation_t = int_tuple(dilation, dims, "dilation", op=op, minimum=1)
+    groups = check_groups(op, groups)
+    check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
     c, o, cg = x_shape[1], w_shape[0], w_shape[1]
     if o % groups:
         raise ValueError(
@@ -123,24 +141,16 @@ def conv2d_options(
         )
     kernel = w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:]
     if isinstance(padding, str):
+        check_padding_string(op, padding, stride_t)
         if padding == "valid":
             pads: tuple[int, ...] = (0,) * (2 * dims)
-        elif padding == "same":
-            if any(s != 1 for s in stride_t):
-                raise ValueError(
-                    f"{op}: padding='same' is not supported for strided convolutions "
-                    f"(stride={stride!r})"
-                )
+        else:
             pads = ()
             for k, d in zip(kernel, dilation_t):
                 total = d * (k - 1)
                 pads += (total // 2, total - total // 2)  # the extra one goes after
-        else:
-            raise ValueError(
-                f"{op}: padding must be 'same', 'valid', an int or a tuple, got {padding!r}"
-            )
     else:
-        sym = ntuple(padding, dims, "padding", op, minimum=0)
+        sym = int_tuple(padding, dims, "padding", op=op, minimum=0)
         pads = tuple(p for p in sym for _ in range(2))
     if dims == 1:
         stride_t, dilation_t, pads = (1, *stride_t), (1, *dilation_t), (0, 0, *pads)
@@ -173,15 +183,14 @@ def transpose_options(
 ) -> tuple[Pair, dict[str, Any]]:
     """Validate a batched transposed conv; return the output size and the options of
     ``conv2d_input_grad`` that compute it."""
-    stride_t = ntuple(stride, dims, "stride", op, minimum=1)
-    dilation_t = ntuple(dilation, dims, "dilation", op, minimum=1)
+    stride_t = int_tuple(stride, dims, "stride", op=op, minimum=1)
+    dilation_t = int_tuple(dilation, dims, "dilation", op=op, minimum=1)
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
-    pad_t = ntuple(padding, dims, "padding", op, minimum=0)
-    out_pad = ntuple(output_padding, dims, "output_padding", op, minimum=0)
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
-    groups = int(groups)
+    pad_t = int_tuple(padding, dims, "padding", op=op, minimum=0)
+    out_pad = int_tuple(output_padding, dims, "output_padding", op=op, minimum=0)
+    groups = check_groups(op, groups)
+    check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
     c_in = x_shape[1]
     if w_shape[0] != c_in:
         raise ValueError(
@@ -190,12 +199,7 @@ def transpose_options(
         )
     if c_in % groups:
         raise ValueError(f"{op}: in_channels {c_in} is not divisible by groups={groups}")
-    for op_, s, d in zip(out_pad, stride_t, dilation_t):
-        if op_ >= max(s, d):
-            raise ValueError(
-                f"{op}: output_padding {output_padding!r} must be smaller than either stride "
-                f"{stride!r} or dilation {dilation!r}"
-            )
+    check_output_padding(op, out_pad, stride_t, dilation_t)
     if dims == 1:
         stride_t, dilation_t = (1, *stride_t), (1, *dilation_t)
         pad_t, out_pad = (0, *pad_t), (0, *out_pad)
@@ -211,27 +215,6 @@ def transpose_options(
     quad = (pad_t[0], pad_t[0] - out_pad[0], pad_t[1], pad_t[1] - out_pad[1])
     opts = {"stride": stride_t, "padding": quad, "dilation": dilation_t, "groups": groups}
     return (size[0], size[1]), opts
-
-
-class ColumnCache:
-    """Holds the im2col matrix of one forward convolution until its weight gradient is
-    computed: the forward builds it anyway, and building it again costs as much as a GEMM.
-    The convolution's node keeps the cache, so it lives as long as the graph."""
-
-    __slots__ = ("cols", "order")
-
-    def __init__(self) -> None:
-        self.cols: np.ndarray | None = None
-        self.order = ""
-
-    def take(self) -> tuple[np.ndarray | None, str]:
-        """The cached matrix and its row order, emptying the cache (its memory goes with
-        the last user)."""
-        cols, self.cols = self.cols, None
-        return cols, self.order
-
-    def __repr__(self) -> str:
-        return "ColumnCache(empty)" if self.cols is None else f"ColumnCache{self.cols.shape}"
 
 
 # ---------------------------------------------------------------------- layouts
@@ -329,14 +312,14 @@ def _im2col(
     dilation: Pair,
     out_size: Pair,
     groups: int,
-) -> tuple[np.ndarray, str]:
-    """The columns of ``x`` (N, C, H, W) as a (G, K, N*OH*OW) array, K = C/G * KH * KW,
-    and their row order ("nhwc": K is (KH, KW, C/G), the array a transposed view of
-    C-ordered (G, N*OH*OW, K); "cm": K is (C/G, KH, KW), the array C-ordered)."""
+    order: str,
+) -> np.ndarray:
+    """The columns of ``x`` (N, C, H, W) as a (G, K, N*OH*OW) array, K = C/G * KH * KW, in
+    the row ``order`` (from :func:`_column_order`; "nhwc": K is (KH, KW, C/G), the array a
+    transposed view of C-ordered (G, N*OH*OW, K); "cm": K is (C/G, KH, KW), C-ordered)."""
     n, c = x.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
     cg = c // groups
-    order = _column_order(x, kernel, stride, dilation, ow)
     if order == "nhwc":
         xp = _pad_nhwc(x, padding)
         s_n, s_h, s_w, s_c = xp.strides
@@ -348,7 +331,7 @@ def _im2col(
         )
         # (G, N, OH, OW, KH, KW, C/G) -> (G, N*OH*OW, K), one copy -> (G, K, N*OH*OW) view
         cols = _contiguous(windows).reshape(groups, n * oh * ow, kh * kw * cg)
-        return cols.transpose(0, 2, 1), order
+        return cols.transpose(0, 2, 1)
     xp = _pad_cnhw(x, padding)
     s_c, s_n, s_h, s_w = xp.strides
     windows = as_strided(
@@ -358,7 +341,20 @@ def _im2col(
         writeable=False,
     )
     # (C, KH, KW, N, OH, OW) -> (G, C/G * KH * KW, N * OH * OW), one copy
-    return _contiguous(windows).reshape(groups, cg * kh * kw, n * oh * ow), order
+    return _contiguous(windows).reshape(groups, cg * kh * kw, n * oh * ow)
+
+
+# The im2col matrices are built for a slice of the batch at a time, of at most this many
+# bytes: the whole batch's would be KH*KW times its input (144 MB for a 3x3 convolution
+# of 32 channels of 32x32 images at batch 128), and the GEMMs run as fast on slices.
+COLUMNS_BYTES = 1 << 24
+
+
+def _batch_slices(n: int, image_bytes: int) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(n)``, each slice of images at most
+    ``COLUMNS_BYTES`` of columns (``image_bytes`` per image), at least one image."""
+    step = max(1, COLUMNS_BYTES // max(1, image_bytes))
+    return [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
 def _weight_matrix(w: np.ndarray, groups: int, order: str) -> np.ndarray:
@@ -406,30 +402,32 @@ def conv2d_forward(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: ColumnCache | None = None,
 ) -> np.ndarray:
-    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW), channels-last.
-
-    With a ``cache``, the im2col matrix is kept there for :func:`conv2d_weight_grad`.
-    """
+    """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW), channels-last."""
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = conv2d_output_size((h, wd), (kh, kw), stride, padding, dilation)
     dtype = np.result_type(x, w)
     if oh <= 0 or ow <= 0 or n == 0:
         return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype)
-    cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
-    if cache is not None:
-        cache.cols, cache.order = cols, order
+    geometry = (padding, (kh, kw), stride, dilation, (oh, ow), groups)
+    order = _column_order(x, (kh, kw), stride, dilation, ow)
     wm = _weight_matrix(w, groups, order)
     if o < CHANNELS_LAST_FROM:
+        cols = _im2col(x, *geometry, order)
         y = WORKSPACE.empty((o, n * oh * ow), dtype)
         # (G, O/G, K) @ (G, K, P) -> (G, O/G, P): the (O, N*OH*OW) channel-major output
         _grouped_product(wm.transpose(0, 2, 1), cols, out=y.reshape(groups, o // groups, -1))
         return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # (O, N, OH, OW) -> NCHW view
     y = WORKSPACE.empty((n * oh * ow, o), dtype)
-    # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
-    _grouped_product(cols.transpose(0, 2, 1), wm, out=_group_rows(y, groups))
+    p = oh * ow
+    for start, stop in _batch_slices(n, x.shape[1] * kh * kw * p * dtype.itemsize):
+        cols = _im2col(x[start:stop], *geometry, order)
+        # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
+        _grouped_product(
+            cols.transpose(0, 2, 1), wm, out=_group_rows(y[start * p : stop * p], groups)
+        )
+        del cols  # its workspace memory serves the next slice
     return _nchw(y, n, oh, ow)
 
 
@@ -510,12 +508,9 @@ def _col2im_nhwc(
     _, cg, kh, kw = w.shape
     (h, wd), (sh, sw), (dh, dw) = input_size, stride, dilation
     pt, pl = padding[0], padding[2]
-    wm = _weight_matrix(w, groups, "nhwc")
-    # (G, P, O/G) @ (G, O/G, K) -> (G, P, K), K = (KH, KW, C/G)
-    cols = _grouped_product(_group_rows(_rows(g), groups), wm.transpose(0, 2, 1))
-    # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
-    cols = cols.reshape(groups, n, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
-    buf = WORKSPACE.empty((n, h, wd, groups, cg), cols.dtype)
+    wm = _weight_matrix(w, groups, "nhwc").transpose(0, 2, 1)  # (G, O/G, K)
+    rows = _rows(g)  # (N*OH*OW, O)
+    buf = WORKSPACE.empty((n, h, wd, groups, cg), np.result_type(g, w))
     # each offset's landing ranges; one covering the whole buffer goes first, as a copy
     # (then the buffer needs no zeroing pass)
     offsets = [
@@ -527,12 +522,20 @@ def _col2im_nhwc(
     copy_first = _covers(offsets[0][3], h) and _covers(offsets[0][5], wd)
     if not copy_first:
         buf.fill(0)
-    for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
-        view, src = buf[:, rows_in, cols_in], cols[:, rows_out, cols_out, i, j]
-        if k == 0 and copy_first:
-            view[...] = src
-        else:
-            view += src
+    p = oh * ow
+    for start, stop in _batch_slices(n, p * kh * kw * cg * groups * buf.dtype.itemsize):
+        # (G, P, O/G) @ (G, O/G, K) -> (G, P, K), K = (KH, KW, C/G)
+        cols = _grouped_product(_group_rows(rows[start * p : stop * p], groups), wm)
+        # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
+        cols = cols.reshape(groups, stop - start, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
+        part = buf[start:stop]
+        for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
+            view, src = part[:, rows_in, cols_in], cols[:, rows_out, cols_out, i, j]
+            if k == 0 and copy_first:
+                view[...] = src
+            else:
+                view += src
+        del cols
     # (N, H, W, G, C/G) -> (N, H, W, C) -> (N, C, H, W), a view
     return buf.reshape(n, h, wd, groups * cg).transpose(0, 3, 1, 2)
 
@@ -575,12 +578,8 @@ def conv2d_weight_grad(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: ColumnCache | None = None,
 ) -> np.ndarray:
-    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW).
-
-    Uses (and empties) the im2col matrix of a ``cache`` filled by the forward, if any.
-    """
+    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW)."""
     n, c = x.shape[:2]
     _, o, oh, ow = g.shape
     kh, kw = kernel_size
@@ -588,17 +587,28 @@ def conv2d_weight_grad(
     dtype = np.result_type(x, g)
     if n == 0 or oh == 0 or ow == 0:
         return np.zeros((o, cg, kh, kw), dtype=dtype)
-    cols, order = (None, "") if cache is None else cache.take()
-    if cols is None or cols.shape != (groups, cg * kh * kw, n * oh * ow) or cols.dtype != x.dtype:
-        cols, order = _im2col(x, padding, (kh, kw), stride, dilation, (oh, ow), groups)
-    if order == "cm" and not _channel_major(g):
-        # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
-        gw = _grouped_product(cols, _group_rows(_rows(g), groups))
-        return _weight_from_matrix(gw, (o, cg, kh, kw), order)
+    geometry = (padding, (kh, kw), stride, dilation, (oh, ow), groups)
+    order = _column_order(x, (kh, kw), stride, dilation, ow)
+    p = oh * ow
+    rows_first = order == "cm" and not _channel_major(g)
     if _channel_major(g):  # (N, O, OH, OW) -> (O, N*OH*OW) -> (G, O/G, P), a view
-        gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * oh * ow)
-    else:  # (P, O) -> (G, P, O/G) -> (G, O/G, P), a view
-        gm = _group_rows(_rows(g), groups).transpose(0, 2, 1)
-    # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
-    gw = _grouped_product(gm, cols.transpose(0, 2, 1)).transpose(0, 2, 1)
-    return _weight_from_matrix(gw, (o, cg, kh, kw), order)
+        gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * p)
+    else:  # (P, O) -> (G, P, O/G), a view
+        gm = _group_rows(_rows(g), groups)
+        if not rows_first:
+            gm = gm.transpose(0, 2, 1)  # (G, O/G, P)
+    total: np.ndarray | None = None
+    for start, stop in _batch_slices(n, c * kh * kw * p * np.dtype(dtype).itemsize):
+        cols = _im2col(x[start:stop], *geometry, order)
+        if rows_first:  # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
+            gw = _grouped_product(cols, gm[:, start * p : stop * p])
+        else:  # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
+            gw = _grouped_product(gm[:, :, start * p : stop * p], cols.transpose(0, 2, 1))
+            gw = gw.transpose(0, 2, 1)
+        del cols
+        if total is None:
+            total = gw
+        else:
+            total += gw
+    assert total is not None
+    return _weight_from_matrix(total, (o, cg, kh, kw), order)

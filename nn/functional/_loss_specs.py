@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import Sample, Sampler
 from autograd_np.nn.functional._loss_utils import REDUCTIONS
 from autograd_np.ops.softmax_family import log_softmax_numpy, softmax_numpy
+from autograd_np.testing.registry import Sample, Sampler
 
 
 def _reduce_ref(loss: np.ndarray, reduction: str) -> np.ndarray:

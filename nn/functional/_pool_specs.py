@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from autograd_np.function import Sample, Sampler
 from autograd_np.nn.functional import _pool_utils as pu
+from autograd_np.testing.registry import Sample, Sampler
 
 Pair = tuple[int, int]
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np._workspace import WORKSPACE
-from autograd_np.nn.functional._conv_utils import ntuple
+from autograd_np.arguments import int_tuple
 
 __all__ = [
     "adaptive_matrix",
@@ -61,13 +61,13 @@ def pool_options(
     For ``dims=1`` the shape carries a unit height already and the options given are for
     the width only.
     """
-    kernel = ntuple(kernel_size, dims, "kernel_size", op, minimum=1)
+    kernel = int_tuple(kernel_size, dims, "kernel_size", op=op, minimum=1)
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         strides = kernel
     else:
-        strides = ntuple(stride, dims, "stride", op, minimum=1)
-    pads = ntuple(padding, dims, "padding", op, minimum=0)
-    dils = ntuple(dilation, dims, "dilation", op, minimum=1)
+        strides = int_tuple(stride, dims, "stride", op=op, minimum=1)
+    pads = int_tuple(padding, dims, "padding", op=op, minimum=0)
+    dils = int_tuple(dilation, dims, "dilation", op=op, minimum=1)
     if any(p > k // 2 for k, p in zip(kernel, pads)):
         raise ValueError(
             f"{op}: padding should be at most half of the kernel size, got "

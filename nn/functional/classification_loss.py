@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np import grad_mode
+from autograd_np.autograd import composite, grad_mode, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.function import composite, primitive
 from autograd_np.nn.functional._loss_specs import (
     _bce_logits_ref,
     _bce_logits_spec,

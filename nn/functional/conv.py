@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_np._workspace import WORKSPACE
-from autograd_np.function import composite, primitive
-from autograd_np.grad_mode import is_grad_enabled
+from autograd_np.autograd import composite, primitive
+from autograd_np.autograd.grad_mode import is_grad_enabled
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.nn.functional import _conv_specs as specs
 from autograd_np.nn.functional import _conv_utils as cu
@@ -46,9 +46,8 @@ def _conv2d(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: cu.ColumnCache | None = None,
 ) -> np.ndarray:
-    return cu.conv2d_forward(x, w, stride, padding, dilation, groups, cache)
+    return cu.conv2d_forward(x, w, stride, padding, dilation, groups)
 
 
 @_conv2d.defvjp
@@ -62,13 +61,10 @@ def _conv2d_vjp(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: cu.ColumnCache | None = None,
 ) -> tuple[Tensor | None, Tensor | None]:
     # y = B(x, w): gx = J_x^T g (transposed conv), gw = J_w^T g
     opts = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
-    gw = None
-    if w.requires_grad:  # first: the cached columns it frees serve the input gradient
-        gw = _conv2d_weight_grad(x, g, kernel_size=w.shape[2:], cache=cache, **opts)
+    gw = _conv2d_weight_grad(x, g, kernel_size=w.shape[2:], **opts) if w.requires_grad else None
     gx = _conv2d_input_grad(g, w, input_size=x.shape[2:], **opts) if x.requires_grad else None
     return gx, gw
 
@@ -120,13 +116,9 @@ def _conv2d_weight_grad(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: cu.ColumnCache | None = None,
 ) -> np.ndarray:
-    """``J_w^T g`` of ``conv2d``: the weight gradient (from the forward's columns when
-    ``cache`` holds them)."""
-    return cu.conv2d_weight_grad(
-        x, g, cu.pair(kernel_size), stride, padding, dilation, groups, cache
-    )
+    """``J_w^T g`` of ``conv2d``: the weight gradient."""
+    return cu.conv2d_weight_grad(x, g, cu.pair(kernel_size), stride, padding, dilation, groups)
 
 
 @_conv2d_weight_grad.defvjp
@@ -141,7 +133,6 @@ def _conv2d_weight_grad_vjp(
     padding: Quad,
     dilation: Pair,
     groups: int,
-    cache: cu.ColumnCache | None = None,
 ) -> tuple[Tensor | None, Tensor | None]:
     # J_w^T g is linear in x (adjoint: J_x^T at (g, k)) and in g (adjoint: conv(x, k))
     opts = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
@@ -168,11 +159,6 @@ def _batched(op: str, x: Tensor, w: Tensor, dims: int) -> tuple[Tensor, bool]:
             f"{op}: expected a {dims + 1}-D or {dims + 2}-D input {names}, got shape {x.shape}"
         )
     return x, False
-
-
-def _column_cache(w: Tensor) -> cu.ColumnCache | None:
-    """A cache for the forward's im2col matrix when the weight gradient will need it."""
-    return cu.ColumnCache() if w.requires_grad and is_grad_enabled() else None
 
 
 @primitive("nn.functional.conv_bias", register=False, saves=())
@@ -252,7 +238,7 @@ def conv2d(
     xb, unbatched = _batched("conv2d", x, w, 2)
     opts = cu.conv2d_options("conv2d", xb.shape, w.shape, stride, padding, dilation, groups)
     _check_bias("conv2d", b, w.shape[0])
-    y = _add_bias(_conv2d(xb, w, cache=_column_cache(w), **opts), b)
+    y = _add_bias(_conv2d(xb, w, **opts), b)
     return reshape(y, y.shape[1:]) if unbatched else y
 
 
@@ -288,7 +274,7 @@ def conv1d(
         "conv1d", x4.shape, w4.shape, stride, padding, dilation, groups, dims=1
     )
     _check_bias("conv1d", b, o)
-    y = _conv2d(x4, w4, cache=_column_cache(w), **opts)
+    y = _conv2d(x4, w4, **opts)
     y = _add_bias(reshape(y, (n, o, y.shape[3])), b)
     return reshape(y, y.shape[1:]) if unbatched else y
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import Sample, Sampler, composite
+from autograd_np.autograd import composite
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = ["dropout", "dropout1d", "dropout2d"]
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd_np.function import Sample, Sampler, composite
+from autograd_np.autograd import composite
 from autograd_np.ops.arithmetic import add
 from autograd_np.ops.linalg import matmul
 from autograd_np.ops.shape import reshape, transpose
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = ["linear"]
 

@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np import grad_mode
 from autograd_np._workspace import WORKSPACE
+from autograd_np.autograd import composite, grad_mode, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.function import Sample, Sampler, composite, primitive
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
 from autograd_np.ops.conversion import astype
@@ -30,6 +29,7 @@ from autograd_np.ops.reduction import mean as _mean
 from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 

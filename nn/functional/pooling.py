@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import composite, primitive
+from autograd_np.autograd import composite, primitive
 from autograd_np.nn.functional import _pool_specs as specs
 from autograd_np.nn.functional import _pool_utils as pu
 from autograd_np.nn.functional._conv_utils import pair
@@ -48,12 +48,7 @@ def _tensor(x: TensorLike) -> Tensor:
 
 
 # ---------------------------------------------------------------------- max pooling
-@primitive(
-    "nn.functional.max_pool2d",
-    spec=specs.max_pool2d_spec,
-    ref=specs.max_pool_ref,
-    saves_output=True,
-)
+@primitive("nn.functional.max_pool2d", spec=specs.max_pool2d_spec, ref=specs.max_pool_ref, saves=())
 def _max_pool2d(
     x: np.ndarray,
     *,
@@ -66,12 +61,30 @@ def _max_pool2d(
     return pu.max_pool2d_forward(x, kernel_size, stride, padding, dilation, output_size)
 
 
+@_max_pool2d.deffwd
+def _max_pool2d_fwd(
+    x: np.ndarray,
+    *,
+    kernel_size: Pair,
+    stride: Pair,
+    padding: Pair,
+    dilation: Pair,
+    output_size: Pair,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The maxima, and as residual the kernel offset of each window's maximum (one byte per
+    output for kernels of up to 256 cells): the node keeps neither the input nor the output,
+    as PyTorch's keeps only its indices."""
+    out = pu.max_pool2d_forward(x, kernel_size, stride, padding, dilation, output_size)
+    return out, pu.max_pool2d_argmax(x, out, kernel_size, stride, padding, dilation)
+
+
 @_max_pool2d.defvjp
 def _max_pool2d_vjp(
     g: Tensor,
     out: Tensor,
     x: Tensor,
     *,
+    residuals: np.ndarray,
     kernel_size: Pair,
     stride: Pair,
     padding: Pair,
@@ -80,8 +93,7 @@ def _max_pool2d_vjp(
 ) -> Tensor:
     # d max(window) = d x[argmax]: scatter g to each window's first maximum
     geo = {"kernel_size": kernel_size, "stride": stride, "padding": padding, "dilation": dilation}
-    arg = pu.max_pool2d_argmax(x.array, out.array, kernel_size, stride, padding, dilation)
-    return _max_pool2d_scatter(g, indices=arg, input_size=x.shape[2:], **geo)
+    return _max_pool2d_scatter(g, indices=residuals, input_size=x.shape[2:], **geo)
 
 
 @primitive(

@@ -11,8 +11,8 @@ import warnings
 
 import numpy as np
 
+from autograd_np.autograd import composite
 from autograd_np.creation import as_tensor
-from autograd_np.function import composite
 from autograd_np.nn.functional._loss_specs import (
     _huber_ref,
     _huber_spec,

@@ -25,12 +25,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from autograd_np.function import Sample, Sampler, primitive
-from autograd_np.grad_mode import is_grad_enabled
+from autograd_np.autograd import primitive
+from autograd_np.autograd.grad_mode import is_grad_enabled
 from autograd_np.nn.functional import _rnn_kernels as k
 from autograd_np.ops import concatenate, getitem, matmul, sigmoid, stack, tanh
 from autograd_np.ops import sum as reduce_sum
 from autograd_np.tensor import Tensor
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = [
     "gru_cell_step",

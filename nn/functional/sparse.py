@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import Sample, Sampler, composite, primitive
+from autograd_np.autograd import composite, primitive
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.testing.registry import Sample, Sampler
 
 __all__ = ["embedding", "one_hot"]
 

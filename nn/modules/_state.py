@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd_np.grad_mode import no_grad
+from autograd_np.autograd.grad_mode import no_grad
 from autograd_np.tensor import Tensor
 
 if TYPE_CHECKING:

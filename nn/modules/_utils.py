@@ -13,27 +13,6 @@ from autograd_np.nn.parameter import Parameter
 from autograd_np.random import GeneratorLike as GeneratorLike  # one home: autograd_np.random
 
 
-def _ntuple(value: Any, n: int, name: str) -> tuple[int, ...]:
-    """``value`` repeated ``n`` times when it is an int, else ``value`` as a tuple of n."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return (int(value),) * n
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        out = tuple(int(v) for v in value)
-        if len(out) == n:
-            return out
-        if len(out) == 1:
-            return out * n
-    raise ValueError(f"{name} must be an int or a sequence of {n} ints, got {value!r}")
-
-
-def _single(value: Any, name: str = "argument") -> tuple[int, ...]:
-    return _ntuple(value, 1, name)
-
-
-def _pair(value: Any, name: str = "argument") -> tuple[int, ...]:
-    return _ntuple(value, 2, name)
-
-
 def float_dtype(dtype: DTypeLike | None, layer: str) -> np.dtype[Any]:
     """The parameters' dtype: the default dtype (float32) unless given; floating point."""
     dt = get_default_dtype() if dtype is None else np.dtype(dtype)

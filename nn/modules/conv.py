@@ -8,9 +8,10 @@ from typing import Any
 
 import autograd_np.nn.functional as F
 from autograd_np._dtypes import DTypeLike
+from autograd_np.arguments import int_tuple
 from autograd_np.nn import init
+from autograd_np.nn.functional import _conv_utils as cu
 from autograd_np.nn.modules._utils import (
-    _ntuple,
     check_device,
     empty_parameter,
     float_dtype,
@@ -52,8 +53,7 @@ class _ConvNd(Module):
         n = self._n
         check_device(device, name)
         dt = float_dtype(dtype, name)
-        if groups <= 0:
-            raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
+        groups = cu.check_groups(name, groups)
         if in_channels % groups != 0:
             raise ValueError(
                 f"{name}: in_channels ({in_channels}) must be divisible by groups ({groups})"
@@ -68,25 +68,19 @@ class _ConvNd(Module):
             )
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
-        self.kernel_size = _ntuple(kernel_size, n, "kernel_size")
-        self.stride = _ntuple(stride, n, "stride")
-        self.dilation = _ntuple(dilation, n, "dilation")
+        self.kernel_size = int_tuple(kernel_size, n, "kernel_size", op=name)
+        cu.check_kernel(name, self.kernel_size)
+        self.stride = int_tuple(stride, n, "stride", op=name, minimum=1)
+        self.dilation = int_tuple(dilation, n, "dilation", op=name, minimum=1)
         self.output_padding: tuple[int, ...] = (0,) * n  # set by ConvTranspose2d
-        self.groups = int(groups)
+        self.groups = groups
         self.padding_mode = padding_mode
         self.padding: str | tuple[int, ...]
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(
-                    f"{name}: invalid padding string {padding!r}, should be one of 'valid', 'same'"
-                )
-            if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError(
-                    f"{name}: padding='same' is not supported for strided convolutions"
-                )
+            cu.check_padding_string(name, padding, self.stride)
             self.padding = padding
         else:
-            self.padding = _ntuple(padding, n, "padding")
+            self.padding = int_tuple(padding, n, "padding", op=name, minimum=0)
         # F.pad's layout: (last dim left, last dim right, previous dim left, ...).
         pads: list[int] = []
         for i in reversed(range(n)):
@@ -297,13 +291,9 @@ class ConvTranspose2d(_ConvNd):
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
             padding_mode, device, dtype, generator=generator,
         )  # fmt: skip
-        self.output_padding = _ntuple(output_padding, self._n, "output_padding")
-        for s, op, d in zip(self.stride, self.output_padding, self.dilation):
-            if not (op < s or op < d):
-                raise ValueError(
-                    f"ConvTranspose2d: output_padding {self.output_padding} must be smaller "
-                    f"than either stride {self.stride} or dilation {self.dilation}"
-                )
+        name = type(self).__name__
+        self.output_padding = int_tuple(output_padding, self._n, "output_padding", op=name)
+        cu.check_output_padding(name, self.output_padding, self.stride, self.dilation)
 
     def _output_padding(self, input: Tensor, output_size: Sequence[int] | None) -> tuple[int, ...]:
         """The output padding that gives ``output_size`` (PyTorch's rule)."""

@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 import numpy as np
 
 from autograd_np._dtypes import DTypeLike, is_floating
+from autograd_np.autograd import increment_version
 from autograd_np.devices import check_device
 from autograd_np.devices import device as device_type
-from autograd_np.nn.modules._hooks import RemovableHandle, _HookDict
+from autograd_np.hooks import HookDict, RemovableHandle
 from autograd_np.nn.modules._state import _IncompatibleKeys, load_into
 from autograd_np.nn.parameter import Parameter
 from autograd_np.tensor import Tensor
@@ -82,8 +83,8 @@ class Module:
     _buffers: dict[str, Tensor | None]
     _non_persistent_buffers_set: set[str]
     _modules: dict[str, Module | None]
-    _forward_pre_hooks: _HookDict
-    _forward_hooks: _HookDict
+    _forward_pre_hooks: HookDict
+    _forward_hooks: HookDict
 
     def __init__(self) -> None:
         set_ = object.__setattr__
@@ -92,8 +93,8 @@ class Module:
         set_(self, "_buffers", OrderedDict())
         set_(self, "_non_persistent_buffers_set", set())
         set_(self, "_modules", OrderedDict())
-        set_(self, "_forward_pre_hooks", _HookDict())
-        set_(self, "_forward_hooks", _HookDict())
+        set_(self, "_forward_pre_hooks", HookDict())
+        set_(self, "_forward_hooks", HookDict())
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore a module from its attributes (as ``autograd_np.load`` and ``copy`` do).
@@ -106,8 +107,8 @@ class Module:
         self.__dict__.update(state)
         for name, default in defaults.items():
             value = self.__dict__[name]
-            if isinstance(default, _HookDict) and not isinstance(value, _HookDict):
-                object.__setattr__(self, name, _HookDict(value))
+            if isinstance(default, HookDict) and not isinstance(value, HookDict):
+                object.__setattr__(self, name, HookDict(value))
 
     # ------------------------------------------------------------------ forward and hooks
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -141,7 +142,7 @@ class Module:
         return output
 
     def _add_hook(
-        self, hooks: _HookDict, hook: Callable[..., Any], prepend: bool, with_kwargs: bool
+        self, hooks: HookDict, hook: Callable[..., Any], prepend: bool, with_kwargs: bool
     ) -> RemovableHandle:
         if not callable(hook):
             raise TypeError(f"hook must be callable, got {type(hook).__name__}")
@@ -429,7 +430,7 @@ class Module:
                 continue
             seen.add(id(t))
             t.array = t.array.astype(dtype)
-            t._bump_version()
+            increment_version(t)
             if t.grad is not None:
                 t.grad = Tensor.from_array(t.grad.array.astype(dtype))
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd_np.nn.functional as F
-from autograd_np.nn.modules._utils import _single
+from autograd_np.arguments import int_tuple
 from autograd_np.nn.modules.module import Module
 from autograd_np.tensor import Tensor
 
@@ -151,9 +151,9 @@ class AvgPool1d(_AvgPoolNd):
         count_include_pad: bool = True,
     ) -> None:
         super().__init__()
-        self.kernel_size = _single(kernel_size, "kernel_size")
-        self.stride = _single(stride if stride is not None else kernel_size, "stride")
-        self.padding = _single(padding, "padding")
+        self.kernel_size = int_tuple(kernel_size, 1, "kernel_size")
+        self.stride = int_tuple(stride if stride is not None else kernel_size, 1, "stride")
+        self.padding = int_tuple(padding, 1, "padding")
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 

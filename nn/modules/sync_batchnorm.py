@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 import autograd_np.distributed as dist
+from autograd_np.autograd.grad_mode import no_grad
 from autograd_np.distributed.functional import all_reduce as differentiable_all_reduce
-from autograd_np.grad_mode import no_grad
 from autograd_np.nn.modules.module import Module
 from autograd_np.nn.modules.normalization import _BatchNorm
 from autograd_np.tensor import Tensor

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 
 import autograd_np.distributed as dist
+from autograd_np.autograd import increment_version
+from autograd_np.autograd.grad_mode import no_grad
 from autograd_np.distributed.process_group import ProcessGroup, default_group
-from autograd_np.grad_mode import no_grad
 from autograd_np.nn.modules.module import Module
 from autograd_np.nn.parameter import Parameter
 from autograd_np.tensor import Tensor
@@ -69,7 +70,7 @@ class _Bucket:
                 p.grad = Tensor.from_array(avg.astype(p.array.dtype, copy=True))
             else:
                 p.grad.array[...] = avg
-                p.grad._bump_version()
+                increment_version(p.grad)
 
 
 def _named_tensors(module: Module) -> list[tuple[str, Tensor]]:

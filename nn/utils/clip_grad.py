@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from autograd_np.autograd import increment_version
 from autograd_np.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm"]
@@ -103,7 +104,7 @@ def _scale_grad(p: Tensor, coef: np.ndarray) -> None:
     assert g is not None
     if g.array.flags.writeable:
         np.multiply(g.array, coef, out=g.array, casting="same_kind")
-        g._bump_version()
+        increment_version(g)
     else:  # a read-only gradient array: replace it
         p.grad = Tensor.from_array((g.array * coef).astype(g.dtype))
 
@@ -171,6 +172,6 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float) -> None:
             continue
         if g.array.flags.writeable:
             np.clip(g.array, -cv, cv, out=g.array)
-            g._bump_version()
+            increment_version(g)
         else:
             p.grad = Tensor.from_array(np.clip(g.array, -cv, cv))

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from autograd_np.autograd import increment_version
 from autograd_np.ops.joining import concatenate
 from autograd_np.tensor import Tensor
 
@@ -56,5 +57,5 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in params:
         n = p.numel()
         np.copyto(p.array, vec.array[start : start + n].reshape(p.shape), casting="same_kind")
-        p._bump_version()
+        increment_version(p)
         start += n

@@ -1,4 +1,4 @@
-"""autograd_np.functional against closed forms, with PyTorch's return structures."""
+"""autograd_np.autograd.functional against closed forms, with PyTorch's return structures."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np.functional import hessian, hvp, jacobian, jvp, vhp, vjp
+from autograd_np.autograd.functional import hessian, hvp, jacobian, jvp, vhp, vjp
 
 RNG = np.random.default_rng(0)
 A = RNG.standard_normal((3, 4))
@@ -19,7 +19,9 @@ def t64(a):
 
 def test_exported_as_autograd_np_functional():
     assert ag.functional.jacobian is jacobian
-    assert ag.functional.__name__ == "autograd_np.functional"  # not autograd_np.nn.functional
+    assert (
+        ag.functional.__name__ == "autograd_np.autograd.functional"
+    )  # not autograd_np.nn.functional
     assert set(ag.functional.__all__) == {"hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"}
 
 

@@ -234,9 +234,7 @@ def test_float32_stays_float32_through_forward_and_backward():
     assert z.dtype == np.float32
 
 
-def test_weight_gradient_from_the_forward_columns_matches_a_fresh_one():
-    # conv2d keeps its im2col matrix for the weight gradient; a second backward
-    # (retain_graph) recomputes it and must agree
+def test_weight_gradient_on_a_second_backward_matches_the_first():
     rng = np.random.default_rng(2)
     x = ag.tensor(rng.standard_normal((2, 4, 5, 5)), requires_grad=True)
     w = ag.tensor(rng.standard_normal((6, 2, 3, 2)), requires_grad=True)
@@ -251,6 +249,31 @@ def test_weight_gradient_from_the_forward_columns_matches_a_fresh_one():
     v = rng.standard_normal(w.shape)
     dy = conv2d_loop(x.array, v, None, (2, 1), (1, 1, 1, 1), (1, 2), 2)
     np.testing.assert_allclose(np.sum(first * v), np.sum(g.array * dy), rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", ["nchw", "nhwc", "cnhw"])
+@pytest.mark.parametrize(
+    "c, o, stride, groups", [(3, 4, 1, 1), (16, 32, 1, 2), (32, 16, 1, 1), (16, 32, 2, 1)]
+)
+def test_kernels_on_batch_slices_match_the_whole_batch(monkeypatch, layout, c, o, stride, groups):
+    # the im2col matrices are built a slice of the batch at a time (cu.COLUMNS_BYTES): one
+    # image per slice must give the whole batch's results, to second order
+    rng = np.random.default_rng(3)
+    x = _layout(rng.standard_normal((3, c, 6, 5)), layout)
+    w = rng.standard_normal((o, c // groups, 3, 3))
+    opts = {"stride": (stride, stride), "padding": (1, 1, 0, 1), "dilation": (1, 1)}
+
+    def run():
+        return _first_and_second_order(
+            lambda a, b: _conv2d(a, b, groups=groups, **opts), x, w, np.random.default_rng(4)
+        )
+
+    whole = run()
+    monkeypatch.setattr(cu, "COLUMNS_BYTES", 1)
+    assert cu._batch_slices(3, 100) == [(0, 1), (1, 2), (2, 3)]
+    sliced = run()
+    for name, got, want in zip(["y", "gx", "gw", "hx", "hw", "hu"], sliced, whole):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=name)
 
 
 # ---------------------------------------------------------------------- fused vs composed
@@ -491,13 +514,13 @@ def test_errors_name_the_argument_and_the_shapes():
     _raises("conv2d: stride must be positive, got 0", F.conv2d, x, np.zeros((2, 4, 3, 3)), stride=0)
     _raises("conv2d: padding must be at least 0, got (1, -1)", F.conv2d, x,
             np.zeros((2, 4, 3, 3)), padding=(1, -1))  # fmt: skip
-    _raises("conv2d: dilation must be an int or a tuple of 2 ints, got (1, 2, 3)", F.conv2d,
+    _raises("conv2d: dilation must be an int or a sequence of 2 ints, got (1, 2, 3)", F.conv2d,
             x, np.zeros((2, 4, 3, 3)), dilation=(1, 2, 3))  # fmt: skip
-    _raises("conv2d: padding must be 'same', 'valid', an int or a tuple, got 'full'",
+    _raises("conv2d: invalid padding string 'full', should be one of 'valid', 'same'",
             F.conv2d, x, np.zeros((2, 4, 3, 3)), padding="full")  # fmt: skip
-    _raises("conv2d: padding='same' is not supported for strided convolutions (stride=2)",
+    _raises("conv2d: padding='same' is not supported for strided convolutions (stride=(2, 2))",
             F.conv2d, x, np.zeros((2, 4, 3, 3)), padding="same", stride=2)  # fmt: skip
-    _raises("conv2d: groups must be a positive int, got 0", F.conv2d, x, w, groups=0)
+    _raises("conv2d: groups must be a positive integer, got 0", F.conv2d, x, w, groups=0)
     _raises("conv2d: bias must have shape (2,), got (3,)", F.conv2d, x,
             np.zeros((2, 4, 3, 3)), np.zeros(3))  # fmt: skip
     _raises("conv1d: the kernel (size 4, dilation 2, spanning 7) is larger than the padded "
@@ -509,8 +532,8 @@ def test_transposed_conv_errors():
     x = np.zeros((1, 4, 3, 3))
     _raises("conv_transpose2d: input has 4 channels but weight expects 3", F.conv_transpose2d,
             x, np.zeros((3, 2, 3, 3)))  # fmt: skip
-    _raises("conv_transpose2d: output_padding 2 must be smaller than either stride 2 or "
-            "dilation 1", F.conv_transpose2d, x, np.zeros((4, 2, 3, 3)), stride=2,
+    _raises("conv_transpose2d: output_padding (2, 2) must be smaller than either stride (2, 2) "
+            "or dilation (1, 1)", F.conv_transpose2d, x, np.zeros((4, 2, 3, 3)), stride=2,
             output_padding=2)  # fmt: skip
     _raises("conv_transpose2d: in_channels 4 is not divisible by groups=3", F.conv_transpose2d,
             x, np.zeros((4, 2, 3, 3)), groups=3)  # fmt: skip
@@ -518,3 +541,46 @@ def test_transposed_conv_errors():
             np.zeros((1, 4, 1, 1)), np.zeros((4, 2, 1, 1)), padding=1)  # fmt: skip
     _raises("conv_transpose2d: padding must be an int or a tuple of ints, got 'same'",
             F.conv_transpose2d, x, np.zeros((4, 2, 3, 3)), padding="same")  # fmt: skip
+
+
+# ---------------------------------------------------------------------- zero-size kernels
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ag.nn.Conv1d(1, 1, 0),
+        lambda: ag.nn.Conv2d(1, 1, 0),
+        lambda: ag.nn.Conv2d(1, 1, (3, 0)),
+        lambda: ag.nn.ConvTranspose2d(1, 1, 0),
+    ],
+)
+def test_a_layer_with_a_zero_kernel_size_is_refused(make):
+    with pytest.raises(ValueError, match="kernel size should be greater than zero"):
+        make()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x: F.conv2d(x, np.zeros((1, 1, 0, 0))),
+        lambda x: F.conv2d(x, np.zeros((1, 1, 2, 0))),
+        lambda x: F.conv1d(x[0], np.zeros((1, 1, 0))),
+        lambda x: F.conv_transpose2d(x, np.zeros((1, 1, 0, 0))),
+        lambda x: F.conv_transpose1d(x[0], np.zeros((1, 1, 0))),
+    ],
+)
+def test_a_convolution_by_a_zero_size_weight_is_refused(call):
+    # PyTorch: "kernel size should be greater than zero"; it returned a 5x5 output here
+    x = ag.tensor(np.ones((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="kernel size should be greater than zero"):
+        call(x)
+
+
+def test_module_and_functional_refuse_arguments_with_the_same_checks():
+    with pytest.raises(ValueError, match="Conv2d: groups must be a positive integer"):
+        ag.nn.Conv2d(2, 2, 3, groups=0)
+    with pytest.raises(ValueError, match="conv2d: groups must be a positive integer"):
+        F.conv2d(ag.ones(1, 2, 4, 4), ag.ones(2, 2, 3, 3), groups=0)
+    with pytest.raises(TypeError, match="Conv2d: stride must be an int or a sequence of 2"):
+        ag.nn.Conv2d(2, 2, 3, stride="a")
+    with pytest.raises(ValueError, match="ConvTranspose2d: output_padding"):
+        ag.nn.ConvTranspose2d(2, 2, 3, stride=1, output_padding=1)

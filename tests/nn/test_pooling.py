@@ -401,7 +401,7 @@ def test_errors():
     _raises("max_pool2d: the output would be empty: input size (4, 4) (input shape "
             "(1, 1, 4, 4)) with kernel_size=5", F.max_pool2d, x, 5)  # fmt: skip
     _raises("max_pool2d: stride must be positive, got 0", F.max_pool2d, x, 2, stride=0)
-    _raises("max_pool2d: kernel_size must be an int or a tuple of 2 ints, got (2, 2, 2)",
+    _raises("max_pool2d: kernel_size must be an int or a sequence of 2 ints, got (2, 2, 2)",
             F.max_pool2d, x, (2, 2, 2))  # fmt: skip
     _raises("max_pool2d: dilation must be positive, got 0", F.max_pool2d, x, 2, dilation=0)
     _raises("max_pool2d: expected a 3-D or 4-D input (C, H, W) or (N, C, H, W), got shape (4, 4)",

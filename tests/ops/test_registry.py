@@ -11,8 +11,8 @@ import pytest
 import autograd_np
 import autograd_np.distributed  # registers the differentiable all-reduce
 import autograd_np.nn.functional as nn_functional  # registers the nn.functional ops
-from autograd_np.function import REGISTRY, registered
 from autograd_np.testing import check_op
+from autograd_np.testing.registry import REGISTRY, registered
 
 
 @pytest.mark.parametrize("info", registered(), ids=lambda info: info.name)

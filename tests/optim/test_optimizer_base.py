@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
+from autograd_np.autograd import increment_version
 from autograd_np.optim import (
     ASGD,
     SGD,
@@ -314,7 +315,7 @@ def test_subclasses_record_that_step_was_called():
             for group in self.param_groups:
                 for p in group["params"]:
                     p.array *= group["lr"]
-                    p._bump_version()
+                    increment_version(p)
 
     p = param()
     opt = Halve([p])

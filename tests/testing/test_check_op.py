@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np.function import REGISTRY, OpInfo, Sample, Sampler, composite, primitive
+from autograd_np.autograd import composite, primitive
 from autograd_np.testing import check_op, check_sample, resolve_op
+from autograd_np.testing.registry import REGISTRY, OpInfo, Sample, Sampler
 
 
 @pytest.fixture

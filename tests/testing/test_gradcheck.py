@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autograd_np as ag
-from autograd_np.function import primitive
+from autograd_np.autograd import primitive
 from autograd_np.testing import GradcheckError, gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(0)

@@ -1,4 +1,4 @@
-"""Argument checks and result structures shared by :mod:`autograd_np.functional`: inputs
+"""Argument checks and result structures shared by :mod:`autograd_np.autograd.functional`: inputs
 and cotangents in ``torch.autograd.functional``'s forms (a Tensor or a tuple of them),
 strict-mode checks, and results detached or kept in the graph."""
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np.autograd import grad
-from autograd_np.grad_mode import no_grad
+from autograd_np.autograd.grad_mode import no_grad
 from autograd_np.tensor import Tensor
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]

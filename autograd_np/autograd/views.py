@@ -24,10 +24,12 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from autograd_np import grad_mode
+from autograd_np.autograd import grad_mode
+from autograd_np.autograd.backward import sum_to_shape
+from autograd_np.autograd.graph import ENGINE, Node
 
 if TYPE_CHECKING:
-    from autograd_np.function import Primitive
+    from autograd_np.autograd.primitive import Primitive
     from autograd_np.tensor import Tensor
 
 __all__ = ["Version", "record_family_change", "register_view"]
@@ -98,9 +100,7 @@ def record_family_change(
     ``RuntimeError`` when the family cannot be followed (see :class:`Version`) or descends
     from a leaf that requires grad.
     """
-    from autograd_np.ops.arithmetic import add, subtract
-    from autograd_np.tensor import Tensor
-
+    add, subtract, tensor = ENGINE.add, ENGINE.subtract, ENGINE.tensor
     box = t._version_box
     if box.untracked:
         raise RuntimeError(
@@ -118,7 +118,7 @@ def record_family_change(
             "leaf tensor that requires grad, and grad mode is on; change the leaf under "
             "`with no_grad():`, or use an out-of-place op"
         )
-    old = Tensor.from_array(t.array, t._node)
+    old = tensor.from_array(t.array, t._node)
     old._version_box = box
     new = compute(old)
     if len(chain) == 1:
@@ -130,7 +130,7 @@ def record_family_change(
             assert child._view_of is not None
             _, op, kwargs = child._view_of
             delta = _scatter(op, delta, child, parent, kwargs)
-        root_new = add(Tensor.from_array(root.array, root._node), delta)
+        root_new = add(tensor.from_array(root.array, root._node), delta)
     write(new)
     node = root_new._node
     if node is not None:
@@ -145,14 +145,12 @@ def _scatter(
 ) -> Tensor:
     """``V^T delta``: a change of the view ``child`` as a change of its ``parent`` (the VJP
     of the op that made the view, zeros elsewhere)."""
-    from autograd_np.autograd import _sum_to_shape
-    from autograd_np.tensor import Tensor
-
+    tensor = ENGINE.tensor
     assert op.vjp is not None
-    out = op.vjp(delta, Tensor.from_array(child.array), Tensor.from_array(parent.array), **kwargs)
+    out = op.vjp(delta, tensor.from_array(child.array), tensor.from_array(parent.array), **kwargs)
     g = out[0] if isinstance(out, tuple) else out
     if g.shape != parent.shape:
-        fitted = _sum_to_shape(g, parent.shape)
+        fitted = sum_to_shape(g, parent.shape)
         assert fitted is not None, "a view's VJP returned a gradient of the wrong shape"
         g = fitted
     return g
@@ -160,8 +158,6 @@ def _scatter(
 
 def _replay(view: Tensor, enabled: bool) -> None:
     """Give ``view`` a node that takes it from its parent's current node again."""
-    from autograd_np.function import Node
-
     assert view._view_of is not None
     parent, op, kwargs = view._view_of
     if view._leaf_requires_grad:

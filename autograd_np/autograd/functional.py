@@ -6,13 +6,13 @@ and return structures: when ``inputs`` is a tuple, per-input results are tuples,
 a single Tensor; likewise for the function's outputs. Without ``create_graph`` results are
 detached from the graph; with it they can be differentiated again.
 
-This module is ``autograd_np.functional`` (``autograd_np.nn.functional`` holds the neural
+This module is ``autograd_np.autograd.functional`` (``autograd_np.nn.functional`` holds the neural
 network layers' math, a different thing).
 
 Examples
 --------
 >>> import autograd_np as ag
->>> from autograd_np.functional import jacobian, hessian
+>>> from autograd_np.autograd.functional import jacobian, hessian
 >>> x = ag.tensor([1.0, 2.0], dtype=ag.float64)
 >>> jacobian(lambda x: x * x, x)
 tensor([[2., 0.],
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._functional_utils import (
+from autograd_np.autograd._functional_utils import (
     _as_tuple,
     _check_requires_grad,
     _fill_zeros,
@@ -42,7 +42,7 @@ from autograd_np._functional_utils import (
     _scalar_output,
     _structure,
 )
-from autograd_np.grad_mode import enable_grad
+from autograd_np.autograd.grad_mode import enable_grad
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
@@ -85,7 +85,7 @@ def vjp(
     Examples
     --------
     >>> import autograd_np as ag
-    >>> from autograd_np.functional import vjp
+    >>> from autograd_np.autograd.functional import vjp
     >>> out, g = vjp(lambda x: 2 * x, ag.ones(3), ag.tensor([1.0, 2.0, 3.0]))
     >>> g
     tensor([2., 4., 6.])
@@ -139,7 +139,7 @@ def jvp(
     Examples
     --------
     >>> import autograd_np as ag
-    >>> from autograd_np.functional import jvp
+    >>> from autograd_np.autograd.functional import jvp
     >>> out, t = jvp(lambda x: x * x, ag.tensor([1.0, 2.0]), ag.tensor([1.0, 1.0]))
     >>> t
     tensor([2., 4.])
@@ -295,7 +295,7 @@ def jacobian(
     Examples
     --------
     >>> import autograd_np as ag
-    >>> from autograd_np.functional import jacobian
+    >>> from autograd_np.autograd.functional import jacobian
     >>> A = ag.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
     >>> jacobian(lambda x: A @ x, ag.zeros(2))
     tensor([[1., 2.],
@@ -354,7 +354,7 @@ def hessian(
     Examples
     --------
     >>> import autograd_np as ag
-    >>> from autograd_np.functional import hessian
+    >>> from autograd_np.autograd.functional import hessian
     >>> A = ag.tensor([[1.0, 2.0], [0.0, 3.0]], dtype=ag.float64)
     >>> hessian(lambda x: x @ A @ x, ag.ones(2, dtype=ag.float64))  # A + A^T
     tensor([[2., 2.],
@@ -438,7 +438,7 @@ def hvp(
     Examples
     --------
     >>> import autograd_np as ag
-    >>> from autograd_np.functional import hvp
+    >>> from autograd_np.autograd.functional import hvp
     >>> x = ag.tensor([1.0, 2.0], dtype=ag.float64)
     >>> _, hv = hvp(lambda x: (x**3).sum(), x, ag.ones(2, dtype=ag.float64))
     >>> hv  # diag(6x) @ 1

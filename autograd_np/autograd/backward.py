@@ -12,23 +12,25 @@ views: a gradient that was not freshly summed here is copied before it is stored
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd_np import grad_mode
-from autograd_np.function import Node
-from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.autograd import grad_mode
+from autograd_np.autograd.graph import ENGINE, Node
 
-__all__ = ["backward", "grad"]
+if TYPE_CHECKING:
+    from autograd_np.tensor import Tensor, TensorLike
+
+__all__ = ["backward", "grad", "sum_to_shape"]
 
 
 def _as_list(x: Tensor | Sequence[Tensor], what: str) -> list[Tensor]:
-    if isinstance(x, Tensor):
+    if isinstance(x, ENGINE.tensor):
         return [x]
     out = list(x)
     for i, t in enumerate(out):
-        if not isinstance(t, Tensor):
+        if not isinstance(t, ENGINE.tensor):
             raise TypeError(f"{what}: expected Tensors, got {type(t).__name__} at position {i}")
     return out
 
@@ -42,10 +44,10 @@ def _cotangents(
     if single and not (
         isinstance(given, (list, tuple))
         and len(given) == 1
-        and (given[0] is None or isinstance(given[0], (Tensor, np.ndarray)))
+        and (given[0] is None or isinstance(given[0], (ENGINE.tensor, np.ndarray)))
     ):
         return [given]  # the one cotangent of a single output (a Tensor, array, list, number)
-    if isinstance(given, (Tensor, np.ndarray)):
+    if isinstance(given, (ENGINE.tensor, np.ndarray)):
         given = [given]
     result = list(given)
     if len(result) != len(outs):
@@ -60,9 +62,9 @@ def _root_grad(t: Tensor, g: TensorLike | None, what: str) -> Tensor:
                 f"{what}: grad can be implicitly created only for outputs with one element; "
                 f"this output has shape {t.shape}, so pass a gradient of that shape"
             )
-        return Tensor.from_array(np.ones_like(t.array))
-    if not isinstance(g, Tensor):
-        g = Tensor.from_array(np.asarray(g, dtype=t.array.dtype))
+        return ENGINE.tensor.from_array(np.ones_like(t.array))
+    if not isinstance(g, ENGINE.tensor):
+        g = ENGINE.tensor.from_array(np.asarray(g, dtype=t.array.dtype))
     if g.shape != t.shape:
         raise RuntimeError(
             f"{what}: the gradient has shape {g.shape} but the output has shape {t.shape}; "
@@ -103,7 +105,7 @@ def _topological_order(roots: list[Node]) -> list[Node]:
     return order
 
 
-def _sum_to_shape(g: Tensor, shape: tuple[int, ...]) -> Tensor | None:
+def sum_to_shape(g: Tensor, shape: tuple[int, ...]) -> Tensor | None:
     """Sum a broadcast gradient back to ``shape``; None when ``shape`` does not broadcast."""
     lead = g.ndim - len(shape)
     if lead < 0:
@@ -114,23 +116,24 @@ def _sum_to_shape(g: Tensor, shape: tuple[int, ...]) -> Tensor | None:
             if n != 1:
                 return None
             axes.append(lead + i)
-    return _reshape(_sum(g, axis=tuple(axes), keepdims=False), shape=shape)
+    return ENGINE.reshape(ENGINE.sum(g, axis=tuple(axes), keepdims=False), shape=shape)
 
 
-def _fit(gx: Any, x: Tensor, node: Node, index: int) -> Tensor:
+def _fit(gx: Any, node: Node, index: int) -> Tensor:
     """Make a VJP's gradient match its input: a Tensor of the input's shape and dtype."""
-    if not isinstance(gx, Tensor):
-        gx = Tensor.from_array(np.asarray(gx))
-    if gx.shape != x.shape:
-        fitted = _sum_to_shape(gx, x.shape)
+    if not isinstance(gx, ENGINE.tensor):
+        gx = ENGINE.tensor.from_array(np.asarray(gx))
+    shape, dtype = node.shapes[index], node.dtypes[index]
+    if gx.shape != shape:
+        fitted = sum_to_shape(gx, shape)
         if fitted is None:
             raise RuntimeError(
                 f"{node.op.name}'s VJP returned a gradient of shape {gx.shape} for input "
-                f"{index} of shape {x.shape}; it must have that shape or broadcast to it"
+                f"{index} of shape {shape}; it must have that shape or broadcast to it"
             )
         gx = fitted
-    if gx.dtype != x.dtype:
-        gx = _astype(gx, x.dtype)
+    if gx.dtype != dtype:
+        gx = ENGINE.astype(gx, dtype)
     return gx
 
 
@@ -151,23 +154,18 @@ def _check_finite(node: Node, g: Tensor, gx: Tensor, index: int) -> None:
 
 def _call_vjp(node: Node, g: Tensor, anomaly: bool) -> tuple[Any, ...]:
     """The node's VJP on ``g``, as a tuple with one entry per input."""
-    vjp = node.op.vjp
-    if vjp is None:
-        raise RuntimeError(f"{node.op.name} has no VJP; declare one with @{node.op.name}.defvjp")
-    inputs = node.inputs
-    assert inputs is not None
     if anomaly:
         try:
-            grads = vjp(g, node.output(), *inputs, **node.kwargs)
+            grads = node.apply_vjp(g)
         except FloatingPointError as e:
             raise FloatingPointError(f"{node.op.name} backward: {e}. {_forward_trace(node)}") from e
     else:
-        grads = vjp(g, node.output(), *inputs, **node.kwargs)
+        grads = node.apply_vjp(g)
     if type(grads) is not tuple:
         grads = tuple(grads) if isinstance(grads, list) else (grads,)
-    if len(grads) != len(inputs):
+    if len(grads) != len(node.edges):
         raise RuntimeError(
-            f"{node.op.name}'s VJP returned {len(grads)} gradients for {len(inputs)} inputs"
+            f"{node.op.name}'s VJP returned {len(grads)} gradients for {len(node.edges)} inputs"
         )
     return grads
 
@@ -177,7 +175,7 @@ def _owned(g: Tensor, owned: bool, create_graph: bool, like: np.ndarray | None =
     ``like``, in the memory layout of that array (a gradient laid out like its tensor:
     an optimizer mixing a C-ordered parameter with a transposed gradient runs 3x slower)."""
     if create_graph:
-        return g if owned else _clone(g)
+        return g if owned else ENGINE.clone(g)
     if g._node is not None or g._leaf_requires_grad:
         g = g.detach()
     data = g.array
@@ -186,8 +184,8 @@ def _owned(g: Tensor, owned: bool, create_graph: bool, like: np.ndarray | None =
             return g
         out = np.empty_like(like, dtype=data.dtype)
         np.copyto(out, data)
-        return Tensor.from_array(out)
-    return g if owned else Tensor.from_array(np.array(data, copy=True))
+        return ENGINE.tensor.from_array(out)
+    return g if owned else ENGINE.tensor.from_array(np.array(data, copy=True))
 
 
 def _accumulate(
@@ -203,7 +201,157 @@ def _accumulate(
         return _owned(g, owned, create_graph, like)
     if create_graph:
         return old + g
-    return Tensor.from_array(old.array + g.array)
+    return ENGINE.tensor.from_array(old.array + g.array)
+
+
+class _Pass:
+    """The state of one backward pass: the gradients flowing into nodes and leaves, and
+    which nodes run (all reachable ones, or those with a target below them)."""
+
+    __slots__ = (
+        "captured",
+        "create_graph",
+        "leaf_grads",
+        "node_grads",
+        "order",
+        "run_vjp",
+        "target_leaves",
+        "target_nodes",
+        "visit",
+    )
+
+    def __init__(self, create_graph: bool) -> None:
+        self.create_graph = create_graph
+        self.node_grads: dict[Node, Tensor] = {}
+        self.leaf_grads: dict[int, tuple[Tensor, list[Tensor]]] = {}
+        self.order: list[Node] = []
+        self.target_nodes: dict[Node, list[Tensor]] = {}
+        self.target_leaves: set[int] = set()
+        self.visit: set[Node] | None = None  # None: every node
+        self.run_vjp: set[Node] | None = None
+        self.captured: dict[int, tuple[Tensor, bool]] = {}
+
+    def add(self, edge: Node | Tensor, g: Tensor) -> None:
+        """Send the gradient ``g`` along ``edge`` (a node, or a leaf that requires grad)."""
+        if type(edge) is Node:
+            prev = self.node_grads.get(edge)
+            self.node_grads[edge] = g if prev is None else prev + g
+        else:
+            self.leaf_grads.setdefault(id(edge), (edge, []))[1].append(g)  # type: ignore[arg-type]
+
+
+def _seed(p: _Pass, roots: list[Tensor], root_grads: list[Tensor]) -> None:
+    """Stage 1: the outputs' cotangents, and the nodes in topological order."""
+    root_nodes: list[Node] = []
+    for t, root_g in zip(roots, root_grads):
+        if t._node is None:
+            p.add(t, root_g)
+        else:
+            root_nodes.append(t._node)
+            p.add(t._node, root_g)
+    p.order = _topological_order(root_nodes)
+
+
+def _prune(p: _Pass, targets: list[Tensor]) -> None:
+    """Stage 2 (with targets only): keep the nodes with a target below them."""
+    for t in targets:
+        if t._node is None:
+            p.target_leaves.add(id(t))
+        else:
+            p.target_nodes.setdefault(t._node, []).append(t)
+    visit: set[Node] = set()
+    run_vjp: set[Node] = set()
+    for node in reversed(p.order):  # inputs before the nodes they feed
+        for e in node.edges:
+            if (e in visit) if type(e) is Node else (e is not None and id(e) in p.target_leaves):
+                run_vjp.add(node)
+                break
+        if node in run_vjp or node in p.target_nodes:
+            visit.add(node)
+    p.visit, p.run_vjp = visit, run_vjp
+
+
+def _arrive(p: _Pass, node: Node, g: Tensor, retain_into_grad: bool) -> Tensor:
+    """The gradient reaching ``node``'s output: through its tensor hooks, into ``.grad`` of
+    a tensor that retains it, and captured when the output is a target."""
+    if node.tensor_hooks:
+        for hook in list(node.tensor_hooks.values()):
+            r = hook(g)
+            if r is not None:
+                g = r
+    if node.retained is not None and retain_into_grad:
+        owner = node.retained()
+        if owner is not None:
+            owner.grad = _accumulate(owner.grad, g, False, p.create_graph)
+    for target in p.target_nodes.get(node, ()):
+        p.captured[id(target)] = (g, False)
+    return g
+
+
+def _propagate(p: _Pass, *, retain_graph: bool, retain_into_grad: bool) -> None:
+    """Stage 3: each node, once all its gradient has arrived, calls its VJP and sends the
+    results along its edges (reduced to each input's shape and dtype); without
+    ``retain_graph`` it then frees what it saved."""
+    anomaly = grad_mode._state.anomaly
+    for node in p.order:
+        if p.visit is not None and node not in p.visit:
+            continue
+        g = p.node_grads.pop(node, None)
+        if g is not None:
+            g = _arrive(p, node, g, retain_into_grad)
+            if p.run_vjp is None or node in p.run_vjp:
+                if node.released:
+                    raise RuntimeError(
+                        "trying to backward through the graph a second time: the values saved "
+                        f"by {node.op.name} were freed by an earlier backward. Pass "
+                        "retain_graph=True to the first backward (or grad) call if you need to "
+                        "go through it again."
+                    )
+                node.check_versions()
+                grads = _call_vjp(node, g, anomaly)
+                shapes, dtypes = node.shapes, node.dtypes
+                for i, (edge, gx) in enumerate(zip(node.edges, grads)):
+                    if edge is None or gx is None:
+                        continue
+                    if not (
+                        type(gx) is ENGINE.tensor
+                        and gx.array.shape == shapes[i]
+                        and gx.array.dtype == dtypes[i]
+                    ):
+                        gx = _fit(gx, node, i)
+                    if anomaly:
+                        _check_finite(node, g, gx, i)
+                    p.add(edge, gx)
+        if not retain_graph:
+            node.release()
+
+
+def _deliver(p: _Pass, targets: list[Tensor] | None, accumulate: bool) -> None:
+    """Stage 4: sum each leaf's gradients, run its hooks, capture it, and with
+    ``accumulate`` add it into ``.grad`` (of the targets only, when there are targets),
+    then run its post-accumulate hooks."""
+    for key, (leaf, parts) in p.leaf_grads.items():
+        if targets is not None and key not in p.target_leaves:
+            continue
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+        owned = len(parts) > 1
+        if leaf._hooks:
+            for hook in list(leaf._hooks.values()):
+                r = hook(total)
+                if r is not None:
+                    total, owned = r, False
+        p.captured[key] = (total, owned)
+        if accumulate:
+            leaf.grad = _accumulate(leaf.grad, total, owned, p.create_graph, leaf.array)
+            if leaf._post_accumulate_hooks:
+                for post_hook in list(leaf._post_accumulate_hooks.values()):
+                    post_hook(leaf)
+    if accumulate and targets is not None:
+        for t in targets:
+            if t._node is not None and id(t) in p.captured:
+                t.grad = _accumulate(t.grad, p.captured[id(t)][0], False, p.create_graph)
 
 
 def _run(
@@ -215,120 +363,21 @@ def _run(
     targets: list[Tensor] | None,
     accumulate: bool,
 ) -> dict[int, tuple[Tensor, bool]]:
-    """The backward pass. Returns the summed gradient of each target, by ``id``, with
-    whether it is freshly computed here (True) or may alias another tensor (False).
+    """The backward pass, in four stages: seed, prune, propagate, deliver. Returns the
+    summed gradient of each target, by ``id``, with whether it is freshly computed here
+    (True) or may alias another tensor (False).
 
     With ``accumulate`` the gradients go into ``.grad`` (of all leaves when ``targets`` is
     None, else of the targets only); otherwise they are only returned.
     """
-    node_grads: dict[Node, Tensor] = {}
-    leaf_grads: dict[int, tuple[Tensor, list[Tensor]]] = {}
-    root_nodes: list[Node] = []
-    for t, root_g in zip(roots, root_grads):
-        if t._node is None:
-            leaf_grads.setdefault(id(t), (t, []))[1].append(root_g)
-        else:
-            root_nodes.append(t._node)
-            prev = node_grads.get(t._node)
-            node_grads[t._node] = root_g if prev is None else prev + root_g
-
-    order = _topological_order(root_nodes)
-
-    # With targets, only the nodes with a target below them run their VJP.
-    target_nodes: dict[Node, list[Tensor]] = {}
-    target_leaves: set[int] = set()
-    visit: set[Node] | None = None
-    run_vjp: set[Node] | None = None
+    p = _Pass(create_graph)
+    _seed(p, roots, root_grads)
     if targets is not None:
-        for t in targets:
-            if t._node is None:
-                target_leaves.add(id(t))
-            else:
-                target_nodes.setdefault(t._node, []).append(t)
-        visit, run_vjp = set(), set()
-        for node in reversed(order):  # inputs before the nodes they feed
-            for e in node.edges:
-                if (e in visit) if type(e) is Node else (e is not None and id(e) in target_leaves):
-                    run_vjp.add(node)
-                    break
-            if node in run_vjp or node in target_nodes:
-                visit.add(node)
-
-    captured: dict[int, tuple[Tensor, bool]] = {}
-    anomaly = grad_mode._state.anomaly
+        _prune(p, targets)
     with grad_mode.set_grad_enabled(create_graph):
-        for node in order:
-            if visit is not None and node not in visit:
-                continue
-            g = node_grads.pop(node, None)
-            if g is not None:
-                if node.tensor_hooks:
-                    for hook in node.tensor_hooks:
-                        r = hook(g)
-                        if r is not None:
-                            g = r
-                if node.retained is not None and accumulate and targets is None:
-                    owner = node.retained()
-                    if owner is not None:
-                        owner.grad = _accumulate(owner.grad, g, False, create_graph)
-                if target_nodes:
-                    for target in target_nodes.get(node, ()):
-                        captured[id(target)] = (g, False)
-            if g is not None and (run_vjp is None or node in run_vjp):
-                if node.released:
-                    raise RuntimeError(
-                        "trying to backward through the graph a second time: the values saved "
-                        f"by {node.op.name} were freed by an earlier backward. Pass "
-                        "retain_graph=True to the first backward (or grad) call if you need to "
-                        "go through it again."
-                    )
-                node.check_versions()
-                grads = _call_vjp(node, g, anomaly)
-                inputs = node.inputs
-                assert inputs is not None
-                for i, (edge, gx) in enumerate(zip(node.edges, grads)):
-                    if edge is None or gx is None:
-                        continue
-                    x = inputs[i]
-                    if not (
-                        type(gx) is Tensor
-                        and gx.array.shape == x.array.shape
-                        and gx.array.dtype == x.array.dtype
-                    ):
-                        gx = _fit(gx, x, node, i)
-                    if anomaly:
-                        _check_finite(node, g, gx, i)
-                    if isinstance(edge, Node):
-                        prev = node_grads.get(edge)
-                        node_grads[edge] = gx if prev is None else prev + gx
-                    else:
-                        leaf_grads.setdefault(id(edge), (edge, []))[1].append(gx)
-            if not retain_graph:
-                node.release()
-
-        for key, (leaf, parts) in leaf_grads.items():
-            if targets is not None and key not in target_leaves:
-                continue
-            total = parts[0]
-            for p in parts[1:]:
-                total = total + p
-            owned = len(parts) > 1
-            if leaf._hooks:
-                for hook in leaf._hooks:
-                    r = hook(total)
-                    if r is not None:
-                        total, owned = r, False
-            captured[key] = (total, owned)
-            if accumulate:
-                leaf.grad = _accumulate(leaf.grad, total, owned, create_graph, leaf.array)
-                if leaf._post_accumulate_hooks:
-                    for post_hook in tuple(leaf._post_accumulate_hooks):
-                        post_hook(leaf)
-    if accumulate and targets is not None:
-        for t in targets:
-            if t._node is not None and id(t) in captured:
-                t.grad = _accumulate(t.grad, captured[id(t)][0], False, create_graph)
-    return captured
+        _propagate(p, retain_graph=retain_graph, retain_into_grad=accumulate and targets is None)
+        _deliver(p, targets, accumulate)
+    return p.captured
 
 
 def backward(
@@ -364,7 +413,9 @@ def backward(
     tensor([2., 4.])
     """
     outs = _as_list(tensors, "backward")
-    gts = _cotangents(outs, grad_tensors, isinstance(tensors, Tensor), "backward", "gradients")
+    gts = _cotangents(
+        outs, grad_tensors, isinstance(tensors, ENGINE.tensor), "backward", "gradients"
+    )
     for i, t in enumerate(outs):
         if not t.requires_grad:
             raise RuntimeError(
@@ -431,7 +482,9 @@ def grad(
     """
     outs = _as_list(outputs, "grad")
     ins = _as_list(inputs, "grad")
-    gos = _cotangents(outs, grad_outputs, isinstance(outputs, Tensor), "grad", "grad_outputs")
+    gos = _cotangents(
+        outs, grad_outputs, isinstance(outputs, ENGINE.tensor), "grad", "grad_outputs"
+    )
     for i, t in enumerate(outs):
         if not t.requires_grad:
             raise RuntimeError(
@@ -462,9 +515,3 @@ def grad(
         else:
             result.append(_owned(entry[0], entry[1], create_graph))
     return tuple(result)
-
-
-from autograd_np.ops.conversion import astype as _astype  # noqa: E402
-from autograd_np.ops.conversion import clone as _clone  # noqa: E402
-from autograd_np.ops.reduction import _sum  # noqa: E402
-from autograd_np.ops.shape import _reshape  # noqa: E402

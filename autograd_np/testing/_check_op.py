@@ -8,10 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.function import REGISTRY, OpInfo, Primitive, Sample
-from autograd_np.grad_mode import no_grad
+from autograd_np.autograd import Primitive
+from autograd_np.autograd.grad_mode import no_grad
 from autograd_np.tensor import Tensor
-from autograd_np.testing.gradcheck import gradcheck, gradgradcheck
+from autograd_np.testing._gradcheck import gradcheck, gradgradcheck
+from autograd_np.testing.registry import REGISTRY, OpInfo, Sample
 
 __all__ = ["check_op", "check_sample", "resolve_op"]
 
@@ -119,7 +120,7 @@ def check_sample(info: OpInfo, sample: Sample, *, seed: int = 0) -> None:
         node = first.grad_fn
         g = Tensor(np.random.default_rng(seed).standard_normal(first.shape).astype(np.float32))
         with no_grad():
-            grads = _as_tuple(node.op.vjp(g, node.output(), *node.inputs, **node.kwargs))  # type: ignore[misc]
+            grads = _as_tuple(node.apply_vjp(g))
         for k, gx in enumerate(grads):
             if isinstance(gx, Tensor) and info.preserves_dtype:
                 assert gx.dtype == np.float32, (
@@ -160,7 +161,7 @@ def check_op(
     --------
     >>> import numpy as np
     >>> from autograd_np import primitive
-    >>> from autograd_np.function import Sample
+    >>> from autograd_np.testing.registry import Sample
     >>> from autograd_np.testing import check_op
     >>> @primitive("my_cube", spec=lambda s: Sample((s.array(s.shape()),)), ref=lambda x: x**3)
     ... def my_cube(x):
