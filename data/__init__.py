@@ -6,8 +6,8 @@ ops accept directly.
 
 Datasets are found under a root directory: the ``root`` argument, else the environment
 variable ``AUTOGRAD_NP_DATA``, else ``$XDG_CACHE_HOME/autograd_np`` (``~/.cache/autograd_np``),
-in ``mnist/``, ``fashion-mnist/`` and ``cifar10/``. Nothing is downloaded unless
-``download=True``.
+in ``mnist/``, ``fashion-mnist/``, ``cifar10/`` and ``tinyshakespeare/``. Nothing is
+downloaded unless ``download=True``.
 
 Examples
 --------
@@ -43,6 +43,7 @@ from autograd_np.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from autograd_np.data.text import CharTextDataset, CharVocab, TinyShakespeare, read_text
 from autograd_np.data.vision import ImageArrayDataset
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "ENV_VAR",
     "MNIST",
     "BatchSampler",
+    "CharTextDataset",
+    "CharVocab",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
@@ -64,11 +67,13 @@ __all__ = [
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
+    "TinyShakespeare",
     "WeightedRandomSampler",
     "default_collate",
     "default_data_root",
     "download_file",
     "random_split",
     "read_idx",
+    "read_text",
     "transforms",
 ]
