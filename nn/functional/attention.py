@@ -332,3 +332,176 @@ def scaled_dot_product_attention(
             keep = np.multiply(draw, 1.0 / (1.0 - dropout_p), dtype=probs.dtype)
     out = _sdpa(q, k, v, probs=probs, keep=keep, scale=sc, mask=mask, alive=alive)
     return out if out_shape is None else reshape(out, out_shape)
+
+
+# ---------------------------------------------------------------------- multi-head attention
+def _float_mask(op: str, name: str, mask: Any, dtype: np.dtype[Any]) -> np.ndarray | None:
+    """PyTorch's canonical mask: a boolean mask (True = not allowed) becomes 0 / -inf; a
+    float mask is taken as is (in ``dtype``)."""
+    if mask is None:
+        return None
+    m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype == np.bool_:
+        return np.where(m, -np.inf, 0.0).astype(dtype)
+    if m.dtype.kind != "f":
+        raise TypeError(
+            f"{op}: only bool and floating types of {name} are supported, got {m.dtype}"
+        )
+    return m.astype(dtype, copy=False)
+
+
+def multi_head_attention_forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    num_heads: int,
+    q_weight: Tensor,
+    k_weight: Tensor,
+    v_weight: Tensor,
+    in_bias: Tensor | None,
+    bias_k: Tensor | None,
+    bias_v: Tensor | None,
+    add_zero_attn: bool,
+    dropout_p: float,
+    out_weight: Tensor,
+    out_bias: Tensor | None,
+    *,
+    training: bool,
+    key_padding_mask: Any,
+    need_weights: bool,
+    attn_mask: Any,
+    average_attn_weights: bool,
+    is_causal: bool,
+    generator: GeneratorLike,
+) -> tuple[Tensor, Tensor | None]:
+    """The math of ``nn.MultiheadAttention`` on sequence-first inputs, as PyTorch's
+    ``F.multi_head_attention_forward``.
+
+    Shapes
+    ------
+    query (L, N, E) or (L, E); key (S, N, kdim); value (S, N, vdim) -> output (L, N, E),
+    weights (N, L, S) averaged over heads, or (N, H, L, S); the batch axis is absent for
+    unbatched input.
+    """
+    from autograd_np.nn.functional.dropout import dropout
+    from autograd_np.nn.functional.linear import linear
+    from autograd_np.ops.joining import concatenate
+    from autograd_np.ops.reduction import mean
+
+    op = "MultiheadAttention"
+    batched = query.ndim == 3
+    if not batched:  # (L, E) -> (L, 1, E)
+        query, key, value = (reshape(t, (t.shape[0], 1, t.shape[1])) for t in (query, key, value))
+        if key_padding_mask is not None:
+            kpm = (
+                key_padding_mask.array
+                if isinstance(key_padding_mask, Tensor)
+                else np.asarray(key_padding_mask)
+            )
+            key_padding_mask = kpm[None]
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    if key.shape[:2] != value.shape[:2] or key.shape[1] != bsz:
+        raise ValueError(
+            f"{op}: key {key.shape} and value {value.shape} must share (S, N) with the query's "
+            f"batch N={bsz}"
+        )
+    head_dim = embed_dim // num_heads
+    if is_causal and attn_mask is None:
+        raise RuntimeError(
+            f"{op}: is_causal is a hint that attn_mask is the causal mask; pass attn_mask "
+            "as well (e.g. nn.Transformer.generate_square_subsequent_mask)"
+        )
+    dt = query.dtype
+    mask = _float_mask(op, "attn_mask", attn_mask, dt)
+    kpm_f = _float_mask(op, "key_padding_mask", key_padding_mask, dt)
+    if mask is not None:
+        if mask.ndim == 2:
+            if mask.shape != (tgt_len, src_len):
+                raise ValueError(
+                    f"{op}: the shape of the 2D attn_mask is {mask.shape}, but should be "
+                    f"{(tgt_len, src_len)}"
+                )
+            mask = mask[None]
+        elif mask.ndim == 3:
+            if mask.shape != (bsz * num_heads, tgt_len, src_len):
+                raise ValueError(
+                    f"{op}: the shape of the 3D attn_mask is {mask.shape}, but should be "
+                    f"{(bsz * num_heads, tgt_len, src_len)}"
+                )
+        else:
+            raise ValueError(f"{op}: attn_mask must be 2-D or 3-D, got {mask.ndim}-D")
+    if kpm_f is not None and kpm_f.shape != (bsz, src_len):
+        raise ValueError(
+            f"{op}: expected key_padding_mask of shape {(bsz, src_len)}, got {kpm_f.shape}"
+        )
+    # input projections: (L, N, E) -> (L, N, E)
+    bq = bk = bv = None
+    if in_bias is not None:
+        bq, bk, bv = (
+            in_bias[:embed_dim],
+            in_bias[embed_dim : 2 * embed_dim],
+            in_bias[2 * embed_dim :],
+        )
+    q = linear(query, q_weight, bq)
+    k = linear(key, k_weight, bk)
+    v = linear(value, v_weight, bv)
+    if bias_k is not None and bias_v is not None:
+        # one more key and value, shared by the batch: (S, N, E) -> (S + 1, N, E)
+        k = concatenate([k, bias_k.expand(1, bsz, embed_dim)], 0)
+        v = concatenate([v, bias_v.expand(1, bsz, embed_dim)], 0)
+        if mask is not None:
+            mask = np.pad(mask, ((0, 0), (0, 0), (0, 1)))
+        if kpm_f is not None:
+            kpm_f = np.pad(kpm_f, ((0, 0), (0, 1)))
+    # heads: (L, N, E) -> (L, N*H, D) -> (N*H, L, D)
+    q = swapaxes(reshape(q, (tgt_len, bsz * num_heads, head_dim)), 0, 1)
+    k = swapaxes(reshape(k, (k.shape[0], bsz * num_heads, head_dim)), 0, 1)
+    v = swapaxes(reshape(v, (v.shape[0], bsz * num_heads, head_dim)), 0, 1)
+    if add_zero_attn:  # a zero key and value: (N*H, S, D) -> (N*H, S + 1, D)
+        zeros = Tensor.from_array(np.zeros((bsz * num_heads, 1, head_dim), dtype=dt))
+        k = concatenate([k, zeros], 1)
+        v = concatenate([v, zeros], 1)
+        if mask is not None:
+            mask = np.pad(mask, ((0, 0), (0, 0), (0, 1)))
+        if kpm_f is not None:
+            kpm_f = np.pad(kpm_f, ((0, 0), (0, 1)))
+    s = k.shape[1]
+    if kpm_f is not None:
+        # (N, S) -> (N*H, 1, S), added to the attention mask
+        kpm_full = np.broadcast_to(kpm_f[:, None, None, :], (bsz, num_heads, 1, s))
+        kpm_full = kpm_full.reshape(bsz * num_heads, 1, s)
+        mask = kpm_full if mask is None else mask + kpm_full
+    p = dropout_p if training else 0.0
+    weights = None
+    if need_weights:
+        # explicit weights (a fully masked row is NaN here, as in PyTorch)
+        scores = matmul(multiply(q, 1.0 / float(np.sqrt(head_dim))), swapaxes(k, -1, -2))
+        if mask is not None:
+            scores = add(scores, Tensor.from_array(mask))
+        attn = softmax(scores, -1)  # (N*H, L, S)
+        dropped = dropout(attn, p, True, generator=generator) if p > 0 else attn
+        out = matmul(dropped, v)  # (N*H, L, D)
+        weights = reshape(attn, (bsz, num_heads, tgt_len, s))
+        if average_attn_weights:
+            weights = mean(weights, 1)
+        if not batched:
+            weights = reshape(weights, weights.shape[1:])
+    else:
+        if mask is not None and mask.shape[0] == 1:
+            mask4 = mask[None]  # (1, 1, L, S)
+        elif mask is not None:
+            mask4 = mask.reshape(bsz, num_heads, -1, s)
+        else:
+            mask4 = None
+        q4 = reshape(q, (bsz, num_heads, tgt_len, head_dim))
+        k4 = reshape(k, (bsz, num_heads, s, head_dim))
+        v4 = reshape(v, (bsz, num_heads, s, head_dim))
+        out = scaled_dot_product_attention(q4, k4, v4, mask4, p, generator=generator)
+        out = reshape(out, (bsz * num_heads, tgt_len, head_dim))
+    # (N*H, L, D) -> (L, N*H, D) -> (L, N, E)
+    out = reshape(swapaxes(out, 0, 1), (tgt_len, bsz, embed_dim))
+    out = linear(out, out_weight, out_bias)
+    if not batched:
+        out = reshape(out, (tgt_len, embed_dim))
+    return out, weights

@@ -5,6 +5,7 @@ from autograd_np.nn.modules.activation import (
     GELU,
     LeakyReLU,
     LogSoftmax,
+    MultiheadAttention,
     ReLU,
     Sigmoid,
     SiLU,
@@ -39,6 +40,13 @@ from autograd_np.nn.modules.pooling import (
     MaxPool2d,
 )
 from autograd_np.nn.modules.sparse import Embedding
+from autograd_np.nn.modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "ELU",
@@ -74,6 +82,7 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "ReLU",
     "RemovableHandle",
@@ -84,5 +93,10 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Unflatten",
 ]
