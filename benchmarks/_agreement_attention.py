@@ -127,7 +127,10 @@ def cases() -> list[Case]:
 
     for name, kw in [
         ("encoder layer relu", {}),
-        ("encoder layer gelu norm_first batch_first", {"activation": "gelu", "norm_first": True, "batch_first": True}),
+        (
+            "encoder layer gelu norm_first batch_first",
+            {"activation": "gelu", "norm_first": True, "batch_first": True},
+        ),
     ]:  # fmt: skip
         shape = (n, lq, e) if kw.get("batch_first") else (lq, n, e)
         out.append((
@@ -135,7 +138,12 @@ def cases() -> list[Case]:
             _module_case(
                 lambda nn, kw=kw: enc_layer(nn, **kw),
                 [x(*shape)],
-                lambda m, s, lib: m(s, src_mask=_mask(lib, causal), src_key_padding_mask=_mask(lib, kpm[:, :lq]), is_causal=True),
+                lambda m, s, lib: m(
+                    s,
+                    src_mask=_mask(lib, causal),
+                    src_key_padding_mask=_mask(lib, kpm[:, :lq]),
+                    is_causal=True,
+                ),
             ),
         ))  # fmt: skip
     out.append((

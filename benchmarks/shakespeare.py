@@ -33,12 +33,12 @@ from _common import blas_threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import autograd_np as ag  # noqa: E402
-import autograd_np.nn.functional as F  # noqa: E402
-from autograd_np import optim  # noqa: E402
-from autograd_np.data import TinyShakespeare  # noqa: E402
-from autograd_np.nn.utils import clip_grad_norm_  # noqa: E402
-from examples.shakespeare_model import GPT, weight_decay_groups  # noqa: E402
+import autograd_np as ag
+import autograd_np.nn.functional as F
+from autograd_np import optim
+from autograd_np.data import TinyShakespeare
+from autograd_np.nn.utils import clip_grad_norm_
+from examples.shakespeare_model import GPT, weight_decay_groups
 
 VOCAB, BLOCK, BATCH, LAYERS, HEADS, WIDTH = 65, 64, 12, 4, 4, 128
 
