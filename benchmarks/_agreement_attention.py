@@ -177,6 +177,14 @@ def cases() -> list[Case]:
         ),
     ))  # fmt: skip
     out.append((
+        "embedding max_norm",
+        _module_case(
+            lambda nn: nn.Embedding(7, 4, max_norm=1.2),
+            [rng.integers(0, 7, (3, 5))],
+            lambda m, i, lib: m(_mask(lib, i.numpy()) if lib == "torch" else i),
+        ),
+    ))  # fmt: skip
+    out.append((
         "embedding padding_idx",
         _module_case(
             lambda nn: nn.Embedding(7, 4, padding_idx=2),

@@ -110,7 +110,9 @@ def torch_model() -> Any:
     return TorchGPT()
 
 
-def run_torch(state: dict[str, np.ndarray], batches: list[Any], args: Any) -> list[float]:
+def run_torch(
+    state: dict[str, np.ndarray], batches: list[Any], args: Any, evals: list[Any]
+) -> list[float]:
     import torch
     import torch.nn.functional as tF
 
@@ -130,14 +132,14 @@ def run_torch(state: dict[str, np.ndarray], batches: list[Any], args: Any) -> li
         logits = model(torch.from_numpy(x))
         return tF.cross_entropy(logits.view(-1, VOCAB), torch.from_numpy(y).view(-1))
 
-    times = []
+    times: list[float] = []
     for it, (x, y) in enumerate(batches):
         t0 = time.perf_counter()
         if args.eval_interval and it % args.eval_interval == 0:
             model.eval()
             with torch.no_grad():
-                for ex, ey in eval_batches(it, args):
-                    float(loss_of(ex, ey))
+                losses = [float(loss_of(ex, ey)) for ex, ey in eval_batches(it, args)]
+            evals.append((it, float(np.mean(losses[:20])), float(np.mean(losses[20:]))))
             model.train()
         for group in opt.param_groups:
             group["lr"] = lr_at(it, args.iters)
@@ -152,21 +154,21 @@ def run_torch(state: dict[str, np.ndarray], batches: list[Any], args: Any) -> li
 
 
 # ---------------------------------------------------------------------- ours
-def run_ours(model: Any, batches: list[Any], args: Any) -> list[float]:
+def run_ours(model: Any, batches: list[Any], args: Any, evals: list[Any]) -> list[float]:
     opt = optim.AdamW(weight_decay_groups(model, 0.1), lr=1e-3, betas=(0.9, 0.99))
 
     def loss_of(x: np.ndarray, y: np.ndarray) -> ag.Tensor:
         logits = model(x)
         return F.cross_entropy(logits.reshape(-1, VOCAB), y.reshape(-1))
 
-    times = []
+    times: list[float] = []
     for it, (x, y) in enumerate(batches):
         t0 = time.perf_counter()
         if args.eval_interval and it % args.eval_interval == 0:
             model.eval()
             with ag.no_grad():
-                for ex, ey in eval_batches(it, args):
-                    float(loss_of(ex, ey))
+                losses = [float(loss_of(ex, ey)) for ex, ey in eval_batches(it, args)]
+            evals.append((it, float(np.mean(losses[:20])), float(np.mean(losses[20:]))))
             model.train()
         for group in opt.param_groups:
             group["lr"] = lr_at(it, args.iters)
@@ -201,6 +203,8 @@ def main() -> None:
         _DATA[split] = TinyShakespeare(args.data_root, split=split, block_size=BLOCK)
     rng = np.random.default_rng(0)
     batches = [_DATA["train"].sample_batch(BATCH, rng) for _ in range(args.iters + args.warmup)]
+    if args.eval_interval:  # the whole recipe: no warm-up, medians over every iteration
+        batches, args.warmup = batches[: args.iters + 1], 0
     model = GPT(VOCAB, BLOCK, LAYERS, HEADS, WIDTH, generator=0)
     state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
     try:
@@ -223,14 +227,20 @@ def main() -> None:
     for r in range(args.rounds):
         m = GPT(VOCAB, BLOCK, LAYERS, HEADS, WIDTH, generator=0)
         m.load_state_dict(state)
-        t = run_ours(m, batches, args)[args.warmup :]
-        ours.append(statistics.median(t))
-        line = f"round {r + 1}: autograd_np {1e3 * ours[-1]:7.1f} ms/iter"
+        ev_o: list[Any] = []
+        t = run_ours(m, batches, args, ev_o)
+        ours.append(statistics.median(t[args.warmup :]))
+        line = f"round {r + 1}: autograd_np {1e3 * ours[-1]:7.1f} ms/iter ({sum(t):.0f} s)"
+        ev_t: list[Any] = []
         if have_torch:
-            t = run_torch(state, batches, args)[args.warmup :]
-            theirs.append(statistics.median(t))
-            line += f"   torch {1e3 * theirs[-1]:7.1f} ms/iter   ratio {ours[-1] / theirs[-1]:.2f}x"
+            t = run_torch(state, batches, args, ev_t)
+            theirs.append(statistics.median(t[args.warmup :]))
+            line += f"   torch {1e3 * theirs[-1]:7.1f} ms/iter ({sum(t):.0f} s)"
+            line += f"   ratio {ours[-1] / theirs[-1]:.2f}x"
         print(line, flush=True)
+        for k, (it, tr, va) in enumerate(ev_o):
+            extra = f"; torch {ev_t[k][1]:.4f} / {ev_t[k][2]:.4f}" if ev_t else ""
+            print(f"  eval at {it}: autograd_np train/val loss {tr:.4f} / {va:.4f}{extra}")
     mo = statistics.median(ours)
     summary = f"median: autograd_np {1e3 * mo:.1f} ms/iter ({BATCH * BLOCK / mo:,.0f} tok/s)"
     if theirs:

@@ -479,7 +479,8 @@ def multi_head_attention_forward(
         scores = matmul(multiply(q, 1.0 / float(np.sqrt(head_dim))), swapaxes(k, -1, -2))
         if mask is not None:
             scores = add(scores, Tensor.from_array(mask))
-        attn = softmax(scores, -1)  # (N*H, L, S)
+        with np.errstate(invalid="ignore"):  # a fully masked row is NaN, silently
+            attn = softmax(scores, -1)  # (N*H, L, S)
         dropped = dropout(attn, p, True, generator=generator) if p > 0 else attn
         out = matmul(dropped, v)  # (N*H, L, D)
         weights = reshape(attn, (bsz, num_heads, tgt_len, s))
