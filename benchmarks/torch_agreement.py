@@ -1,5 +1,7 @@
 """Agreement with PyTorch: the loss, every parameter gradient and the running statistics
-of the four ``train_step.py`` models, in float64, from the same weights and batch.
+of the four ``train_step.py`` models, in float64, from the same weights and batch; then
+the recurrent layers (``RECURRENT``: LSTM with and without projection, bidirectional and
+packed, GRU, RNN, the cells), whose gradients include the input's and the initial states'.
 
 Run with PyTorch importable (it is never a dependency)::
 
@@ -61,11 +63,87 @@ def compare(torch: Any, name: str, batch: int, smoothing: float) -> tuple[float,
     return loss_err, grad_err, buf_err
 
 
+# ---------------------------------------------------------------------- recurrent layers
+RECURRENT = {
+    "lstm": ("LSTM", {"num_layers": 2, "dropout": 0.0}),
+    "lstm-bi-proj": ("LSTM", {"num_layers": 2, "bidirectional": True, "proj_size": 6}),
+    "lstm-packed": ("LSTM", {"num_layers": 2, "bidirectional": True, "batch_first": True}),
+    "gru-bi": ("GRU", {"num_layers": 2, "bidirectional": True}),
+    "rnn-relu": ("RNN", {"num_layers": 2, "nonlinearity": "relu", "batch_first": True}),
+    "lstmcell": ("LSTMCell", {}),
+    "grucell": ("GRUCell", {}),
+}
+
+
+def compare_recurrent(torch: Any, name: str, batch: int) -> tuple[float, float, float]:
+    """(relative loss difference, worst relative gradient error over the parameters, the
+    input and the initial states, 0.0) for one recurrent configuration: float64, PyTorch's
+    module loaded with our weights, a loss mixing the outputs and the final states."""
+    kind, options = RECURRENT[name]
+    input_size, hidden, steps = 7, 10, 9
+    rng = np.random.default_rng(0)
+    ours = getattr(ag_nn, kind)(input_size, hidden, dtype=np.float64, generator=0, **options)
+    theirs = getattr(torch.nn, kind)(input_size, hidden, dtype=torch.float64, **options)
+    theirs.load_state_dict(
+        {k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
+    )
+    cell = kind.endswith("Cell")
+    lstm = kind.startswith("LSTM")
+    batch_first = options.get("batch_first", False)
+    x = rng.standard_normal((batch, input_size) if cell else (batch, steps, input_size))
+    if not cell and not batch_first:
+        x = x.transpose(1, 0, 2).copy()
+    n_states = (
+        1 if cell else options.get("num_layers", 1) * (2 if options.get("bidirectional") else 1)
+    )
+    h_shape = (batch, hidden) if cell else (n_states, batch, options.get("proj_size", 0) or hidden)
+    c_shape = (batch, hidden) if cell else (n_states, batch, hidden)
+    h0, c0 = rng.standard_normal(h_shape), rng.standard_normal(c_shape)
+    lengths = list(rng.integers(1, steps + 1, batch))
+    lengths[0] = steps
+
+    def run(lib: Any, module: Any, make: Any) -> tuple[Any, list[Any]]:
+        leaves = [make(a) for a in ((x, h0, c0) if lstm else (x, h0))]
+        for t in leaves:
+            t.requires_grad_(True)
+        hx = (leaves[1], leaves[2]) if lstm else leaves[1]
+        inp = leaves[0]
+        if name == "lstm-packed":
+            rnn_utils = lib.nn.utils.rnn
+            inp = rnn_utils.pack_padded_sequence(
+                inp, lengths, batch_first=True, enforce_sorted=False
+            )
+        out, state = (module(inp, hx), None) if cell else module(inp, hx)
+        if name == "lstm-packed":
+            out = rnn_utils.pad_packed_sequence(out, batch_first=True)[0]
+        if cell:
+            out, state = (out[0], out[1]) if lstm else (out, out)
+        states = list(state) if isinstance(state, tuple) else [state]
+        loss = (out * out).sum() * 0.5 + sum(
+            (s * (k + 2.0)).tanh().sum() for k, s in enumerate(states)
+        )
+        loss.backward()
+        return loss, leaves
+
+    loss, leaves = run(ag, ours, ag.tensor)
+    t_loss, t_leaves = run(torch, theirs, torch.from_numpy)
+    grad_err = 0.0
+    pairs = [
+        (p.grad.numpy(), tp.grad.numpy()) for p, tp in zip(ours.parameters(), theirs.parameters())
+    ]
+    pairs += [(a.grad.numpy(), b.grad.numpy()) for a, b in zip(leaves, t_leaves)]
+    for got, ref in pairs:
+        grad_err = max(grad_err, float(np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-300)))
+    loss_err = abs(float(loss) - t_loss.item()) / abs(t_loss.item())
+    return loss_err, grad_err, 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--recurrent", nargs="*", default=list(RECURRENT), choices=RECURRENT)
     parser.add_argument("--tol", type=float, default=1e-10, help="largest error accepted")
     args = parser.parse_args()
     try:
@@ -83,6 +161,10 @@ def main() -> None:
         errors = compare(torch, name, args.batch, args.label_smoothing)
         worst = max(worst, *errors)
         print(f"{name:8} {errors[0]:13.2e} {errors[1]:13.2e} {errors[2]:11.2e}")
+    for name in args.recurrent:  # gradients include the input's and the initial states'
+        errors = compare_recurrent(torch, name, 5)
+        worst = max(worst, *errors)
+        print(f"{name:12} {errors[0]:9.2e} {errors[1]:13.2e} {'-':>11}")
 
     # ---- attention layers: SDPA, MultiheadAttention, Transformer*, Embedding, GELU
     import _agreement_attention

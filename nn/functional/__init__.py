@@ -4,6 +4,7 @@ Every function is differentiable, built from registered primitives, and checked 
 generic property tests.
 """
 
+from autograd_np.nn.functional import rnn  # noqa: F401  (registers the recurrent cells)
 from autograd_np.nn.functional.activation import *  # noqa: F403
 from autograd_np.nn.functional.activation import __all__ as _activation_all
 from autograd_np.nn.functional.attention import *  # noqa: F403
