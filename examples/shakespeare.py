@@ -1,4 +1,5 @@
-"""Train a character-level GPT on Tiny Shakespeare: ``python -m examples.shakespeare``.
+"""Train a character-level GPT on Tiny Shakespeare: ``python -m examples.shakespeare``
+(``--model lstm`` for an LSTM baseline).
 
 The default recipe is nanoGPT's published CPU run of ``train_shakespeare_char``: context 64,
 batch 12, 4 layers, 4 heads, width 128, no dropout, 2000 iterations; AdamW at lr 1e-3,
@@ -31,7 +32,7 @@ import autograd_np.nn.functional as F
 from autograd_np import nn, optim
 from autograd_np.data import CharTextDataset, TinyShakespeare, read_text
 from autograd_np.nn.utils import clip_grad_norm_
-from examples.shakespeare_model import GPT, weight_decay_groups
+from examples.shakespeare_model import GPT, CharLSTM, weight_decay_groups
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -42,13 +43,15 @@ def make_parser() -> argparse.ArgumentParser:
         description="Train a character-level GPT on Tiny Shakespeare with autograd_np.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--model", default="gpt", choices=["gpt"])
+    p.add_argument("--model", default="gpt", choices=["gpt", "lstm"])
     p.add_argument("--iters", type=int, default=2000, help="training iterations")
     p.add_argument("--batch-size", type=int, default=12)
     p.add_argument("--block-size", type=int, default=64, help="context length")
     p.add_argument("--n-layer", type=int, default=4)
     p.add_argument("--n-head", type=int, default=4)
-    p.add_argument("--n-embd", type=int, default=128)
+    p.add_argument("--n-embd", type=int, default=128, help="width (lstm: embedding size)")
+    p.add_argument("--lstm-hidden", type=int, default=256, help="lstm: hidden units")
+    p.add_argument("--lstm-layers", type=int, default=2, help="lstm: layers")
     p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
     p.add_argument("--min-lr", type=float, default=1e-4)
     p.add_argument("--warmup-iters", type=int, default=100)
@@ -100,6 +103,9 @@ def load_splits(args: argparse.Namespace) -> tuple[CharTextDataset, CharTextData
 
 
 def build_model(args: argparse.Namespace, vocab_size: int, rng: np.random.Generator) -> nn.Module:
+    """The GPT of the recipe, or the LSTM baseline with ``--model lstm``."""
+    if args.model == "lstm":
+        return CharLSTM(vocab_size, args.n_embd, args.lstm_hidden, args.lstm_layers, generator=rng)
     return GPT(vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd, generator=rng)
 
 

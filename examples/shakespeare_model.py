@@ -1,4 +1,5 @@
-"""The model of ``examples.shakespeare``: a small GPT (nanoGPT's architecture).
+"""The models of ``examples.shakespeare``: a small GPT (nanoGPT's architecture) and a
+character-level LSTM baseline.
 
 The GPT is nanoGPT's ``model.py`` in this library's nn: token and position embeddings,
 pre-norm blocks of causal self-attention (one fused ``F.scaled_dot_product_attention``) and
@@ -127,6 +128,28 @@ class GPT(nn.Module):
         for block in self.h:
             x = block(x)
         return self.lm_head(self.ln_f(x))
+
+
+class CharLSTM(nn.Module):
+    """A character-level LSTM language model: embedding, ``nn.LSTM``, linear head.
+
+    Shapes
+    ------
+    idx (B, T) int -> logits (B, T, vocab_size)
+    """
+
+    def __init__(
+        self, vocab_size: int, n_embd: int, hidden: int, n_layer: int, *, generator: Any = None
+    ) -> None:
+        super().__init__()
+        rng = ag.creation.as_generator(generator)
+        self.wte = nn.Embedding(vocab_size, n_embd, generator=rng)
+        self.lstm = nn.LSTM(n_embd, hidden, n_layer, batch_first=True, generator=rng)
+        self.head = nn.Linear(hidden, vocab_size, generator=rng)
+
+    def forward(self, idx: Any) -> ag.Tensor:
+        out, _ = self.lstm(self.wte(idx))
+        return self.head(out)
 
 
 def weight_decay_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:

@@ -48,6 +48,16 @@ def test_example_trains_writes_files_and_samples(tmp_path, capsys):
 
 
 @needs_data
+def test_lstm_baseline_trains(tmp_path):
+    out = tmp_path / "lstm"
+    small = [*SMALL, "--lstm-hidden", "32", "--lstm-layers", "1"]
+    final = shakespeare.main([*small, "--model", "lstm", "--out", str(out)])
+    history = _losses(out)
+    assert [h[0] for h in history] == [0, 3, 6] and history[-1][1] < history[0][1]
+    assert final["val_loss"] == history[-1][2]
+
+
+@needs_data
 def test_resume_gives_identical_metrics(tmp_path):
     whole, split = tmp_path / "whole", tmp_path / "split"
     shakespeare.main([*SMALL, "--out", str(whole)])
