@@ -25,6 +25,7 @@ from autograd_np.nn.modules._utils import (
 )
 from autograd_np.nn.modules.linear import Linear
 from autograd_np.nn.modules.module import Module
+from autograd_np.nn.parameter import Parameter
 from autograd_np.ops.shape import swapaxes
 from autograd_np.tensor import Tensor
 
@@ -367,6 +368,8 @@ class MultiheadAttention(Module):
             self.register_parameter("in_proj_bias", None)
         rng = as_generator(generator)
         self.out_proj = Linear(e, e, bias=bias, dtype=dt, generator=rng)
+        self.bias_k: Parameter | None
+        self.bias_v: Parameter | None
         if add_bias_kv:
             self.bias_k = empty_parameter((1, 1, e), dt)
             self.bias_v = empty_parameter((1, 1, e), dt)
@@ -385,7 +388,7 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
-        if self.bias_k is not None:
+        if self.bias_k is not None and self.bias_v is not None:
             init.xavier_normal_(self.bias_k, generator=rng)
             init.xavier_normal_(self.bias_v, generator=rng)
 

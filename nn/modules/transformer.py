@@ -120,7 +120,10 @@ class TransformerEncoderLayer(Module):
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
         self.dropout1 = Dropout(dropout, generator=rng)
         self.dropout2 = Dropout(dropout, generator=rng)
-        self.activation_relu_or_gelu = {"relu": 1, "gelu": 2}.get(activation, 0)  # type: ignore[call-overload]
+        codes = {"relu": 1, "gelu": 2}
+        self.activation_relu_or_gelu = (
+            codes.get(activation, 0) if isinstance(activation, str) else 0
+        )
         self.activation = _activation("TransformerEncoderLayer", activation)
         self.batch_first = batch_first
 
