@@ -64,7 +64,7 @@ def compare(torch: Any, name: str, batch: int, smoothing: float) -> tuple[float,
 
 
 # ---------------------------------------------------------------------- recurrent layers
-RECURRENT = {
+RECURRENT: dict[str, tuple[str, dict[str, Any]]] = {
     "lstm": ("LSTM", {"num_layers": 2, "dropout": 0.0}),
     "lstm-bi-proj": ("LSTM", {"num_layers": 2, "bidirectional": True, "proj_size": 6}),
     "lstm-packed": ("LSTM", {"num_layers": 2, "bidirectional": True, "batch_first": True}),
@@ -118,10 +118,10 @@ def compare_recurrent(torch: Any, name: str, batch: int) -> tuple[float, float, 
             out = rnn_utils.pad_packed_sequence(out, batch_first=True)[0]
         if cell:
             out, state = (out[0], out[1]) if lstm else (out, out)
-        states = list(state) if isinstance(state, tuple) else [state]
-        loss = (out * out).sum() * 0.5 + sum(
-            (s * (k + 2.0)).tanh().sum() for k, s in enumerate(states)
-        )
+        states: list[Any] = list(state) if isinstance(state, tuple) else [state]
+        loss = (out * out).sum() * 0.5
+        for k, s in enumerate(states):
+            loss = loss + (s * (k + 2.0)).tanh().sum()
         loss.backward()
         return loss, leaves
 

@@ -42,7 +42,7 @@ import autograd_np.nn as ag_nn
 def build(nn: Any, vocab: int, emsize: int, nhid: int, nlayers: int, dropout: float) -> Any:
     """The example's ``RNNModel`` (LSTM) from a PyTorch-compatible ``nn`` namespace."""
 
-    class RNNModel(nn.Module):  # type: ignore[misc, name-defined]
+    class RNNModel(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.drop = nn.Dropout(dropout)

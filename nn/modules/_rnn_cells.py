@@ -96,7 +96,7 @@ class RNNCellBase(Module):
 
     def _gates(self, x: Tensor, both_biases: bool) -> Tensor:
         """``x W_ih^T`` plus ``b_ih`` (and ``b_hh`` when it enters linearly)."""
-        bias = self.bias_ih
+        bias: Tensor | None = self.bias_ih
         if both_biases and bias is not None:
             bias = bias + self.bias_hh
         return F.linear(x, self.weight_ih, bias)
