@@ -53,7 +53,7 @@ def _module_case(
                 grads.append(_rel(p.grad.numpy(), tp.grad.numpy()))
         for a, b in zip(xs_o, xs_t):
             if b.grad is not None:
-                grads.append(_rel(a.grad.numpy(), b.grad.numpy()))
+                grads.append(_rel(_grad(a), b.grad.numpy()))
         return out_err, max(grads, default=0.0)
 
     return run
@@ -136,7 +136,7 @@ def cases() -> list[Case]:
         out.append((
             name,
             _module_case(
-                lambda nn, kw=kw: enc_layer(nn, **kw),
+                _partial(enc_layer, **kw),
                 [x(*shape)],
                 lambda m, s, lib: m(
                     s,
@@ -207,7 +207,7 @@ def cases() -> list[Case]:
             r = np.random.default_rng(2).standard_normal(tuple(t.shape))
             (o * ag.tensor(r)).sum().backward()
             (t * torch.from_numpy(r)).sum().backward()
-            g = max(_rel(a.grad.numpy(), b.grad.numpy()) for a, b in zip(ours, theirs))
+            g = max(_rel(_grad(a), b.grad.numpy()) for a, b in zip(ours, theirs))
             return _rel(o.detach().numpy(), t.detach().numpy()), g
 
         return run
@@ -225,15 +225,22 @@ def cases() -> list[Case]:
             yt = torch.nn.functional.gelu(t, approximate=approximate)
             yo.sum().backward()
             yt.sum().backward()
-            return _rel(yo.detach().numpy(), yt.detach().numpy()), _rel(
-                o.grad.numpy(), t.grad.numpy()
-            )
+            return _rel(yo.detach().numpy(), yt.detach().numpy()), _rel(_grad(o), t.grad.numpy())
 
         return run
 
     out.append(("gelu tanh", gelu_case("tanh")))
     out.append(("gelu exact", gelu_case("none")))
     return out
+
+
+def _grad(t: ag.Tensor) -> np.ndarray:
+    assert t.grad is not None, "no gradient reached this tensor"
+    return t.grad.numpy()
+
+
+def _partial(fn: Callable[..., Any], **kw: Any) -> Callable[[Any], Any]:
+    return lambda lib_nn: fn(lib_nn, **kw)
 
 
 def _mask(lib: str, a: Any) -> Any:
