@@ -7,6 +7,10 @@ Run with PyTorch importable (it is never a dependency)::
 
     /work/venv-torch/bin/python benchmarks/torch_agreement.py
 
+The attention layers (F.scaled_dot_product_attention, nn.MultiheadAttention, the
+Transformer layers, nn.Embedding, F.gelu) are compared in their own block
+(``_agreement_attention.py``): outputs and every parameter and input gradient.
+
 Prints, per model, both losses, the largest gradient error relative to the largest
 PyTorch gradient of the same parameter, and the largest buffer difference after the
 training-mode forward; exits with status 1 when an error exceeds ``--tol``.
@@ -161,6 +165,12 @@ def main() -> None:
         errors = compare_recurrent(torch, name, 5)
         worst = max(worst, *errors)
         print(f"{name:12} {errors[0]:9.2e} {errors[1]:13.2e} {'-':>11}")
+
+    # ---- attention layers: SDPA, MultiheadAttention, Transformer*, Embedding, GELU
+    import _agreement_attention
+
+    worst = max(worst, _agreement_attention.run_all(torch, args.tol))
+
     ok = worst <= args.tol
     print(f"worst {worst:.2e} (tolerance {args.tol:.0e}): {'ok' if ok else 'FAILED'}")
     sys.exit(0 if ok else 1)

@@ -6,8 +6,8 @@ the same thing. Datasets hold numpy arrays and transforms work on them; the
 
 Datasets are found under a root directory: the ``root`` argument, else the environment
 variable ``AUTOGRAD_NP_DATA``, else ``$XDG_CACHE_HOME/autograd_np`` (``~/.cache/autograd_np``),
-in ``mnist/``, ``fashion-mnist/`` and ``cifar10/``. Nothing is downloaded unless
-``download=True``.
+in ``mnist/``, ``fashion-mnist/``, ``cifar10/`` and ``tinyshakespeare/``. Nothing is
+downloaded unless ``download=True``.
 
 Examples
 --------
@@ -45,6 +45,7 @@ from autograd_np.data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from autograd_np.data.text import CharTextDataset, CharVocab, TinyShakespeare, read_text
 from autograd_np.data.vision import ImageArrayDataset
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "ENV_VAR",
     "MNIST",
     "BatchSampler",
+    "CharTextDataset",
+    "CharVocab",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
@@ -67,6 +70,7 @@ __all__ = [
     "Subset",
     "SubsetRandomSampler",
     "TensorDataset",
+    "TinyShakespeare",
     "WeightedRandomSampler",
     "WorkerInfo",
     "collate_arrays",
@@ -77,5 +81,6 @@ __all__ = [
     "get_worker_info",
     "random_split",
     "read_idx",
+    "read_text",
     "transforms",
 ]

@@ -7,6 +7,8 @@ generic property tests.
 from autograd_np.nn.functional import rnn  # noqa: F401  (registers the recurrent cells)
 from autograd_np.nn.functional.activation import *  # noqa: F403
 from autograd_np.nn.functional.activation import __all__ as _activation_all
+from autograd_np.nn.functional.attention import *  # noqa: F403
+from autograd_np.nn.functional.attention import __all__ as _attention_all
 from autograd_np.nn.functional.classification_loss import *  # noqa: F403
 from autograd_np.nn.functional.classification_loss import __all__ as _classification_loss_all
 from autograd_np.nn.functional.conv import *  # noqa: F403
@@ -28,6 +30,7 @@ from autograd_np.nn.functional.sparse import __all__ as _sparse_all
 
 __all__ = [
     *_activation_all,
+    *_attention_all,
     *_classification_loss_all,
     *_conv_all,
     *_dropout_all,

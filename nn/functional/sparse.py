@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np.autograd import composite, primitive
+from autograd_np.autograd.grad_mode import no_grad
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
@@ -202,8 +203,35 @@ def _embedding_dense_backward_vjp(
     return multiply(rows, Tensor.from_array(keep))
 
 
+def _embedding_renorm_(
+    weight: Tensor, indices: np.ndarray, max_norm: float, norm_type: float
+) -> None:
+    """PyTorch's ``embedding_renorm_``: rows of ``weight`` looked up by ``indices`` whose
+    ``norm_type``-norm exceeds ``max_norm`` are scaled in place to ``max_norm / (norm +
+    1e-7)`` times themselves (outside the graph, a recorded in-place change)."""
+    rows = np.unique(indices)
+    if rows.size == 0:
+        return
+    w = weight.array[rows]
+    norms = np.linalg.norm(w, ord=norm_type, axis=1) if w.ndim == 2 else np.abs(w)
+    over = norms > max_norm
+    if not over.any():
+        return
+    scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)
+    with no_grad():
+        weight[Tensor.from_array(rows[over])] = Tensor.from_array(w[over] * scale[:, None])
+
+
 @_embedding.expose
-def embedding(input: TensorLike, weight: TensorLike, padding_idx: int | None = None) -> Tensor:
+def embedding(
+    input: TensorLike,
+    weight: TensorLike,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
     """Look up rows of ``weight``: ``out[...] = weight[input[...]]``.
 
     Parameters
@@ -215,6 +243,13 @@ def embedding(input: TensorLike, weight: TensorLike, padding_idx: int | None = N
     padding_idx : int, optional
         A row that receives no gradient (negative values count from the end). The lookup
         itself still returns that row.
+    max_norm : float, optional
+        Before the lookup, each looked-up row whose ``norm_type``-norm exceeds
+        ``max_norm`` is rescaled in place in ``weight`` to norm ``max_norm`` (as PyTorch:
+        the weight tensor itself changes).
+    norm_type : float, default 2.0
+    scale_grad_by_freq, sparse : bool, default False
+        Not supported: only False is accepted.
 
     Returns
     -------
@@ -254,4 +289,8 @@ def embedding(input: TensorLike, weight: TensorLike, padding_idx: int | None = N
                 f"embedding: padding_idx {padding_idx} must be within num_embeddings ({v})"
             )
         padding_idx = int(padding_idx) % v
+    if scale_grad_by_freq or sparse:
+        raise ValueError("embedding: scale_grad_by_freq and sparse gradients are not supported")
+    if max_norm is not None:
+        _embedding_renorm_(w, idx, float(max_norm), float(norm_type))
     return _embedding(w, indices=idx, padding_idx=padding_idx)

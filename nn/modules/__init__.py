@@ -5,6 +5,7 @@ from autograd_np.nn.modules.activation import (
     GELU,
     LeakyReLU,
     LogSoftmax,
+    MultiheadAttention,
     ReLU,
     Sigmoid,
     SiLU,
@@ -50,6 +51,13 @@ from autograd_np.nn.modules.rnn import (
 )
 from autograd_np.nn.modules.sparse import Embedding
 from autograd_np.nn.modules.sync_batchnorm import SyncBatchNorm
+from autograd_np.nn.modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = [
     "ELU",
@@ -90,6 +98,7 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "RNNBase",
     "RNNCell",
@@ -104,5 +113,10 @@ __all__ = [
     "Softplus",
     "SyncBatchNorm",
     "Tanh",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Unflatten",
 ]

@@ -36,10 +36,10 @@ class Embedding(Module):
         This row is initialized to zeros and gets no gradient (a padding token's vector);
         negative values count from the end.
     max_norm : float, optional
-        Renormalizing looked-up rows is not supported: only None is accepted (kept in the
-        signature so PyTorch's positional arguments line up).
+        At each forward, looked-up rows whose norm exceeds ``max_norm`` are rescaled in
+        place in ``weight`` to norm ``max_norm`` (as PyTorch).
     norm_type : float, default 2.0
-        Unused without ``max_norm``.
+        The p of the norm for ``max_norm``.
     scale_grad_by_freq : bool, default False
         Not supported: only False is accepted.
     sparse : bool, default False
@@ -95,8 +95,6 @@ class Embedding(Module):
         dt = float_dtype(dtype, "Embedding")
         if sparse:
             raise ValueError("Embedding: sparse gradients are not supported; use sparse=False")
-        if max_norm is not None:
-            raise ValueError("Embedding: max_norm is not supported; use max_norm=None")
         if scale_grad_by_freq:
             raise ValueError(
                 "Embedding: scale_grad_by_freq is not supported; use scale_grad_by_freq=False"
@@ -139,7 +137,7 @@ class Embedding(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         """The rows of ``weight`` at the indices ``input`` via ``F.embedding``."""
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
