@@ -20,22 +20,6 @@ from typing import Any as _Any
 import numpy as _np
 
 from autograd_np import accelerator, amp, backends, cuda, ops, serialization
-from autograd_np._dtypes import (
-    bfloat16,
-    bool_,
-    finfo,
-    float16,
-    float32,
-    float64,
-    get_default_dtype,
-    iinfo,
-    int8,
-    int16,
-    int32,
-    int64,
-    set_default_dtype,
-    uint8,
-)
 from autograd_np.amp import autocast
 from autograd_np.autograd import Node, Primitive, backward, composite, grad, primitive
 from autograd_np.autograd import functional as functional
@@ -52,6 +36,22 @@ from autograd_np.compiler import compile as compile
 from autograd_np.creation import *  # noqa: F403
 from autograd_np.creation import __all__ as _creation_all
 from autograd_np.devices import device
+from autograd_np.dtypes import (
+    bfloat16,
+    bool_,
+    finfo,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    iinfo,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
 from autograd_np.inference import inference_mode, is_inference_mode_enabled
 from autograd_np.ops import *  # noqa: F403
 from autograd_np.ops import __all__ as _ops_all

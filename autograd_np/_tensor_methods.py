@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from autograd_np._dtypes import DTypeLike, is_floating
+from autograd_np.dtypes import DTypeLike, is_floating
 
 if TYPE_CHECKING:
     from autograd_np.tensor import Tensor, TensorLike

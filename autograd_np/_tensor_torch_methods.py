@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autograd_np._dtypes import DTypeLike
 from autograd_np.devices import CPU, DeviceLike, check_device, device
+from autograd_np.dtypes import DTypeLike
 from autograd_np.random import GeneratorLike, as_generator
 
 if TYPE_CHECKING:

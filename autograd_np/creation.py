@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_INT, DTypeLike, get_default_dtype, to_array
 from autograd_np.devices import DeviceLike, check_device
+from autograd_np.dtypes import DEFAULT_INT, DTypeLike, get_default_dtype, to_array
 
 # GeneratorLike and as_generator live in autograd_np.random; kept importable from here for
 # code written before they moved (one definition, re-exported).

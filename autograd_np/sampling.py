@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_INT, DTypeLike, get_default_dtype
 from autograd_np.creation import _finish, _float, _like, _size
 from autograd_np.devices import DeviceLike, check_device
+from autograd_np.dtypes import DEFAULT_INT, DTypeLike, get_default_dtype
 from autograd_np.random import GeneratorLike, as_generator
 from autograd_np.tensor import Tensor
 

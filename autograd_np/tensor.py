@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from autograd_np._dtypes import DTypeLike, is_floating, to_array
 from autograd_np._tensor_methods import TensorMethods, _bind_ops
 from autograd_np._tensor_torch_methods import TorchTensorMethods
 from autograd_np._tensor_torch_methods import bind as _bind_torch_methods
@@ -16,6 +15,7 @@ from autograd_np.autograd.backward import backward
 from autograd_np.autograd.graph import ENGINE
 from autograd_np.autograd.views import Version as _Version
 from autograd_np.autograd.views import record_family_change
+from autograd_np.dtypes import DTypeLike, is_floating, to_array
 from autograd_np.hooks import HookDict, RemovableHandle
 
 if TYPE_CHECKING:

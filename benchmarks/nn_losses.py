@@ -24,8 +24,8 @@ import numpy as np
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np.nn.functional.classification_loss import _cross_entropy_composed
-from autograd_np.nn.functional.normalization import _batch_norm_composed
+from autograd_np.nn.functional.classification_loss import cross_entropy_composed
+from autograd_np.nn.functional.normalization import batch_norm_composed
 
 try:
     import torch
@@ -81,7 +81,7 @@ def bench_batch_norm(repeats: int, shape: tuple[int, ...] = (128, 64, 32, 32)) -
             F.batch_norm(x, rm, rv, w, b, training=True)
 
     ours = _best(step(F.batch_norm), repeats)
-    others = {"composed": _best(step(_batch_norm_composed), repeats)}
+    others = {"composed": _best(step(batch_norm_composed), repeats)}
     if torch is not None:
         xt = torch.tensor(xd, requires_grad=True)
         wt = torch.ones(c, requires_grad=True)
@@ -112,7 +112,7 @@ def bench_cross_entropy(repeats: int, n: int, c: int, smoothing: float) -> None:
         return run
 
     ours = _best(step(F.cross_entropy), repeats)
-    others = {"composed": _best(step(_cross_entropy_composed), repeats)}
+    others = {"composed": _best(step(cross_entropy_composed), repeats)}
     if torch is not None:
         xt = torch.tensor(xd, requires_grad=True)
         tt = torch.tensor(target)

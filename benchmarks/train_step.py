@@ -21,7 +21,7 @@ block above its mmap threshold (128 KB at start) anew, page faults included, and
 the threshold (up to 32 MB) once a mapped block is freed. The matmul measurement at the
 start frees 16 MB arrays, so every model runs with the raised threshold, as in a program
 that has freed any large array before (loading a dataset does). autograd_np's kernels
-recycle their large arrays themselves (``autograd_np._workspace``).
+recycle their large arrays themselves (``autograd_np.workspace``).
 
 OpenBLAS's kernel choice decides most of the convolutions' speed: on an AVX-512 CPU its
 Haswell (AVX2) kernels reach about half the float32 GEMM throughput of its SkylakeX ones,
@@ -50,7 +50,7 @@ import autograd_np as ag
 import autograd_np.nn as ag_nn
 import autograd_np.nn.functional as ag_F
 import autograd_np.optim as ag_optim
-from autograd_np._workspace import WORKSPACE
+from autograd_np.workspace import WORKSPACE
 
 MODELS = ("mlp", "lenet", "seedcnn", "vgg")
 AVX512_CORES = ("skylakex", "cooperlake", "sapphirerapids")  # OpenBLAS core names
@@ -212,9 +212,9 @@ def torch_step(name: str, x: np.ndarray, y: np.ndarray, state: dict[str, Any]) -
 
 def conv_gemm_ms(step: Callable[[], None], repeats: int) -> float:
     """Milliseconds per call of ``step`` spent inside the convolutions' GEMMs (every conv
-    GEMM goes through ``_conv_utils._grouped_product``, timed here by wrapping it), the mean
+    GEMM goes through ``conv_utils._grouped_product``, timed here by wrapping it), the mean
     over ``repeats`` calls after one untimed call."""
-    from autograd_np.nn.functional import _conv_utils as cu
+    from autograd_np.nn.functional import conv_utils as cu
 
     spent = 0.0
     inner = cu._grouped_product

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT
+from autograd_np.dtypes import DEFAULT_FLOAT
 from autograd_np.tensor import Tensor
 
 __all__ = ["Parameter"]

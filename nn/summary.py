@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DTypeLike
 from autograd_np.autograd.grad_mode import no_grad
+from autograd_np.dtypes import DTypeLike
 from autograd_np.nn.modules import (
     activation,
     conv,

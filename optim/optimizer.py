@@ -20,8 +20,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np._dtypes import is_floating
 from autograd_np.autograd import grad_mode, increment_version
+from autograd_np.dtypes import is_floating
 from autograd_np.tensor import Tensor
 
 __all__ = ["Optimizer", "ParamsT"]

@@ -39,10 +39,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT, to_array
 from autograd_np.autograd import grad_mode
 from autograd_np.autograd.graph import ENGINE, Node
 from autograd_np.autograd.views import register_view
+from autograd_np.dtypes import DEFAULT_FLOAT, to_array
 from autograd_np.testing.registry import REGISTRY, OpInfo, SampleSpec
 from autograd_np.testing.registry import register as register_op
 
@@ -61,7 +61,7 @@ def _constant(value: Any, like: np.dtype[Any] | None) -> Tensor:
 
     Python and numpy scalars are weak, as in PyTorch: they take the floating dtype of the
     tensor arguments, so ``x * 2.0`` and ``x * np.sqrt(2.0)`` keep x's float32. Arrays and
-    lists follow :func:`~autograd_np._dtypes.to_array`.
+    lists follow :func:`~autograd_np.dtypes.to_array`.
     """
     kind = type(value)
     if kind is float or kind is int or isinstance(value, (np.floating, np.integer)):

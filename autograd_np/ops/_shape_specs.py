@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from autograd_np.ops._specs import axis_of
+from autograd_np.ops.specs import axis_of
 from autograd_np.testing.registry import Sample, Sampler
 
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
 from autograd_np.autograd import primitive
-from autograd_np.ops._specs import binary, unary
+from autograd_np.dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
+from autograd_np.ops.specs import binary, unary
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
 

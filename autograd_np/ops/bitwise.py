@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import check_kind
 from autograd_np.autograd import primitive
+from autograd_np.dtypes import check_kind
 from autograd_np.ops.arithmetic import _promoted
 from autograd_np.testing.registry import Sample, Sampler
 

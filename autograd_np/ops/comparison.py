@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from autograd_np.autograd import primitive
-from autograd_np.ops._specs import binary, unary
+from autograd_np.ops.specs import binary, unary
 
 __all__ = [
     "equal",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograd_np._dtypes import DTypeLike, is_floating
 from autograd_np.autograd import primitive
-from autograd_np.ops._specs import unary
+from autograd_np.dtypes import DTypeLike, is_floating
+from autograd_np.ops.specs import unary
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
 

@@ -10,14 +10,14 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_INT
 from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
+from autograd_np.dtypes import DEFAULT_INT
 from autograd_np.ops._axes import normalize_axis, resolve_axis
-from autograd_np.ops._specs import along_axis
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.ops.conversion import astype
 from autograd_np.ops.shape import _reshape
+from autograd_np.ops.specs import along_axis
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
 

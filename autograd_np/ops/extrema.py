@@ -16,17 +16,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from autograd_np._dtypes import check_kind
 from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
+from autograd_np.dtypes import check_kind
 from autograd_np.ops._axes import Axis, normalize_axis, resolve_axis
 from autograd_np.ops._reduce_utils import check_nonempty, kept, kept_data, reduction_args
-from autograd_np.ops._specs import reduction
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.ops.conversion import clone
 from autograd_np.ops.indexing import gather
 from autograd_np.ops.piecewise import masked_grad, maximum, minimum
 from autograd_np.ops.shape import _reshape
+from autograd_np.ops.specs import reduction
 from autograd_np.tensor import Tensor, TensorLike
 
 __all__ = ["ValuesIndices", "amax", "amin", "argmax", "argmin", "max", "min"]

@@ -19,8 +19,8 @@ import numpy as np
 from autograd_np.autograd import composite, grad_mode, primitive
 from autograd_np.creation import as_tensor
 from autograd_np.ops._axes import check_axis, check_scalar_axes
-from autograd_np.ops._specs import axis_of
 from autograd_np.ops.piecewise import _where
+from autograd_np.ops.specs import axis_of
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
 

@@ -15,9 +15,9 @@ import numpy as np
 from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
 from autograd_np.ops._axes import axis_or_dim, check_axis, int_tuple
-from autograd_np.ops._specs import axis_of
 from autograd_np.ops.indexing import _getitem
 from autograd_np.ops.shape import reshape
+from autograd_np.ops.specs import axis_of
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
 

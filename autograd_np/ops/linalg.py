@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import check_kind
 from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
+from autograd_np.dtypes import check_kind
 from autograd_np.ops._axes import check_axes
 from autograd_np.ops.arithmetic import multiply
 from autograd_np.ops.indexing import _index_add_into_zeros

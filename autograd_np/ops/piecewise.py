@@ -19,14 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
-from autograd_np._workspace import WORKSPACE
 from autograd_np.autograd import composite, grad_mode, primitive
-from autograd_np.ops._specs import unary
+from autograd_np.dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
 from autograd_np.ops.arithmetic import _promote, _promoted, _Scalar, multiply
 from autograd_np.ops.comparison import greater, less
+from autograd_np.ops.specs import unary
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
+from autograd_np.workspace import WORKSPACE
 
 __all__ = [
     "abs",

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import check_kind
 from autograd_np.autograd import composite, primitive
+from autograd_np.dtypes import check_kind
 from autograd_np.ops._axes import Axis, count, kept_shape, normalize_axes
 from autograd_np.ops._reduce_utils import (
     check_nonempty,
@@ -26,7 +26,6 @@ from autograd_np.ops._reduce_utils import (
     kept,
     reduction_args,
 )
-from autograd_np.ops._specs import reduction, unary
 from autograd_np.ops.arithmetic import divide, multiply, power, square, subtract
 from autograd_np.ops.comparison import not_equal
 from autograd_np.ops.conversion import astype
@@ -34,6 +33,7 @@ from autograd_np.ops.cumulative import _cumprod_axis, _shift
 from autograd_np.ops.extrema import _amax, _amin
 from autograd_np.ops.piecewise import _where, abs, masked_grad, sign
 from autograd_np.ops.shape import broadcast_to
+from autograd_np.ops.specs import reduction, unary
 from autograd_np.ops.transcendental import exp
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sampler

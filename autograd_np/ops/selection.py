@@ -10,10 +10,10 @@ import numpy as np
 from autograd_np.autograd import composite
 from autograd_np.creation import as_tensor
 from autograd_np.ops._axes import check_axis
-from autograd_np.ops._specs import axis_of
 from autograd_np.ops.extrema import ValuesIndices
 from autograd_np.ops.indexing import gather
 from autograd_np.ops.piecewise import where
+from autograd_np.ops.specs import axis_of
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
 

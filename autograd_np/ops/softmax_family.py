@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import check_kind
 from autograd_np.autograd import primitive
 from autograd_np.creation import as_tensor
+from autograd_np.dtypes import check_kind
 from autograd_np.ops._axes import normalize_axis
 from autograd_np.ops.arithmetic import multiply, subtract
 from autograd_np.ops.reduction import sum as _sum

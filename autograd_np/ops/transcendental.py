@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from autograd_np.autograd import primitive
-from autograd_np.ops._specs import unary
 from autograd_np.ops.arithmetic import (
     _floating,
     add,
@@ -22,6 +21,7 @@ from autograd_np.ops.arithmetic import (
     square,
     subtract,
 )
+from autograd_np.ops.specs import unary
 from autograd_np.tensor import Tensor
 
 __all__ = [

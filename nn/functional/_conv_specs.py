@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.nn.functional import _conv_utils as cu
+from autograd_np.nn.functional import conv_utils as cu
 from autograd_np.nn.functional._composed import conv2d_composed
 from autograd_np.tensor import Tensor
 from autograd_np.testing.registry import Sample, Sampler

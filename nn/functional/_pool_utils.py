@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._workspace import WORKSPACE
 from autograd_np.arguments import int_tuple
+from autograd_np.workspace import WORKSPACE
 
 __all__ = [
     "adaptive_matrix",

@@ -11,13 +11,13 @@ import math
 
 import numpy as np
 
-from autograd_np._dtypes import check_kind
 from autograd_np.autograd import composite, grad_mode, primitive
 from autograd_np.creation import as_tensor
-from autograd_np.ops._specs import unary
+from autograd_np.dtypes import check_kind
 from autograd_np.ops.arithmetic import add, multiply, negative, square, subtract
 from autograd_np.ops.piecewise import masked_grad, relu, where
 from autograd_np.ops.softmax_family import log_softmax, softmax
+from autograd_np.ops.specs import unary
 from autograd_np.ops.transcendental import exp, sigmoid, tanh
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler

@@ -4,7 +4,7 @@
 
 Cross-entropy with class indices is one fused primitive (log-softmax, pick, label smoothing
 and weights in a single numpy pass, VJP ``softmax - onehot`` scaled); its composed version
-``_cross_entropy_composed`` (log_softmax + nll_loss) is kept as the test oracle. The other
+``cross_entropy_composed`` (log_softmax + nll_loss) is kept as the test oracle. The other
 losses are composites of engine ops. Their sample specifications and numpy references are in
 ``_loss_specs.py``.
 """
@@ -459,7 +459,7 @@ def _cross_entropy_probabilities(
     return reduce_loss(negative(_sum(multiply(q, log_softmax(x, axis)), axis)), reduction)
 
 
-def _cross_entropy_composed(
+def cross_entropy_composed(
     input: TensorLike,
     target: TensorLike,
     weight: TensorLike | None = None,

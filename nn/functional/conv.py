@@ -8,22 +8,22 @@ A convolution is bilinear, ``y = B(x, w)``, so three fused primitives close unde
 
 The VJP of each is made of the three, so derivatives of any order go through a CNN. The
 1-D functions run the 2-D primitives on a unit height. The numpy kernels live in
-``_conv_utils``; the slow composed oracle the tests compare with in ``_composed``.
+``conv_utils``; the slow composed oracle the tests compare with in ``_composed``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from autograd_np._workspace import WORKSPACE
 from autograd_np.autograd import composite, primitive
 from autograd_np.autograd.grad_mode import is_grad_enabled
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.nn.functional import _conv_specs as specs
-from autograd_np.nn.functional import _conv_utils as cu
-from autograd_np.ops.reduction import _sum
+from autograd_np.nn.functional import conv_utils as cu
+from autograd_np.ops.reduction import sum as reduce_sum
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
+from autograd_np.workspace import WORKSPACE
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -175,7 +175,7 @@ def _conv_bias_vjp(g: Tensor, out: Tensor, y: Tensor, b: Tensor) -> tuple[Tensor
     gb = None
     if b.requires_grad:
         if is_grad_enabled():  # create_graph: a differentiable sum
-            gb = _sum(g, axis=(0, *range(2, g.ndim)), keepdims=False)
+            gb = reduce_sum(g, axis=(0, *range(2, g.ndim)))
         else:
             gb = Tensor.from_array(ch.channel_sum(g.array))
     return g, gb

@@ -8,7 +8,7 @@ the primitive, whose VJP is the closed form
 
 (M = N * H * W). When nothing records the backward it runs in numpy with in-place buffers;
 with ``create_graph=True`` the same formula is built from differentiable ops, so double
-backward works. ``_batch_norm_composed`` (mean/var/sqrt/divide from engine ops) is kept as
+backward works. ``batch_norm_composed`` (mean/var/sqrt/divide from engine ops) is kept as
 the test oracle.
 """
 
@@ -19,7 +19,6 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._workspace import WORKSPACE
 from autograd_np.autograd import composite, grad_mode, primitive
 from autograd_np.creation import as_tensor
 from autograd_np.nn.functional import _channels as ch
@@ -30,6 +29,7 @@ from autograd_np.ops.reduction import sum as _sum
 from autograd_np.ops.shape import reshape
 from autograd_np.tensor import Tensor, TensorLike
 from autograd_np.testing.registry import Sample, Sampler
+from autograd_np.workspace import WORKSPACE
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 
@@ -319,7 +319,7 @@ def batch_norm(
     return out
 
 
-def _batch_norm_composed(
+def batch_norm_composed(
     input: TensorLike,
     running_mean: Tensor | None,
     running_var: Tensor | None,

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np._dtypes import DTypeLike, get_default_dtype
 from autograd_np.devices import check_device as check_device
+from autograd_np.dtypes import DTypeLike, get_default_dtype
 from autograd_np.nn.parameter import Parameter
 from autograd_np.random import GeneratorLike as GeneratorLike  # one home: autograd_np.random
 

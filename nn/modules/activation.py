@@ -13,8 +13,8 @@ import warnings
 from typing import Any
 
 import autograd_np.nn.functional as F
-from autograd_np._dtypes import DTypeLike
 from autograd_np.creation import as_generator
+from autograd_np.dtypes import DTypeLike
 from autograd_np.nn import init
 from autograd_np.nn.functional.attention import multi_head_attention_forward
 from autograd_np.nn.modules._utils import (

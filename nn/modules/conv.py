@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import autograd_np.nn.functional as F
-from autograd_np._dtypes import DTypeLike
 from autograd_np.arguments import int_tuple
+from autograd_np.dtypes import DTypeLike
 from autograd_np.nn import init
-from autograd_np.nn.functional import _conv_utils as cu
+from autograd_np.nn.functional import conv_utils as cu
 from autograd_np.nn.modules._utils import (
     check_device,
     empty_parameter,

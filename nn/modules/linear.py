@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import autograd_np.nn.functional as F
-from autograd_np._dtypes import DTypeLike
+from autograd_np.dtypes import DTypeLike
 from autograd_np.nn import init
 from autograd_np.nn.modules._utils import (
     check_device,

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from autograd_np._dtypes import DTypeLike, is_floating
 from autograd_np.autograd import increment_version
 from autograd_np.devices import check_device
 from autograd_np.devices import device as device_type
+from autograd_np.dtypes import DTypeLike, is_floating
 from autograd_np.hooks import HookDict, RemovableHandle
 from autograd_np.nn.modules._state import _IncompatibleKeys, load_into
 from autograd_np.nn.parameter import Parameter

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 import autograd_np.nn.functional as F
-from autograd_np._dtypes import DTypeLike
 from autograd_np.autograd.grad_mode import no_grad
+from autograd_np.dtypes import DTypeLike
 from autograd_np.nn import init
 from autograd_np.nn.modules._utils import check_device, empty_parameter, float_dtype
 from autograd_np.nn.modules.module import Module

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 import autograd_np.nn.functional as F
-from autograd_np._dtypes import DTypeLike
 from autograd_np.creation import as_generator
+from autograd_np.dtypes import DTypeLike
 from autograd_np.nn import init
 from autograd_np.nn.functional import rnn as R
 from autograd_np.nn.modules._rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase

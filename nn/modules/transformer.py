@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 import autograd_np.nn.functional as F
-from autograd_np._dtypes import DTypeLike
 from autograd_np.creation import as_generator
+from autograd_np.dtypes import DTypeLike
 from autograd_np.nn import init
 from autograd_np.nn.modules._utils import GeneratorLike, check_device, float_dtype
 from autograd_np.nn.modules.activation import MultiheadAttention

@@ -1,5 +1,5 @@
 """Integer and bool dtypes follow PyTorch's rules, not numpy's (one table,
-``autograd_np._dtypes.ACCEPTS``, plus the int64 accumulation of bool and integer sums).
+``autograd_np.dtypes.ACCEPTS``, plus the int64 accumulation of bool and integer sums).
 
 Each expectation was checked against torch 2.13 when written; torch is not imported here.
 """
@@ -11,7 +11,7 @@ import pytest
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np._dtypes import ACCEPTS, check_kind
+from autograd_np.dtypes import ACCEPTS, check_kind
 
 B = np.array([True, False])
 I = np.array([1, 2], dtype=np.int64)

@@ -138,3 +138,33 @@ def test_the_traversal_imports_no_op_family_and_not_the_tensor_module():
 def test_the_cycle_finder_finds_a_cycle():
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert cycles(graph) == [["a", "b", "c"]]
+
+
+# ---------------------------------------------------------------------- private names
+REPO = ROOT.parent
+PACKAGES = {"autograd_np": "autograd_np", "nn": "nn", "optim": "optim", "data": "data"}
+PACKAGES.update({"examples": "examples", "benchmarks": "benchmarks"})
+
+
+def _package_of_module(module: str) -> str | None:
+    """The top-level package a dotted module name belongs to (nn, optim and data install
+    under autograd_np but are packages of their own)."""
+    parts = module.split(".")
+    if parts[0] == "autograd_np":
+        return parts[1] if len(parts) > 1 and parts[1] in ("nn", "optim", "data") else "autograd_np"
+    return parts[0] if parts[0] in ("examples", "benchmarks") else None
+
+
+def test_no_package_imports_another_packages_underscored_names():
+    offences = []
+    for package, folder in PACKAGES.items():
+        for path in (REPO / folder).rglob("*.py"):
+            for module, names in _imported(ast.parse(path.read_text())):
+                target = _package_of_module(module)
+                if target is None or target == package:
+                    continue
+                private = [p for p in module.split(".") if p.startswith("_")]
+                private += [n for n in names if n.startswith("_") and not n.startswith("__")]
+                if private:
+                    offences.append(f"{path.relative_to(REPO)}: {module} {private}")
+    assert not offences, "imports of another package's private names:\n" + "\n".join(offences)

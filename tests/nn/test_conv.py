@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np._workspace import WORKSPACE, Workspace
-from autograd_np.nn.functional import _conv_utils as cu
+from autograd_np.nn.functional import conv_utils as cu
 from autograd_np.nn.functional._composed import conv2d_composed
 from autograd_np.nn.functional.conv import _conv2d
 from autograd_np.testing import gradcheck, gradgradcheck
+from autograd_np.workspace import WORKSPACE, Workspace
 
 
 # ---------------------------------------------------------------------- loop references

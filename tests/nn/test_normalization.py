@@ -8,7 +8,7 @@ import pytest
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np.nn.functional.normalization import _batch_norm_composed
+from autograd_np.nn.functional.normalization import batch_norm_composed
 
 
 def _t(a, requires_grad=False, dtype=np.float64):
@@ -28,7 +28,7 @@ def test_fused_batch_norm_matches_composed_oracle(shape, affine):
     u = ag.Tensor(rng.standard_normal(shape))
     vs = [ag.Tensor(rng.standard_normal(t.shape)) for t in leaves]
     results = []
-    for fn in (F.batch_norm, _batch_norm_composed):
+    for fn in (F.batch_norm, batch_norm_composed):
         out = fn(x, None, None, w, b, training=True, eps=1e-3)
         firsts = ag.grad(out, leaves, grad_outputs=u, create_graph=True)
         fast = ag.grad(fn(x, None, None, w, b, training=True, eps=1e-3), leaves, grad_outputs=u)
@@ -58,7 +58,7 @@ def test_fused_batch_norm_in_any_memory_layout(layout):
     g = np.ascontiguousarray(rng.standard_normal(x0.shape))  # NCHW-ordered gradient
     w, b = rng.uniform(0.5, 2.0, 3), rng.standard_normal(3)
     grads = []
-    for fn, xv in ((F.batch_norm, x_mem), (_batch_norm_composed, x0)):
+    for fn, xv in ((F.batch_norm, x_mem), (batch_norm_composed, x0)):
         x, wt, bt = ag.Tensor(xv, requires_grad=True), _t(w, True), _t(b, True)
         rm, rv = ag.zeros(3, dtype=np.float64), ag.ones(3, dtype=np.float64)
         y = fn(x, rm, rv, wt, bt, training=True)
@@ -80,7 +80,7 @@ def test_fused_batch_norm_float32_end_to_end():
     (y * y).sum().backward()
     for t in (x, w, b):
         assert t.grad is not None and t.grad.dtype == np.float32
-    ref = _batch_norm_composed(x.detach().double(), None, None, w.detach().double(), None, True)
+    ref = batch_norm_composed(x.detach().double(), None, None, w.detach().double(), None, True)
     np.testing.assert_allclose(y.array, ref.array, atol=2e-5)
 
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from autograd_np._workspace import WORKSPACE
 from autograd_np.arguments import ArgumentError, int_tuple
+from autograd_np.workspace import WORKSPACE
 
 __all__ = [
     "channels_last",
