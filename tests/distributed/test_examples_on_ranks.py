@@ -122,6 +122,33 @@ def test_two_ranks_compute_what_one_process_computes_and_rank_0_alone_writes(one
     assert a["rng"] == b["rng"] and a["step"] == b["step"] == 24
 
 
+def test_in_float64_two_ranks_give_one_process_numbers_to_1e_9(tmp_path):
+    program = PROGRAMS / "example_float64.py"
+    args = [*SMALL, "--no-plots", "--train-limit", "256", "--test-limit", "64"]
+    one, two = tmp_path / "one", tmp_path / "two"
+    single = subprocess.run(
+        [sys.executable, str(program), *args, "--out", str(one)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    assert single.returncode == 0, single.stdout + single.stderr
+    done = ranks(*args, "--out", str(two), program=program)
+    assert done.returncode == 0, done.stdout + done.stderr
+    a, b = _history(one), _history(two)
+    assert len(a) == len(b) == 2
+    for ra, rb in zip(a, b):
+        for key in ("train_loss", "test_loss"):
+            assert ra[key] == pytest.approx(rb[key], rel=1e-9), key
+        assert ra["train_acc"] == rb["train_acc"] and ra["test_acc"] == rb["test_acc"]
+    wa, wb = ag.load(one / "checkpoint.npz")["model"], ag.load(two / "checkpoint.npz")["model"]
+    for key, value in wa.items():
+        assert value.dtype == np.float64 or "num_batches" in key
+        np.testing.assert_allclose(wb[key].array, value.array, rtol=1e-9, atol=1e-12)
+
+
 def test_a_two_rank_checkpoint_resumes_on_one_process_and_back(one_process, tmp_path):
     out = tmp_path / "run"
     stopped = ranks(*SMALL, "--no-plots", "--out", str(out), "--max-steps", "6")
