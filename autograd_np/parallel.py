@@ -123,8 +123,8 @@ def parallel_for(n: int, body: Callable[[int, int], None], *, cost: int = 1) -> 
     except BaseException as exc:  # finish the other ranges before raising
         error = exc
     for f in futures:
-        exc = f.exception()
-        if exc is not None and error is None:
-            error = exc
+        failure = f.exception()
+        if failure is not None and error is None:
+            error = failure
     if error is not None:
         raise error
