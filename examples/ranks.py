@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 import autograd_np as ag
+from autograd_np.data import Dataset
 from examples.cli import AgreedUserError, UserError
 
 __all__ = ["RankShare", "Ranks", "launched_size"]
@@ -237,7 +238,7 @@ class Ranks:
         return int(first[0])
 
 
-class RankShare:
+class RankShare(Dataset[Any]):
     """A training set whose batches are this rank's slice of each global batch.
 
     The loader samples global batches (the same on every rank, from one shared shuffle);
