@@ -3,6 +3,7 @@
     python -m examples.cifar10                # the default recipe
     python -m examples.cifar10 --model seed   # the original notebook's network
     python -m examples.cifar10 --help         # every option, with its default
+    mpiexec -n 2 python -m examples.cifar10   # data-parallel on 2 ranks (the distributed extra)
 
 The data is found under ``--data-root``, else ``$AUTOGRAD_NP_DATA``, else a per-user cache,
 in ``cifar10/``; it is downloaded there when missing (``--no-download`` to refuse).

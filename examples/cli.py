@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 from autograd_np.data import ENV_VAR, default_data_root
 
 __all__ = [
+    "AgreedUserError",
     "ArgumentParser",
     "HelpFormatter",
     "UserError",
@@ -39,6 +40,15 @@ class UserError(Exception):
     """An expected error caused by the command line or the files it names (missing data,
     no checkpoint, an unwritable folder). Its message says what to do on the command line;
     :func:`run_cli` prints it without a traceback and exits with code 1."""
+
+
+class AgreedUserError(UserError):
+    """A :class:`UserError` that every rank of a data-parallel run raises together (the
+    ranks agreed on it), so each exits with code 1; only the rank with ``show`` prints it."""
+
+    def __init__(self, message: str, *, show: bool) -> None:
+        super().__init__(message)
+        self.show = show
 
 
 # ---------------------------------------------------------------------- option types
@@ -118,7 +128,17 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 class ArgumentParser(argparse.ArgumentParser):
     """argparse's parser with option errors worded as ``--epochs must be a positive
-    integer, got 0`` (exit code 2, no traceback, as argparse does)."""
+    integer, got 0`` (exit code 2, no traceback, as argparse does). A ``quiet`` parser
+    (on the ranks other than 0 of a data-parallel run) exits the same way but prints
+    nothing, so that ``--help`` and option errors appear once."""
+
+    def __init__(self, *args: Any, quiet: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.quiet = quiet
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if not self.quiet:
+            super()._print_message(message, file)
 
     def error(self, message: str) -> NoReturn:
         match = re.fullmatch(r"argument ([^:]+): (must be .*)", message, flags=re.DOTALL)
@@ -160,13 +180,21 @@ def check_writable_folder(folder: Path, option: str = "--out") -> None:
 
 
 # ---------------------------------------------------------------------- entry point
-def run_cli(main: Callable[[Sequence[str] | None], Any], argv: Sequence[str] | None) -> int:
+def run_cli(
+    main: Callable[[Sequence[str] | None], Any],
+    argv: Sequence[str] | None,
+    *,
+    abort: Callable[[int], None] | None = None,
+) -> int:
     """Run ``main(argv)`` as a command: returns the exit code (0 done, 1 user error, 2
     invalid option, or argparse's code for ``--help``).
 
     A :class:`UserError` prints ``error: <message>`` on stderr, with its traceback only
     when ``--debug`` is on the command line; any other exception propagates with its
-    traceback.
+    traceback. An :class:`AgreedUserError` is printed only where its ``show`` is set.
+    Any other UserError happened on this rank alone: after printing it, ``abort(1)``
+    (when given) ends the other ranks of a data-parallel run, which would otherwise wait
+    for this one.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
@@ -175,8 +203,12 @@ def run_cli(main: Callable[[Sequence[str] | None], Any], argv: Sequence[str] | N
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except UserError as exc:
-        if "--debug" in args:
-            traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        agreed = isinstance(exc, AgreedUserError)
+        if not isinstance(exc, AgreedUserError) or exc.show:
+            if "--debug" in args:
+                traceback.print_exc()
+            print(f"error: {exc}", file=sys.stderr)
+        if not agreed and abort is not None:
+            abort(1)
         return 1
     return 0

@@ -3,6 +3,7 @@
     python -m examples.mnist                # the default recipe
     python -m examples.mnist --model seed   # the original notebook's network
     python -m examples.mnist --help         # every option, with its default
+    mpiexec -n 2 python -m examples.mnist   # data-parallel on 2 ranks (the distributed extra)
 
 The data is found under ``--data-root``, else ``$AUTOGRAD_NP_DATA``, else a per-user cache,
 in ``mnist/``; it is downloaded there when missing (``--no-download`` to refuse).

@@ -7,6 +7,12 @@ exactly where the checkpoint left off: the same seed gives the same numbers, int
 not; a complete run has nothing to do, and a larger ``--epochs`` extends it (the
 learning-rate schedule is rebuilt for the new length).
 
+Under ``mpiexec -n N`` the run is data-parallel (see :mod:`examples.ranks`): the same
+global batch and learning-rate recipe, each rank on its slice of every batch, with
+``DistributedDataParallel`` and ``SyncBatchNorm``; rank 0 alone prints and writes. The
+checkpoint holds the unwrapped model and rank-independent state, so ``--resume`` works
+with any number of ranks.
+
 Everything the command line can get wrong is checked before anything is printed or
 written: options at parse time (exit code 2), then the checkpoint to resume, the output
 folder and the data (exit code 1, see :mod:`examples.cli`). The output folder is created
@@ -20,6 +26,7 @@ import json
 import math
 import os
 import signal
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -38,6 +45,7 @@ from autograd_np.optim import lr_scheduler
 from examples import reporting
 from examples.checks import load_data, read_checkpoint, report_complete
 from examples.cli import (
+    AgreedUserError,
     ArgumentParser,
     HelpFormatter,
     UserError,
@@ -49,6 +57,8 @@ from examples.cli import (
     positive_int,
     run_cli,
 )
+from examples.evaluation import as_numpy, evaluate
+from examples.ranks import Ranks, RankShare
 
 CHECKPOINT = "checkpoint.npz"
 
@@ -93,11 +103,13 @@ class Task:
     download_size: str = ""
 
 
-def make_parser(task: Task) -> argparse.ArgumentParser:
+def make_parser(task: Task, *, quiet: bool = False) -> argparse.ArgumentParser:
     """Command-line options, with the task's recipe as defaults; each option's type checks
-    its value (``--epochs 0`` exits with code 2 and says why)."""
+    its value (``--epochs 0`` exits with code 2 and says why). A ``quiet`` parser prints
+    no help or errors (ranks other than 0)."""
     r = task.recipe
     p = ArgumentParser(
+        quiet=quiet,
         prog=task.prog,
         usage="%(prog)s [options]",
         description=f"Train a CNN on {task.name} with autograd_np.",
@@ -292,33 +304,6 @@ def save_checkpoint(
     )
 
 
-def evaluate(
-    model: nn.Module, loader: DataLoader, tta_flip: bool
-) -> tuple[float, float, np.ndarray, np.ndarray]:
-    """Mean loss, accuracy, predictions and labels over ``loader``, in eval mode."""
-    model.eval()
-    total_loss, preds, labels = 0.0, [], []
-    with ag.no_grad():
-        for x, y in loader:
-            logits = model(x)
-            if tta_flip:  # average with the horizontally flipped images
-                logits = (logits + model(_flip_width(x))) * 0.5
-            total_loss += float(F.cross_entropy(logits, y, reduction="sum"))
-            preds.append(logits.array.argmax(axis=1))
-            labels.append(_numpy(y))
-    p, t = np.concatenate(preds), np.concatenate(labels)
-    return total_loss / len(t), float((p == t).mean()), p, t
-
-
-def _numpy(x: Any) -> np.ndarray:
-    """A batch as a numpy array, whether the loader yields Tensors or arrays."""
-    return x.array if isinstance(x, ag.Tensor) else np.asarray(x)
-
-
-def _flip_width(x: Any) -> Any:
-    return x.flip(-1) if isinstance(x, ag.Tensor) else x[..., ::-1].copy()
-
-
 class _Interrupt:
     """Turns the first Ctrl-C into a flag the loop checks between steps."""
 
@@ -341,31 +326,47 @@ class _Interrupt:
 
 
 # ---------------------------------------------------------------------- the run
-def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
+def train(
+    task: Task, argv: Sequence[str] | None = None, ranks: Ranks | None = None
+) -> dict[str, Any]:
     """Parse options, train, evaluate, checkpoint and report. Returns the final metrics.
 
     Raises :class:`~examples.cli.UserError` for the command line's expected errors, and
     ``SystemExit`` (code 2) for invalid options, before anything is printed or written.
+    ``ranks`` is this process's place in a data-parallel run (one process when None).
     """
-    args = make_parser(task).parse_args(argv)
+    ranks = Ranks() if ranks is None else ranks
+    args = make_parser(task, quiet=not ranks.main).parse_args(argv)
     out = Path(args.out)
     ckpt_path = out / CHECKPOINT
-    ckpt = read_checkpoint(ckpt_path, args) if args.resume else None
+    # rank 0 reads the checkpoint and checks the folder; every rank gets the outcome
+    ckpt = ranks.on_main(lambda: read_checkpoint(ckpt_path, args)) if args.resume else None
     if ckpt is not None and int(ckpt["epoch"]) >= args.epochs:
         return report_complete(task, ckpt_path, ckpt, args.epochs)
-    check_writable_folder(out)
+    ranks.on_main(lambda: check_writable_folder(out))
 
     root = np.random.default_rng(args.seed)
     init_gen, shuffle_gen, augment_gen = (np.random.default_rng(s) for s in root.spawn(3))
     gens = {"shuffle": shuffle_gen, "augment": augment_gen}
-    train_set, test_set = load_data(task, args, augment_gen)
+    train_set, test_set = ranks.agree(lambda: load_data(task, args, augment_gen))
     train_set, test_set = limited(train_set, args.train_limit), limited(test_set, args.test_limit)
+    ranks.check_split(args.batch_size, len(train_set), len(test_set))
+    # every rank draws the same global batches; RankShare hands each its slice
     train_loader = DataLoader(
-        train_set, batch_size=args.batch_size, shuffle=True, generator=shuffle_gen, prefetch=2
+        RankShare(train_set, ranks) if ranks.world > 1 else train_set,
+        batch_size=args.batch_size,
+        shuffle=True,
+        generator=shuffle_gen,
+        prefetch=2,
     )
-    test_loader = DataLoader(test_set, batch_size=args.eval_batch_size, prefetch=2)
+    test_share = (
+        Subset(test_set, ranks.eval_indices(len(test_set))) if ranks.world > 1 else test_set
+    )
+    test_loader = DataLoader(test_share, batch_size=args.eval_batch_size, prefetch=2)
 
     model = task.models[args.model](task.in_channels, task.size, init_gen)
+    if ranks.world > 1:  # batch statistics over the global batch, as one process has them
+        model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     opt = build_optimizer(args, list(model.parameters()))
     steps_per_epoch = len(train_loader)
     state = State()
@@ -395,12 +396,19 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
             opt.load_state_dict({"state": saved["state"], "param_groups": groups})
             sched = rebuild_schedule(args, opt, steps_per_epoch, state.step)
         _set_rng_states(gens, ckpt["rng"])
+    # the forward of training: the wrapper averages the gradients over the ranks
+    net = nn.parallel.DistributedDataParallel(model) if ranks.world > 1 else model
 
     n_params = sum(p.numel() for p in model.parameters())
     print(
         f"{task.name}: model {args.model} ({n_params:,} parameters), {len(train_set):,} train / "
         f"{len(test_set):,} test images, {args.epochs} epochs of {steps_per_epoch} steps, "
         f"batch {args.batch_size}, {args.optimizer} lr {args.lr} ({args.schedule})"
+        + (
+            f", {ranks.world} ranks of {args.batch_size / ranks.world:g} each"
+            if ranks.world > 1
+            else ""
+        )
     )
     if ckpt is not None:
         where = f"epoch {state.epoch + 1}" + (
@@ -412,16 +420,12 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                 f"the run now has {args.epochs} epochs instead of {saved_epochs}: its "
                 f"learning-rate schedule ({args.schedule}) is rebuilt for {args.epochs} epochs"
             )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:  # raced, or a permission check os.access could not see
-        raise UserError(f"cannot create {out} ({exc}); choose another folder with --out") from exc
     metrics_path = out / "metrics.jsonl"
-    if ckpt is None and metrics_path.exists():
-        metrics_path.unlink()
+    history = state.history if ckpt is not None else None
+    ranks.on_main(lambda: _make_folder(out, metrics_path, history))
 
     total_steps = args.epochs * steps_per_epoch
-    bar = reporting.progress_factory(disable=args.no_progress)(
+    bar = reporting.progress_factory(disable=args.no_progress or not ranks.main)(
         total=total_steps,
         desc=f"epoch {state.epoch + 1}/{args.epochs}",
         initial=state.epoch * steps_per_epoch + state.batches_done,
@@ -432,7 +436,9 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
         while state.epoch < args.epochs and not stopped:
             epoch_rngs = _rng_states(gens)  # resuming mid-epoch replays from here
             model.train()
-            seen, correct, loss_sum = state.running if state.batches_done else (0, 0, 0.0)
+            # the interrupted epoch's totals (over all ranks) count once, on rank 0
+            resumed = state.batches_done and ranks.main
+            seen, correct, loss_sum = state.running if resumed else (0, 0, 0.0)
             seen_at_start = seen
             t0 = time.perf_counter()
             bar.set_description(f"epoch {state.epoch + 1}/{args.epochs}")
@@ -440,10 +446,14 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
             for i, (x, y) in enumerate(batches):
                 if i < state.batches_done:  # replay the data order of an interrupted epoch
                     continue
-                logits = model(x)
+                logits = net(x)
                 loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
                 opt.zero_grad()
-                loss.backward()
+                if ranks.world == 1:
+                    loss.backward()
+                else:  # this share's part of the global batch's mean, times the ranks
+                    m = min(args.batch_size, len(train_set) - i * args.batch_size)
+                    (loss * (len(y) * ranks.world / m)).backward()
                 opt.step()
                 lr = opt.param_groups[0]["lr"]  # the rate of this step
                 if sched is not None:
@@ -453,29 +463,34 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                 n = len(y)
                 seen += n
                 loss_sum += float(loss) * n
-                correct += int((logits.array.argmax(axis=1) == _numpy(y)).sum())
-                rate = (seen - seen_at_start) / (time.perf_counter() - t0)
+                correct += int((logits.array.argmax(axis=1) == as_numpy(y)).sum())
+                rate = ranks.world * (seen - seen_at_start) / (time.perf_counter() - t0)
                 bar.update(1, loss=loss_sum / seen, acc=correct / seen, rate=rate)
-                if interrupt.requested or (
-                    args.max_steps is not None and state.step >= args.max_steps
-                ):
+                # every rank stops at the same step (Ctrl-C may reach them apart)
+                requested = (
+                    ranks.any(interrupt.requested) if ranks.world > 1 else interrupt.requested
+                )
+                if requested or (args.max_steps is not None and state.step >= args.max_steps):
                     stopped = True
                     break
             if hasattr(batches, "close"):
                 batches.close()
             epoch_time = time.perf_counter() - t0
+            seen, correct, loss_sum = ranks.totals(seen, correct, loss_sum)
             if stopped and state.batches_done < steps_per_epoch:
                 bar.close()
                 state.elapsed += epoch_time
                 state.running = (seen, correct, loss_sum)
-                save_checkpoint(ckpt_path, model, opt, sched, state, epoch_rngs, args)
-                why = "interrupted" if interrupt.requested else f"stopped at step {state.step}"
+                if ranks.main:
+                    save_checkpoint(ckpt_path, model, opt, sched, state, epoch_rngs, args)
+                ranks.barrier()  # the others wait until the checkpoint is written
+                why = "interrupted" if requested else f"stopped at step {state.step}"
                 print(
                     f"{why}: checkpoint saved to {ckpt_path} (epoch {state.epoch + 1}, "
                     f"batch {state.batches_done}); continue with --resume"
                 )
                 return {}
-            test_loss, test_acc, preds, labels = evaluate(model, test_loader, task.tta_flip)
+            test_loss, test_acc, preds, labels = evaluate(model, test_loader, task.tta_flip, ranks)
             epoch_time = time.perf_counter() - t0
             state.elapsed += epoch_time
             state.epoch += 1
@@ -492,25 +507,30 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
                 "elapsed_s": round(state.elapsed, 1),
             }
             state.history.append(record)
-            with metrics_path.open("a") as f:
-                f.write(json.dumps(record) + "\n")
+            if ranks.main:
+                with metrics_path.open("a") as f:
+                    f.write(json.dumps(record) + "\n")
             bar.write(
                 f"epoch {state.epoch:>3}/{args.epochs}  train loss {record['train_loss']:.4f} "
                 f"acc {100 * record['train_acc']:.2f}%  test loss {test_loss:.4f} acc "
                 f"{100 * test_acc:.2f}%  epoch time {_clock(epoch_time)}, total time "
                 f"{_clock(state.elapsed)}"
             )
-            save_checkpoint(ckpt_path, model, opt, sched, state, _rng_states(gens), args)
+            if ranks.main:
+                save_checkpoint(ckpt_path, model, opt, sched, state, _rng_states(gens), args)
+            ranks.barrier()  # the others wait until the checkpoint is written
     bar.close()
 
     final = state.history[-1] if state.history else {}
     if state.history and not args.no_plots:
-        test_loss, test_acc, preds, labels = evaluate(model, test_loader, task.tta_flip)
-        notes = reporting.write_plots(
-            out, state.history, preds, labels, test_set, task.classes, task.mean_std
-        )
-        for note in notes:
-            print(note)
+        test_loss, test_acc, preds, labels = evaluate(model, test_loader, task.tta_flip, ranks)
+        if ranks.main:
+            notes = reporting.write_plots(
+                out, state.history, preds, labels, test_set, task.classes, task.mean_std
+            )
+            for note in notes:
+                print(note)
+        ranks.barrier()
     if final:
         print(
             f"done: test accuracy {100 * final['test_acc']:.2f}% after {state.epoch} "
@@ -518,6 +538,20 @@ def train(task: Task, argv: Sequence[str] | None = None) -> dict[str, Any]:
             f"{_clock(state.elapsed)}; outputs in {out}"
         )
     return final
+
+
+def _make_folder(out: Path, metrics_path: Path, history: list[dict[str, Any]] | None) -> None:
+    """Create the output folder and start the metrics file: empty for a new run, the
+    checkpoint's ``history`` for a resumed one (dropping any epoch recorded after the
+    checkpoint was written, e.g. by a run killed while saving)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # raced, or a permission check os.access could not see
+        raise UserError(f"cannot create {out} ({exc}); choose another folder with --out") from exc
+    if history is None:
+        metrics_path.unlink(missing_ok=True)
+    else:
+        metrics_path.write_text("".join(json.dumps(r) + "\n" for r in history))
 
 
 def _clock(seconds: float) -> str:
@@ -531,4 +565,12 @@ def run_main(task: Task, argv: Sequence[str] | None = None) -> int:
     when ``argv`` is None) and return the exit code (0 done, 1 a user error, printed as
     one message, 2 an invalid option)."""
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    return run_cli(lambda a: train(task, a), argv)
+    try:
+        ranks = Ranks.launch()
+    except AgreedUserError as exc:
+        if exc.show:
+            print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not ranks.main:  # rank 0 alone prints; the others' errors still reach stderr
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+    return run_cli(lambda a: train(task, a, ranks), argv, abort=ranks.abort)
