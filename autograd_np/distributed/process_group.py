@@ -205,12 +205,6 @@ def init_process_group(
     abort_on_exception : bool, optional
         Install an exception hook that prints an uncaught exception with its rank and
         calls ``MPI_Abort``, so every rank exits instead of hanging in a collective.
-
-    Notes
-    -----
-    In a group of more than one rank, numpy's elementwise passes run on one thread per
-    rank (``autograd_np.parallel.set_num_threads(1)``), since the ranks share the cores,
-    unless ``$AUTOGRAD_NP_NUM_THREADS`` says otherwise.
     """
     global _default, _previous_excepthook
     if _default is not None:
@@ -238,11 +232,6 @@ def init_process_group(
                 "launch with mpiexec and leave it unset"
             )
     _default = group
-    if group.size() > 1 and "AUTOGRAD_NP_NUM_THREADS" not in os.environ:
-        # the ranks share the cores already: one thread each for numpy's passes
-        from autograd_np.parallel import set_num_threads
-
-        set_num_threads(1)
     if abort_on_exception and _previous_excepthook is None:
         _previous_excepthook = sys.excepthook
         sys.excepthook = _abort_on_uncaught
