@@ -265,10 +265,19 @@ def max_pool2d_scatter(
     disjoint = _disjoint(kernel, stride, dilation)
     buf = _scatter_buffer(g, input_size, (kernel, stride, padding, dilation), like=arg)
     g = WORKSPACE.like(arg, g)
+    # a product with the mask is one pass, but inf * 0 = nan: with a non-finite gradient
+    # (a sum that is not finite), select it instead, so the cells that lost get exactly 0
+    select = g.size > 0 and not np.isfinite(np.sum(g, dtype=np.float64))
     if g.size:
         for k, view in enumerate(_views(buf, kernel, stride, dilation, out)):
             hit = arg == k
-            if disjoint:
+            if select:
+                part = np.where(hit, g, 0)
+                if disjoint:
+                    view[...] = part
+                else:
+                    view += part
+            elif disjoint:
                 np.multiply(g, hit, out=view)
             else:
                 view += g * hit

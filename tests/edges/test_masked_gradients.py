@@ -95,9 +95,7 @@ def test_piecewise_gradient_at_kinks_matches_pytorch(name):
     _same(_grad(fn, x), expected)
 
 
-# max-pool's scatter still multiplies by its mask (an inf gradient gives nan at the losing
-# cells): the pooling kernels are being reworked separately, so it is left out here
-@pytest.mark.parametrize("name", sorted(set(PIECEWISE) - {"max_pool1d"}))
+@pytest.mark.parametrize("name", sorted(PIECEWISE))
 @pytest.mark.parametrize("upstream", [INF, -INF, NAN])
 def test_non_finite_upstream_gradient_is_exactly_zero_where_the_mask_is_off(name, upstream):
     fn, x, passes = PIECEWISE[name]
@@ -110,6 +108,15 @@ def test_non_finite_upstream_gradient_is_exactly_zero_where_the_mask_is_off(name
         assert np.isnan(on).all()
     else:  # a share of inf is inf with the same sign
         _same(on, np.full(on.shape, upstream))
+
+
+def test_max_pool2d_with_overlapping_windows_keeps_non_finite_gradients_off_the_losers():
+    x = ag.tensor(np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4), requires_grad=True)
+    y = F.max_pool2d(x, 3, stride=1)  # overlapping windows: the winners are 10, 11, 14, 15
+    y.backward(ag.full(y.shape, INF, dtype=np.float64))
+    expected = np.zeros((4, 4))
+    expected[2:, 2:] = INF
+    _same(x.grad.numpy()[0, 0], expected)
 
 
 def test_maximum_sends_the_whole_gradient_to_both_inputs_at_a_nan():
