@@ -62,6 +62,44 @@ def _detect_is_causal_mask(mask: Any, is_causal: bool | None, size: int | None) 
     return make_causal
 
 
+def _build_layer(
+    layer: Module,
+    op: str,
+    attention: tuple[str, ...],
+    d_model: int,
+    nhead: int,
+    dim_feedforward: int,
+    dropout: float,
+    layer_norm_eps: float,
+    norm_first: bool,
+    batch_first: bool,
+    bias: bool,
+    device: Any,
+    dtype: DTypeLike | None,
+    generator: GeneratorLike,
+) -> None:
+    """Give an encoder or decoder layer its sub-layers, in PyTorch's order (the order of
+    the state_dict keys and of the draws from ``generator``): the attention blocks named in
+    ``attention``, the feed-forward block, then one LayerNorm and one Dropout per block."""
+    check_device(device, op)
+    dt = float_dtype(dtype, op)
+    rng = as_generator(generator)
+    for name in attention:
+        setattr(layer, name, MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dt,
+            generator=rng,
+        ))  # fmt: skip
+    layer.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dt, generator=rng)
+    layer.dropout = Dropout(dropout, generator=rng)
+    layer.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dt, generator=rng)
+    layer.norm_first = norm_first
+    blocks = len(attention) + 1  # each attention block and the feed-forward block
+    for i in range(1, blocks + 1):
+        setattr(layer, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt))
+    for i in range(1, blocks + 1):
+        setattr(layer, f"dropout{i}", Dropout(dropout, generator=rng))
+
+
 class TransformerEncoderLayer(Module):
     """Self-attention and a feed-forward network, each with a residual connection and a
     LayerNorm (after it, or before it with ``norm_first``), as PyTorch's.
@@ -105,21 +143,10 @@ class TransformerEncoderLayer(Module):
         generator: GeneratorLike = None,
     ) -> None:
         super().__init__()
-        check_device(device, "TransformerEncoderLayer")
-        dt = float_dtype(dtype, "TransformerEncoderLayer")
-        rng = as_generator(generator)
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dt,
-            generator=rng,
+        _build_layer(
+            self, "TransformerEncoderLayer", ("self_attn",), d_model, nhead, dim_feedforward,
+            dropout, layer_norm_eps, norm_first, batch_first, bias, device, dtype, generator,
         )  # fmt: skip
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dt, generator=rng)
-        self.dropout = Dropout(dropout, generator=rng)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dt, generator=rng)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.dropout1 = Dropout(dropout, generator=rng)
-        self.dropout2 = Dropout(dropout, generator=rng)
         codes = {"relu": 1, "gelu": 2}
         self.activation_relu_or_gelu = (
             codes.get(activation, 0) if isinstance(activation, str) else 0
@@ -184,27 +211,11 @@ class TransformerDecoderLayer(Module):
         generator: GeneratorLike = None,
     ) -> None:
         super().__init__()
-        check_device(device, "TransformerDecoderLayer")
-        dt = float_dtype(dtype, "TransformerDecoderLayer")
-        rng = as_generator(generator)
-        self.self_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dt,
-            generator=rng,
+        _build_layer(
+            self, "TransformerDecoderLayer", ("self_attn", "multihead_attn"), d_model, nhead,
+            dim_feedforward, dropout, layer_norm_eps, norm_first, batch_first, bias, device,
+            dtype, generator,
         )  # fmt: skip
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dt,
-            generator=rng,
-        )  # fmt: skip
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dt, generator=rng)
-        self.dropout = Dropout(dropout, generator=rng)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dt, generator=rng)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dt)
-        self.dropout1 = Dropout(dropout, generator=rng)
-        self.dropout2 = Dropout(dropout, generator=rng)
-        self.dropout3 = Dropout(dropout, generator=rng)
         self.activation = _activation("TransformerDecoderLayer", activation)
         self.batch_first = batch_first
 
