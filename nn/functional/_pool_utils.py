@@ -267,7 +267,7 @@ def max_pool2d_scatter(
     g = WORKSPACE.like(arg, g)
     # a product with the mask is one pass, but inf * 0 = nan: with a non-finite gradient
     # (a sum that is not finite), select it instead, so the cells that lost get exactly 0
-    select = g.size > 0 and not np.isfinite(np.sum(g, dtype=np.float64))
+    select = g.size > 0 and not np.isfinite(g.sum())  # overflow only costs the slow path
     if g.size:
         for k, view in enumerate(_views(buf, kernel, stride, dilation, out)):
             hit = arg == k
