@@ -151,10 +151,22 @@ class Node:
         self.kwargs = kwargs
         # Where each gradient goes, the in-place version of each input now (a saved input
         # must still be at it in backward), and the shape and dtype of each.
-        self.edges: list[Edge] = [t._node or (t if t._leaf_requires_grad else None) for t in inputs]
-        self.versions = [t._version_box.value for t in inputs]
-        self.shapes = [t.array.shape for t in inputs]
-        self.dtypes = [t.array.dtype for t in inputs]
+        # (one loop: a comprehension per list costs more than a small op's numpy work)
+        edges: list[Edge] = []
+        versions: list[int] = []
+        shapes: list[tuple[int, ...]] = []
+        dtypes: list[np.dtype[Any]] = []
+        for t in inputs:
+            node = t._node
+            edges.append(node if node is not None else t if t._leaf_requires_grad else None)
+            versions.append(t._version_box.value)
+            a = t.array
+            shapes.append(a.shape)
+            dtypes.append(a.dtype)
+        self.edges = edges
+        self.versions = versions
+        self.shapes = shapes
+        self.dtypes = dtypes
         saves = op.saves
         if saves is None:
             self.saved: tuple[Tensor | None, ...] = inputs

@@ -161,10 +161,14 @@ class Primitive:
     def deffwd(
         self, fwd: Callable[..., tuple[np.ndarray, Any]]
     ) -> Callable[..., tuple[np.ndarray, Any]]:
-        """Declare the forward used when the call is recorded: ``fwd(*arrays, **options)
-        -> (out, residuals)``, as ``jax.custom_vjp``'s. The node keeps ``residuals`` (arrays
-        the VJP needs that are not inputs or the output: pooling's argmax, say) and the VJP
-        receives them as ``residuals=``. Unrecorded calls run the plain forward.
+        """Declare the forward used when the call is recorded: ``fwd(*arrays,
+        needs_input_grad, **options) -> (out, residuals)``, as ``jax.custom_vjp``'s. The node
+        keeps ``residuals`` (arrays the VJP needs that are not inputs or the output:
+        pooling's argmax, say) and the VJP receives them as ``residuals=``.
+        ``needs_input_grad`` is a tuple of bools, one per input, as PyTorch's
+        ``ctx.needs_input_grad``: whether that input's gradient will be asked for (a
+        residual only one gradient reads need not be kept otherwise). Unrecorded calls run
+        the plain forward.
         """
         if not self.differentiable:
             raise TypeError(f"{self.name} is declared non-differentiable; it takes no fwd")
@@ -199,7 +203,10 @@ class Primitive:
         residuals = None
         try:
             if record and self.fwd is not None:
-                out, residuals = self.fwd(*[t.array for t in args], **kwargs)
+                needs = tuple(t._node is not None or t._leaf_requires_grad for t in args)
+                out, residuals = self.fwd(
+                    *[t.array for t in args], needs_input_grad=needs, **kwargs
+                )
             else:
                 out = self.forward(*[t.array for t in args], **kwargs)
         except (ValueError, TypeError, IndexError) as e:

@@ -47,14 +47,16 @@ class Version:
     __slots__ = ("_prune_at", "has_views", "untracked", "value", "views")
 
     def __init__(self) -> None:
+        # every tensor has one: only what every tensor needs is set here (views come later)
         self.value = 0
         self.has_views = False
         self.untracked = False
-        self.views: list[weakref.ref[Tensor]] = []
-        self._prune_at = 16
 
     def add_view(self, view: Tensor) -> None:
         """Remember ``view``; dead references are dropped now and then (amortised O(1))."""
+        if not hasattr(self, "views"):
+            self.views: list[weakref.ref[Tensor]] = []
+            self._prune_at = 16
         self.views.append(weakref.ref(view))
         if len(self.views) > self._prune_at:
             self.views = [r for r in self.views if r() is not None]
@@ -62,7 +64,7 @@ class Version:
 
     def live_views(self) -> Iterator[Tensor]:
         """The views still alive, in creation order."""
-        for ref in self.views:
+        for ref in getattr(self, "views", ()):
             view = ref()
             if view is not None:
                 yield view

@@ -134,7 +134,7 @@ def relu(x: np.ndarray) -> np.ndarray:
 def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d relu = [out > 0] dx (out > 0 iff x > 0: the node keeps the output, as PyTorch's;
     # relu'(nan) is 1 there, so the mask is "not out <= 0"), selected so inf/nan stay off
-    keep = np.less_equal(out.array, 0, out=np.empty(out.shape, dtype=bool))
+    keep = np.less_equal(out.array, 0, out=np.empty_like(out.array, dtype=bool))  # out's layout
     return masked_grad(g, np.logical_not(keep, out=keep), like=out.array)
 
 

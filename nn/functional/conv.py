@@ -50,6 +50,25 @@ def _conv2d(
     return cu.conv2d_forward(x, w, stride, padding, dilation, groups)
 
 
+@_conv2d.deffwd
+def _conv2d_fwd(
+    x: np.ndarray,
+    w: np.ndarray,
+    *,
+    needs_input_grad: tuple[bool, ...],
+    stride: Pair,
+    padding: Quad,
+    dilation: Pair,
+    groups: int,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The output, and as residual the im2col columns of ``x`` when the weight gradient
+    will read them and they are small (one slice): building them again would cost the
+    small convolutions of a CNN a tenth of their step; large ones are rebuilt in slices,
+    as PyTorch's CPU kernels do, so that training memory stays near the activations'."""
+    keep = needs_input_grad[1]
+    return cu.conv2d_forward_keeping_columns(x, w, stride, padding, dilation, groups, keep=keep)
+
+
 @_conv2d.defvjp
 def _conv2d_vjp(
     g: Tensor,
@@ -57,6 +76,7 @@ def _conv2d_vjp(
     x: Tensor,
     w: Tensor,
     *,
+    residuals: np.ndarray | None,
     stride: Pair,
     padding: Quad,
     dilation: Pair,
@@ -64,7 +84,15 @@ def _conv2d_vjp(
 ) -> tuple[Tensor | None, Tensor | None]:
     # y = B(x, w): gx = J_x^T g (transposed conv), gw = J_w^T g
     opts = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
-    gw = _conv2d_weight_grad(x, g, kernel_size=w.shape[2:], **opts) if w.requires_grad else None
+    gw = None
+    if w.requires_grad and residuals is not None and not is_grad_enabled():
+        # first order: the same kernel on the columns the forward kept (no graph to record)
+        geometry = (cu.pair(w.shape[2:]), stride, padding, dilation, groups)
+        gw = Tensor.from_array(
+            cu.conv2d_weight_grad(x.array, g.array, *geometry, columns=residuals)
+        )
+    elif w.requires_grad:
+        gw = _conv2d_weight_grad(x, g, kernel_size=w.shape[2:], **opts)
     gx = _conv2d_input_grad(g, w, input_size=x.shape[2:], **opts) if x.requires_grad else None
     return gx, gw
 

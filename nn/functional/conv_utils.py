@@ -34,6 +34,7 @@ __all__ = [
     "check_output_padding",
     "check_padding_string",
     "conv2d_forward",
+    "conv2d_forward_keeping_columns",
     "conv2d_input_grad",
     "conv2d_options",
     "conv2d_output_size",
@@ -404,12 +405,28 @@ def conv2d_forward(
     groups: int,
 ) -> np.ndarray:
     """Cross-correlation of (N, C, H, W) by (O, C/G, KH, KW): (N, O, OH, OW), channels-last."""
+    return conv2d_forward_keeping_columns(x, w, stride, padding, dilation, groups, keep=False)[0]
+
+
+def conv2d_forward_keeping_columns(
+    x: np.ndarray,
+    w: np.ndarray,
+    stride: Pair,
+    padding: Quad,
+    dilation: Pair,
+    groups: int,
+    *,
+    keep: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`conv2d_forward`, and (with ``keep``) the im2col columns it built when they
+    are one slice of at most ``COLUMNS_BYTES``, else None: :func:`conv2d_weight_grad`
+    takes them instead of building them again (they are what its GEMM reads)."""
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = conv2d_output_size((h, wd), (kh, kw), stride, padding, dilation)
     dtype = np.result_type(x, w)
     if oh <= 0 or ow <= 0 or n == 0:
-        return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype)
+        return np.zeros((n, o, max(oh, 0), max(ow, 0)), dtype=dtype), None
     geometry = (padding, (kh, kw), stride, dilation, (oh, ow), groups)
     order = _column_order(x, (kh, kw), stride, dilation, ow)
     wm = _weight_matrix(w, groups, order)
@@ -418,17 +435,21 @@ def conv2d_forward(
         y = WORKSPACE.empty((o, n * oh * ow), dtype)
         # (G, O/G, K) @ (G, K, P) -> (G, O/G, P): the (O, N*OH*OW) channel-major output
         _grouped_product(wm.transpose(0, 2, 1), cols, out=y.reshape(groups, o // groups, -1))
-        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)  # (O, N, OH, OW) -> NCHW view
+        kept = cols if keep and cols.nbytes <= COLUMNS_BYTES else None
+        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), kept  # (O, N, OH, OW) -> NCHW
     y = WORKSPACE.empty((n * oh * ow, o), dtype)
     p = oh * ow
-    for start, stop in _batch_slices(n, x.shape[1] * kh * kw * p * dtype.itemsize):
+    slices = _batch_slices(n, x.shape[1] * kh * kw * p * dtype.itemsize)
+    for start, stop in slices:
         cols = _im2col(x[start:stop], *geometry, order)
         # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
         _grouped_product(
             cols.transpose(0, 2, 1), wm, out=_group_rows(y[start * p : stop * p], groups)
         )
+        if keep and len(slices) == 1:
+            return _nchw(y, n, oh, ow), cols
         del cols  # its workspace memory serves the next slice
-    return _nchw(y, n, oh, ow)
+    return _nchw(y, n, oh, ow), None
 
 
 def conv2d_input_grad(
@@ -578,8 +599,14 @@ def conv2d_weight_grad(
     padding: Quad,
     dilation: Pair,
     groups: int,
+    *,
+    columns: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW)."""
+    """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW).
+
+    ``columns``: the im2col columns of ``x`` that
+    :func:`conv2d_forward_keeping_columns` kept, used instead of building them again.
+    """
     n, c = x.shape[:2]
     _, o, oh, ow = g.shape
     kh, kw = kernel_size
@@ -598,8 +625,11 @@ def conv2d_weight_grad(
         if not rows_first:
             gm = gm.transpose(0, 2, 1)  # (G, O/G, P)
     total: np.ndarray | None = None
-    for start, stop in _batch_slices(n, c * kh * kw * p * np.dtype(dtype).itemsize):
-        cols = _im2col(x[start:stop], *geometry, order)
+    slices = _batch_slices(n, c * kh * kw * p * np.dtype(dtype).itemsize)
+    if columns is not None:
+        slices = [(0, n)]
+    for start, stop in slices:
+        cols = _im2col(x[start:stop], *geometry, order) if columns is None else columns
         if rows_first:  # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
             gw = _grouped_product(cols, gm[:, start * p : stop * p])
         else:  # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)

@@ -65,6 +65,7 @@ def _max_pool2d(
 def _max_pool2d_fwd(
     x: np.ndarray,
     *,
+    needs_input_grad: tuple[bool, ...],
     kernel_size: Pair,
     stride: Pair,
     padding: Pair,

@@ -6,6 +6,8 @@ from __future__ import annotations
 import gc
 import weakref
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -105,8 +107,11 @@ def test_residuals_reach_the_vjp_and_the_plain_forward_runs_when_not_recorded():
         return scale * np.sin(x)
 
     @scaled_sin.deffwd
-    def _fwd(x: np.ndarray, *, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    def _fwd(
+        x: np.ndarray, *, needs_input_grad: tuple[bool, ...], scale: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         calls.append("fwd")
+        assert needs_input_grad == (True,)
         return scale * np.sin(x), scale * np.cos(x)
 
     seen = {}
@@ -138,3 +143,26 @@ def test_a_node_keeps_its_residuals_until_backward_frees_them():
     assert node.saved == (None,) and node.out_data is None
     y.sum().backward()
     assert node.residuals is None
+
+
+def test_a_fwd_learns_which_gradients_will_be_asked_for():
+    seen = []
+
+    @primitive("test_saved.scaled_product", register=False, saves=(0, 1))
+    def scaled_product(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return x * y
+
+    @scaled_product.deffwd
+    def _fwd(x: np.ndarray, y: np.ndarray, *, needs_input_grad: tuple[bool, ...]) -> Any:
+        seen.append(needs_input_grad)
+        return x * y, None
+
+    @scaled_product.defvjp
+    def _vjp(g, out, x, y, *, residuals):
+        return g * y, g * x
+
+    a, b = _leaf((3,)), ag.ones(3, dtype=ag.float64)
+    scaled_product(a, b)
+    scaled_product(b, a)
+    scaled_product(a, a)
+    assert seen == [(True, False), (False, True), (True, True)]
