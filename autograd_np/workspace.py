@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np import parallel
+
 __all__ = ["WORKSPACE", "Workspace"]
 
 
@@ -100,8 +102,7 @@ class Workspace:
         out = self.empty_like(model, dtype=a.dtype)
         if out.strides == a.strides:
             return a
-        np.copyto(out, a)
-        return out
+        return parallel.copyto(out, a)
 
     def zeros(self, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
         """Like :meth:`empty`, filled with zeros."""

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autograd_np.optim._rules import decay_and_grad, ema_square_, lerp_
-from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_beta
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, check_beta, elementwise_rule
 from autograd_np.tensor import Tensor
 
 __all__ = ["Adam", "adam_step"]
@@ -194,7 +194,8 @@ class Adam(AdamFamily):
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
         state = self._next_state(p, "exp_avg", "exp_avg_sq", max_exp_avg_sq=options["amsgrad"])
-        adam_step(
+        elementwise_rule(
+            adam_step,
             p.array,
             grad,
             state["exp_avg"],

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from autograd_np import parallel
 from autograd_np.autograd import grad_mode, increment_version
 from autograd_np.dtypes import is_floating
 from autograd_np.tensor import Tensor
@@ -405,6 +406,33 @@ class _RuleOptimizer(Optimizer):
         """Update ``p.array`` (and ``p``'s state) in place from the gradient array ``grad``,
         with the ``options`` of its ``group``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement _update()")
+
+
+def elementwise_rule(rule: Callable[..., Any], *arrays: np.ndarray | None, **options: Any) -> None:
+    """``rule(*arrays, **options)`` for an elementwise update rule (Adam's, SGD's), run on
+    flat ranges of the arrays at the same time (see :mod:`autograd_np.parallel`). The
+    arrays (None allowed) have one size; array options (``scratch``) are sliced with them.
+    Arrays that are not C-contiguous, or small ones, take one call."""
+    present = [a for a in arrays if a is not None]
+    present += [v for v in options.values() if isinstance(v, np.ndarray)]
+    n = present[0].size
+    nbytes = sum(a.nbytes for a in present)
+    if len(parallel.chunks(n, nbytes)) == 1 or not all(
+        a.flags.c_contiguous and a.size == n for a in present
+    ):
+        rule(*arrays, **options)
+        return
+
+    def flat(a: Any, lo: int, hi: int) -> Any:
+        return a.reshape(-1)[lo:hi] if isinstance(a, np.ndarray) else a
+
+    parallel.split(
+        lambda lo, hi: rule(
+            *[flat(a, lo, hi) for a in arrays], **{k: flat(v, lo, hi) for k, v in options.items()}
+        ),
+        n,
+        nbytes=nbytes,
+    )
 
 
 def _check_param(name: str, i: int, p: Any) -> None:

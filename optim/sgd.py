@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer
+from autograd_np.optim.optimizer import ParamsT, _RuleOptimizer, elementwise_rule
 from autograd_np.tensor import Tensor
 
 __all__ = ["SGD", "sgd_step"]
@@ -170,6 +170,9 @@ class SGD(_RuleOptimizer):
         self, p: Tensor, grad: np.ndarray, options: dict[str, Any], group: dict[str, Any]
     ) -> None:
         buf = self.state[p].get("momentum_buffer") if options["momentum"] != 0 else None
+        if buf is not None or options["momentum"] == 0:  # the rule keeps its buffer: split it
+            elementwise_rule(sgd_step, p.array, grad, buf, scratch=self._buffer(p.array), **options)
+            return
         buf = sgd_step(p.array, grad, buf, scratch=self._buffer(p.array), **options)
         if buf is not None:
             self.state[p]["momentum_buffer"] = buf

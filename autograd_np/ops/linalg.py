@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np import parallel
 from autograd_np.autograd import composite, primitive
 from autograd_np.creation import as_tensor
 from autograd_np.dtypes import check_kind
@@ -84,7 +85,7 @@ def matmul(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"matmul: the batch dimensions of shapes {x.shape} and {y.shape} do not broadcast"
         ) from None
-    return np.matmul(x, y)
+    return parallel.matmul(x, y)
 
 
 @matmul.defvjp

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np import parallel
 from autograd_np.autograd import composite, grad_mode, primitive
 from autograd_np.dtypes import DEFAULT_FLOAT, bool_as_int, check_kind, is_floating
 from autograd_np.ops.arithmetic import _promote, _promoted, _Scalar, multiply
@@ -92,11 +93,13 @@ def masked_grad(
         gd = WORKSPACE.like(like, gd)  # one layout for the pass below (see relu)
     factor = keep if weight is None else np.where(keep, weight, 0).astype(g.dtype)
     shape = np.broadcast_shapes(gd.shape, factor.shape)
-    if np.isfinite(np.sum(gd)):  # finite: a multiply (the bool is cast in its loop) is exact
+    if np.isfinite(parallel.total(gd)):  # finite: a multiply (the bool cast in its loop) is exact
         if like is not None and like.shape == shape:
             out = WORKSPACE.empty_like(like, dtype=g.dtype)
         else:
             out = np.empty(shape, dtype=g.dtype)
+        if gd.shape == shape and factor.shape == shape:
+            return Tensor.from_array(parallel.elementwise(np.multiply, gd, factor, out=out))
         return Tensor.from_array(np.multiply(gd, factor, out=out))
     kept = gd if weight is None else gd * weight
     return Tensor.from_array(np.where(keep, kept, np.zeros((), dtype=g.dtype)))
@@ -127,14 +130,15 @@ def relu(x: np.ndarray) -> np.ndarray:
     zero = x.dtype.type(0)  # first operand: numpy's maximum returns the second on ties,
     if x.dtype.kind != "f":  # so relu(-0.0) is -0.0, as in PyTorch
         return np.maximum(zero, x)
-    return np.maximum(zero, x, out=WORKSPACE.empty_like(x))
+    return parallel.elementwise(np.maximum, zero, x, out=WORKSPACE.empty_like(x))
 
 
 @relu.defvjp
 def _relu_vjp(g: Tensor, out: Tensor, x: Tensor) -> Tensor:
     # d relu = [out > 0] dx (out > 0 iff x > 0: the node keeps the output, as PyTorch's;
     # relu'(nan) is 1 there, so the mask is "not out <= 0"), selected so inf/nan stay off
-    keep = np.less_equal(out.array, 0, out=np.empty_like(out.array, dtype=bool))  # out's layout
+    keep = np.empty_like(out.array, dtype=bool)  # in out's layout
+    parallel.elementwise(np.less_equal, out.array, 0, out=keep)
     return masked_grad(g, np.logical_not(keep, out=keep), like=out.array)
 
 

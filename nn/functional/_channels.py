@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from autograd_np import parallel
+
 __all__ = ["channel_op", "channel_sum", "per_channel", "rows"]
 
 
@@ -35,17 +37,29 @@ def channel_sum(*arrays: np.ndarray) -> np.ndarray:
     views = [rows(a) for a in arrays]
     if len(views) == 1 and views[0] is not None:
         r = views[0]
-        return np.ones(r.shape[0], dtype=r.dtype) @ r
+        ones = np.ones(r.shape[0], dtype=r.dtype)
+        parts = parallel.split(lambda lo, hi: ones[lo:hi] @ r[lo:hi], len(r), nbytes=r.nbytes)
+        return np.sum(parts, axis=0, dtype=r.dtype)
     ra, rb = [*views, None][:2]
+    nbytes = sum(a.nbytes for a in arrays)
     if len(views) == 2 and ra is not None and rb is not None:
         # on (M / W, W * C) views, then the W partial sums of each channel added: einsum's
-        # inner loop runs twice as fast over long rows
+        # inner loop runs twice as fast over long rows; row ranges at the same time
         width = arrays[0].shape[-1] if arrays[0].ndim > 2 else 1
         c = arrays[0].shape[1]
-        wide = (ra.reshape(-1, width * c), rb.reshape(-1, width * c))
-        return np.einsum("ij,ij->j", *wide).reshape(width, c).sum(axis=0)
+        wa, wb = ra.reshape(-1, width * c), rb.reshape(-1, width * c)
+        parts = parallel.split(
+            lambda lo, hi: np.einsum("ij,ij->j", wa[lo:hi], wb[lo:hi]), len(wa), nbytes=nbytes
+        )
+        return np.sum(parts, axis=0, dtype=wa.dtype).reshape(width, c).sum(axis=0)
     idx = "nc" + "defghijk"[: arrays[0].ndim - 2]
-    return np.einsum(",".join([idx] * len(arrays)) + "->c", *arrays)
+    formula = ",".join([idx] * len(arrays)) + "->c"
+    parts = parallel.split(
+        lambda lo, hi: np.einsum(formula, *[a[lo:hi] for a in arrays]),
+        len(arrays[0]),
+        nbytes=nbytes,
+    )
+    return np.sum(parts, axis=0, dtype=parts[0].dtype)
 
 
 def channel_op(ufunc: np.ufunc, a: np.ndarray, v: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -56,7 +70,8 @@ def channel_op(ufunc: np.ufunc, a: np.ndarray, v: np.ndarray, out: np.ndarray) -
         width = a.shape[-1] if a.ndim > 2 else 1
         c = a.shape[1]
         # (M, C) -> (M / W, W * C), with v repeated W times
-        ufunc(ra.reshape(-1, width * c), np.tile(v, width), out=ro.reshape(-1, width * c))
+        wide = ro.reshape(-1, width * c)
+        parallel.elementwise(ufunc, ra.reshape(-1, width * c), np.tile(v, width), out=wide)
     else:
-        ufunc(a, v.reshape(per_channel(a.ndim, a.shape[1])), out=out)
+        parallel.elementwise(ufunc, a, v.reshape(per_channel(a.ndim, a.shape[1])), out=out)
     return out

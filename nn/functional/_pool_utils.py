@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np import parallel
 from autograd_np.arguments import int_tuple
 from autograd_np.workspace import WORKSPACE
 
@@ -179,9 +180,15 @@ def max_pool2d_forward(
     views = _views(xp, kernel, stride, dilation, out)
     if len(views) == 1:
         return np.ascontiguousarray(views[0])
-    best = np.maximum(views[0], views[1], out=WORKSPACE.empty_like(views[0]))
-    for v in views[2:]:
-        np.maximum(best, v, out=best)
+    best = WORKSPACE.empty_like(views[0])
+
+    def part(lo: int, hi: int) -> None:  # images lo:hi
+        b = best[lo:hi]
+        np.maximum(views[0][lo:hi], views[1][lo:hi], out=b)
+        for v in views[2:]:
+            np.maximum(b, v[lo:hi], out=b)
+
+    parallel.split(part, len(best), nbytes=best.nbytes * (len(views) + 1))
     return best
 
 
@@ -203,17 +210,20 @@ def max_pool2d_argmax(
     count = len(views)
     dtype = np.uint8 if count <= 256 else np.int32
     # first match: arg = ne_0 * (1 + ne_1 * (1 + ... ne_{K-2})), ne_k = (view_k != max)
-    arg: np.ndarray | None = None
-    for v in reversed(views[:-1]):
-        ne = np.not_equal(v, best)
-        ne_int = ne.view(np.uint8) if dtype == np.uint8 else ne.astype(dtype)
-        if arg is None:
-            arg = ne_int
-        else:
-            arg += 1
-            arg *= ne_int
-    if arg is None:
-        arg = np.zeros(best.shape, dtype=dtype)
+    arg = np.zeros_like(best, dtype=dtype)  # in best's layout
+
+    def part(lo: int, hi: int) -> None:  # images lo:hi
+        a, b = arg[lo:hi], best[lo:hi]
+        for k, v in enumerate(reversed(views[:-1])):
+            ne = np.not_equal(v[lo:hi], b)
+            ne_int = ne.view(np.uint8) if dtype == np.uint8 else ne.astype(dtype)
+            if k == 0:
+                np.copyto(a, ne_int)
+            else:
+                a += 1
+                a *= ne_int
+
+    parallel.split(part, len(best), nbytes=best.nbytes * 2 * count)
     if best.size and best.min() == -np.inf:
         # all-(-inf) windows: PyTorch keeps the window's first in-bounds cell
         stuck = best == -np.inf
@@ -267,20 +277,26 @@ def max_pool2d_scatter(
     g = WORKSPACE.like(arg, g)
     # a product with the mask is one pass, but inf * 0 = nan: with a non-finite gradient
     # (a sum that is not finite), select it instead, so the cells that lost get exactly 0
-    select = g.size > 0 and not np.isfinite(g.sum())  # overflow only costs the slow path
-    if g.size:
-        for k, view in enumerate(_views(buf, kernel, stride, dilation, out)):
-            hit = arg == k
+    select = g.size > 0 and not np.isfinite(parallel.total(g))  # overflow: the slow path
+    views = _views(buf, kernel, stride, dilation, out)
+
+    def scatter(lo: int, hi: int) -> None:  # images lo:hi
+        gs, args = g[lo:hi], arg[lo:hi]
+        for k, full in enumerate(views):
+            view, hit = full[lo:hi], args == k
             if select:
-                part = np.where(hit, g, 0)
+                part = np.where(hit, gs, 0)
                 if disjoint:
                     view[...] = part
                 else:
                     view += part
             elif disjoint:
-                np.multiply(g, hit, out=view)
+                np.multiply(gs, hit, out=view)
             else:
-                view += g * hit
+                view += gs * hit
+
+    if g.size:
+        parallel.split(scatter, len(g), nbytes=g.nbytes * 3 * len(views))
     return _crop(buf, input_size, padding)
 
 

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_np import parallel
 from autograd_np.autograd import grad_mode, primitive
 from autograd_np.creation import as_generator
 from autograd_np.nn.functional.activation import softmax
@@ -84,7 +85,7 @@ def _probs_numpy(
     q: np.ndarray, k: np.ndarray, scale: float, mask: np.ndarray | None, alive: np.ndarray | None
 ) -> np.ndarray:
     """``softmax(q k^T scale + mask)`` over the last axis, rows of ``alive == 0`` zeroed."""
-    s = np.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, E) @ (..., E, S) -> (..., L, S)
+    s = parallel.matmul(q, np.swapaxes(k, -1, -2))  # (..., L, E) @ (..., E, S) -> (..., L, S)
     s *= s.dtype.type(scale)
     if mask is not None:
         if np.broadcast_shapes(s.shape, mask.shape) == s.shape:
@@ -168,7 +169,7 @@ def _sdpa(
     """``(probs * keep) @ v``, with ``probs = softmax(q k^T scale + mask) * alive`` computed
     by the caller from ``q`` and ``k`` (see the module docstring)."""
     a = probs if keep is None else probs * keep
-    return np.matmul(a, v)  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
+    return parallel.matmul(a, v)  # (..., L, S) @ (..., S, Ev) -> (..., L, Ev)
 
 
 @_sdpa.defvjp
@@ -211,10 +212,10 @@ def _sdpa_vjp(
     gv_a = None
     if v.requires_grad:
         a_n = probs if keep is None else probs * keep
-        gv_a = np.matmul(np.swapaxes(a_n, -1, -2), gn)
+        gv_a = parallel.matmul(np.swapaxes(a_n, -1, -2), gn)
     if not need_qk:
         return None, None, None if gv_a is None else Tensor.from_array(gv_a)
-    ga_n = np.matmul(gn, np.swapaxes(v.array, -1, -2))  # (..., L, Ev) @ (..., Ev, S)
+    ga_n = parallel.matmul(gn, np.swapaxes(v.array, -1, -2))  # (..., L, Ev) @ (..., Ev, S)
     if keep is not None:
         ga_n *= keep
     row = np.einsum("...ij,...ij->...i", ga_n, probs)[..., None]

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from autograd_np import parallel
 from autograd_np.arguments import ArgumentError, int_tuple
 from autograd_np.workspace import WORKSPACE
 
@@ -239,13 +240,13 @@ def channels_last(x: np.ndarray) -> bool:
     return bool(x.transpose(0, 2, 3, 1).flags.c_contiguous)
 
 
-def _contiguous(a: np.ndarray) -> np.ndarray:
-    """``a`` itself when C-ordered, else a C-ordered copy on workspace memory."""
+def _contiguous(a: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """``a`` itself when C-ordered, else a C-ordered copy on workspace memory (split along
+    ``axis`` across the threads; default the outermost)."""
     if a.flags.c_contiguous:
         return a
     out = WORKSPACE.empty(a.shape, a.dtype)
-    np.copyto(out, a)
-    return out
+    return parallel.copyto(out, a, axis=axis)
 
 
 def _channel_major(x: np.ndarray) -> bool:
@@ -286,7 +287,7 @@ def _pad_nhwc(x: np.ndarray, padding: Quad) -> np.ndarray:
     hp, wp = h + pt + pb, w + pl + pr
     hk, wk = min(h, hp - pt), min(w, wp - pl)  # the rows and columns that are kept
     out = WORKSPACE.empty((n, hp, wp, c), x.dtype)  # written once: interior, then border
-    out[:, pt : pt + hk, pl : pl + wk] = xt[:, :hk, :wk]
+    parallel.copyto(out[:, pt : pt + hk, pl : pl + wk], xt[:, :hk, :wk], axis=0)
     out[:, :pt] = 0
     out[:, pt + hk :] = 0
     out[:, pt : pt + hk, :pl] = 0
@@ -301,7 +302,8 @@ def _pad_cnhw(x: np.ndarray, padding: Quad) -> np.ndarray:
     hp, wp = h + pt + pb, w + pl + pr
     hk, wk = min(h, hp - pt), min(w, wp - pl)
     out = WORKSPACE.zeros((c, n, hp, wp), x.dtype)
-    out[:, :, pt : pt + hk, pl : pl + wk] = x[:, :, :hk, :wk].transpose(1, 0, 2, 3)
+    interior = x[:, :, :hk, :wk].transpose(1, 0, 2, 3)  # (N, C, h, w) -> (C, N, h, w)
+    parallel.copyto(out[:, :, pt : pt + hk, pl : pl + wk], interior, axis=1)
     return out
 
 
@@ -331,7 +333,7 @@ def _im2col(
             writeable=False,
         )
         # (G, N, OH, OW, KH, KW, C/G) -> (G, N*OH*OW, K), one copy -> (G, K, N*OH*OW) view
-        cols = _contiguous(windows).reshape(groups, n * oh * ow, kh * kw * cg)
+        cols = _contiguous(windows, axis=1).reshape(groups, n * oh * ow, kh * kw * cg)
         return cols.transpose(0, 2, 1)
     xp = _pad_cnhw(x, padding)
     s_c, s_n, s_h, s_w = xp.strides
@@ -342,7 +344,7 @@ def _im2col(
         writeable=False,
     )
     # (C, KH, KW, N, OH, OW) -> (G, C/G * KH * KW, N * OH * OW), one copy
-    return _contiguous(windows).reshape(groups, cg * kh * kw, n * oh * ow)
+    return _contiguous(windows, axis=3).reshape(groups, cg * kh * kw, n * oh * ow)
 
 
 # The im2col matrices are built for a slice of the batch at a time, of at most this many
@@ -391,7 +393,7 @@ def _grouped_product(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None
     if out is None:
         out = WORKSPACE.empty((a.shape[0], a.shape[1], b.shape[2]), np.result_type(a, b))
     for i in range(a.shape[0]):
-        np.matmul(a[i], b[i], out=out[i])
+        parallel.matmul(a[i], b[i], out=out[i])
     return out
 
 
@@ -550,12 +552,17 @@ def _col2im_nhwc(
         # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
         cols = cols.reshape(groups, stop - start, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
         part = buf[start:stop]
-        for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
-            view, src = part[:, rows_in, cols_in], cols[:, rows_out, cols_out, i, j]
-            if k == 0 and copy_first:
-                view[...] = src
-            else:
-                view += src
+
+        def add_offsets(lo: int, hi: int, part: np.ndarray = part, cols: np.ndarray = cols) -> None:
+            for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
+                view = part[lo:hi, rows_in, cols_in]
+                src = cols[lo:hi, rows_out, cols_out, i, j]
+                if k == 0 and copy_first:
+                    view[...] = src
+                else:
+                    view += src
+
+        parallel.split(add_offsets, stop - start, nbytes=2 * cols.nbytes)
         del cols
     # (N, H, W, G, C/G) -> (N, H, W, C) -> (N, C, H, W), a view
     return buf.reshape(n, h, wd, groups * cg).transpose(0, 3, 1, 2)
@@ -583,11 +590,15 @@ def _col2im_cm(
     cols = _grouped_product(wm.transpose(0, 2, 1), gm)  # (G, C/G*KH*KW, N*OH*OW)
     cols = cols.reshape(c, kh, kw, n, oh, ow)
     buf = WORKSPACE.zeros((c, n, h, wd), cols.dtype)
-    for i in range(kh):
-        rows_out, rows_in = _landing(oh, sh, i * dh - pt, h)
-        for j in range(kw):
-            cols_out, cols_in = _landing(ow, sw, j * dw - pl, wd)
-            buf[:, :, rows_in, cols_in] += cols[:, i, j, :, rows_out, cols_out]
+
+    def add_offsets(lo: int, hi: int) -> None:  # images lo:hi
+        for i in range(kh):
+            rows_out, rows_in = _landing(oh, sh, i * dh - pt, h)
+            for j in range(kw):
+                cols_out, cols_in = _landing(ow, sw, j * dw - pl, wd)
+                buf[:, lo:hi, rows_in, cols_in] += cols[:, i, j, lo:hi, rows_out, cols_out]
+
+    parallel.split(add_offsets, n, nbytes=2 * cols.nbytes)
     return buf.transpose(1, 0, 2, 3)  # (C, N, H, W) -> (N, C, H, W), a view
 
 
