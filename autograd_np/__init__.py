@@ -55,6 +55,7 @@ from autograd_np.dtypes import (
 from autograd_np.inference import inference_mode, is_inference_mode_enabled
 from autograd_np.ops import *  # noqa: F403
 from autograd_np.ops import __all__ as _ops_all
+from autograd_np.parallel import get_num_threads, set_num_threads
 from autograd_np.random import (
     Generator,
     as_generator,
@@ -142,6 +143,7 @@ __all__ = [
     "float64",
     "functional",
     "get_default_dtype",
+    "get_num_threads",
     "get_rng_state",
     "grad",
     "half",
@@ -160,6 +162,7 @@ __all__ = [
     "load",
     "long",
     "manual_seed",
+    "set_num_threads",
     "no_grad",
     "numel",
     "ops",

@@ -11,16 +11,22 @@ optimizers' updates -- therefore split their work along the batch (or a flat ran
 >>> ag.get_num_threads()
 1
 
-The default is the number of cores this process may run on (``OMP_NUM_THREADS`` when set,
-as PyTorch reads it). Ranks of an MPI run use 1 unless the program set a number itself
+Until ``set_num_threads`` is called, autograd_np leaves threading to numpy: BLAS runs
+the GEMMs on its own threads (the cores, or ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``)
+and the passes run on the calling thread; ``get_num_threads`` then reports that default.
+``set_num_threads(n)`` moves everything onto n threads of autograd_np's: the passes split
+and so do the GEMMs (:func:`matmul` splits the output's rows, columns or batch), with
+numpy's OpenBLAS set to one thread, because two sets of threads on the same cores fight
+(OpenBLAS's idle workers spin for a while after each GEMM and take the core a pass was
+split onto). With a BLAS this module cannot find (not OpenBLAS, or not on Linux) BLAS
+keeps its own threads and :func:`matmul` leaves the GEMMs to it. Ranks of an MPI run use
+1 thread unless the program set a number itself
 (:func:`autograd_np.distributed.init_process_group`).
 
-The GEMMs go through the same threads (:func:`matmul` splits the output's rows, columns
-or batch), and numpy's OpenBLAS is set to one thread when autograd_np is imported: two
-sets of threads on the same cores fight, because OpenBLAS's idle workers spin for a while
-after each GEMM and so take the core a numpy pass was split onto. With a BLAS this module
-cannot find (not OpenBLAS, or not on Linux) BLAS keeps its own threads and :func:`matmul`
-leaves the GEMMs to it.
+Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``), 2 threads make
+the vgg step (batch 128) 1.5x faster than 1, but only a few percent faster than numpy's
+default, and the small lenet/seedcnn steps slower than that default: their GEMMs are
+too small to split, and OpenBLAS's own threads run them faster than one thread does.
 
 Work smaller than ``MIN_BYTES`` per thread stays on the calling thread: handing a task to
 another thread costs tens of microseconds. A split called from inside a split runs
@@ -71,7 +77,7 @@ class _Pool:
     the exception into ``slot`` (a list shared with the caller, waited on by a latch)."""
 
     def __init__(self) -> None:
-        self.threads = _default_threads()
+        self.threads = 1  # until set_num_threads: the passes on the calling thread
         self.explicit = False  # set_num_threads was called
         self._tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
@@ -164,13 +170,11 @@ def _openblas_setter() -> Callable[[int], Any] | None:
             if setter is not None:
                 setter.argtypes = [ctypes.c_int]
                 setter.restype = None
-                return setter  # type: ignore[no-any-return]
+                return setter
     return None
 
 
 _BLAS_SETTER = _openblas_setter()
-if _BLAS_SETTER is not None:
-    _BLAS_SETTER(1)  # the GEMMs split over this module's threads instead (see above)
 
 
 def set_num_threads(n: int) -> None:
@@ -185,18 +189,21 @@ def set_num_threads(n: int) -> None:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     _POOL.threads = n
     _POOL.explicit = True
+    if _BLAS_SETTER is not None:
+        _BLAS_SETTER(1)  # the GEMMs split over this module's threads instead (see above)
 
 
 def get_num_threads() -> int:
-    """The number of threads the numpy passes split over (see :func:`set_num_threads`)."""
-    return _POOL.threads
+    """The number of threads autograd_np computes on: as set by :func:`set_num_threads`,
+    else the default (the cores, which numpy's BLAS uses for the GEMMs)."""
+    return _POOL.threads if _POOL.explicit else _default_threads()
 
 
 def default_to_one_thread() -> None:
-    """Use 1 thread unless the program chose a number (ranks of an MPI run: each rank
-    gets a share of the cores already)."""
+    """Use 1 thread, BLAS included, unless the program chose a number (ranks of an MPI
+    run: each rank has its share of the cores already)."""
     if not _POOL.explicit:
-        _POOL.threads = 1
+        set_num_threads(1)
 
 
 def chunks(n: int, nbytes: int) -> list[tuple[int, int]]:

@@ -150,14 +150,15 @@ def avx512_rerun_env() -> dict[str, str] | None:
 
 
 def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
-    """This machine's float32 matmul speed through numpy, measured now (best of repeats)."""
+    """This machine's float32 matmul speed through numpy on autograd_np's threads (see
+    ``autograd_np.parallel``), measured now (best of repeats)."""
     a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
     b = np.random.default_rng(1).standard_normal((n, n), dtype=np.float32)
-    a @ b
+    ag.parallel.matmul(a, b)
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        a @ b
+        ag.parallel.matmul(a, b)
         times.append(time.perf_counter() - t)
     return 2 * n**3 / min(times) / 1e9
 
@@ -327,7 +328,7 @@ def run(args: argparse.Namespace) -> None:
             pass
         else:
             torch = torch_module
-    threads = blas_threads()
+    threads = args.threads[-1] if args.threads else ag.get_num_threads()
     if torch is not None:
         torch.set_num_threads(threads)
         torch_note = f"PyTorch {torch.__version__}"
@@ -340,23 +341,36 @@ def run(args: argparse.Namespace) -> None:
     )
     gemm = matmul_gflops()
     print(f"float32 matmul (2048x2048 @ 2048x2048, numpy): {gemm:.0f} GFLOP/s")
-    print(f"{'model':<8} {'ours ms':>9} {'torch ms':>9} {'ratio':>6}")
+    counts = args.threads or [threads]
+    extra = "".join(f" {f'{k} thr':>8}" for k in counts[:-1])
+    print(f"{'model':<8}{extra} {'ours ms':>9} {'torch ms':>9} {'ratio':>6}")
     rng = np.random.default_rng(0)
     for name in args.models:
         x = rng.standard_normal((args.batch, *INPUT_SHAPES[name]), dtype=np.float32)
         y = rng.integers(0, 10, args.batch)
         step, model = ours_step(name, x, y)
         state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
-        ours = time_ms(step, args.warmup, args.repeats, args.stat)
+        by_count = []
+        for k in counts:  # the last count is the one compared with PyTorch
+            if args.threads:  # else numpy's default threading (BLAS threads, see parallel)
+                ag.set_num_threads(k)
+            by_count.append(time_ms(step, args.warmup, args.repeats, args.stat))
+        ours = by_count[-1]
+        extra = "".join(f" {t:8.1f}" for t in by_count[:-1])
         gemm_ms = conv_gemm_ms(step, args.repeats) if name == "vgg" else 0.0
         del step, model
         if torch is not None:
             _release(args.pause)
             theirs = time_ms(torch_step(name, x, y, state), args.warmup, args.repeats, args.stat)
             _release(args.pause)
-            print(f"{name:<8} {ours:9.1f} {theirs:9.1f} {ours / theirs:6.2f}", flush=True)
+            print(f"{name:<8}{extra} {ours:9.1f} {theirs:9.1f} {ours / theirs:6.2f}", flush=True)
         else:
-            print(f"{name:<8} {ours:9.1f} {'-':>9} {'-':>6}", flush=True)
+            print(f"{name:<8}{extra} {ours:9.1f} {'-':>9} {'-':>6}", flush=True)
+        if len(counts) > 1:
+            print(
+                f"         {name}: {by_count[0] / ours:.2f}x faster on {counts[-1]} threads "
+                f"than on {counts[0]} (autograd_np.set_num_threads)"
+            )
         if name == "vgg":
             achieved = 3 * conv_linear_flops("vgg", args.batch) / (ours / 1000) / 1e9
             print(
@@ -381,6 +395,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=100, help="steps of --memory")
     parser.add_argument("--memory-child", choices=["ours", "torch"], help=argparse.SUPPRESS)
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        nargs="+",
+        help="time ours with each of these autograd_np.set_num_threads counts, side by side "
+        "(the last is compared with PyTorch, which gets as many); default: the default count",
+    )
     parser.add_argument(
         "--no-avx512-rerun", action="store_true", help="skip the OPENBLAS_CORETYPE=SkylakeX rerun"
     )

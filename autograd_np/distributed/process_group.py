@@ -14,6 +14,8 @@ import traceback
 from types import TracebackType
 from typing import Any
 
+from autograd_np import parallel
+
 __all__ = [
     "ProcessGroup",
     "destroy_process_group",
@@ -181,6 +183,9 @@ def init_process_group(
     """Join the default process group of this MPI job.
 
     Start the job with ``mpiexec -n N python script.py``; every rank calls this once.
+    With more than one rank, each rank's numpy passes run on one thread
+    (:func:`autograd_np.set_num_threads`) unless the program chose a number before.
+
     The rank and world size come from MPI: ``world_size`` and ``rank``, when given, are
     checked against it, as are ``RANK``/``WORLD_SIZE`` set by torch-style launchers.
 
@@ -232,6 +237,8 @@ def init_process_group(
                 "launch with mpiexec and leave it unset"
             )
     _default = group
+    if group.size() > 1:  # each rank has its share of the cores: one thread, unless set
+        parallel.default_to_one_thread()
     if abort_on_exception and _previous_excepthook is None:
         _previous_excepthook = sys.excepthook
         sys.excepthook = _abort_on_uncaught

@@ -8,6 +8,8 @@ import autograd_np.distributed as dist
 dist.init_process_group("mpi")
 rank, world = dist.get_rank(), dist.get_world_size()
 assert world == 2 and dist.is_initialized()
+# each rank runs its numpy passes on one thread, unless the program chose a number first
+assert torch.get_num_threads() == 1, torch.get_num_threads()
 
 t = torch.tensor([1.0, 2.0, 3.0]) * (rank + 1)
 v0 = t._version

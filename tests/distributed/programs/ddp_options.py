@@ -7,8 +7,10 @@ import autograd_np as torch
 import autograd_np.distributed as dist
 import autograd_np.nn as nn
 
+torch.set_num_threads(2)  # chosen before the group: kept on every rank
 dist.init_process_group("mpi")
 rank = dist.get_rank()
+assert torch.get_num_threads() == 2
 
 
 class TwoHeads(nn.Module):

@@ -1,0 +1,181 @@
+"""The thread pool of ``autograd_np.parallel``: the switch, the splitting, and that every
+kernel that splits gives what it gives on one thread (work is split even when small here,
+by lowering ``MIN_BYTES``)."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+import pytest
+
+import autograd_np as ag
+import autograd_np.nn as nn
+import autograd_np.nn.functional as F
+import autograd_np.optim as optim
+from autograd_np import parallel
+
+
+@pytest.fixture
+def threads(monkeypatch: pytest.MonkeyPatch):
+    """Run with a given thread count, splitting any work however small."""
+    before = (parallel._POOL.threads, parallel._POOL.explicit)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    # BLAS's own thread count is left alone: the tests leave it at one thread, as
+    # set_num_threads does (the GEMMs then split over the pool)
+    monkeypatch.setattr(
+        parallel, "_BLAS_SETTER", None if parallel._BLAS_SETTER is None else (lambda n: None)
+    )
+
+    def use(n: int) -> None:
+        parallel.set_num_threads(n)
+
+    yield use
+    parallel._POOL.threads, parallel._POOL.explicit = before
+
+
+def test_the_switch_is_torchs():
+    assert ag.set_num_threads is parallel.set_num_threads
+    assert ag.get_num_threads() >= 1
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="positive int"):
+            ag.set_num_threads(bad)
+
+
+def test_split_covers_the_range_in_order_on_several_threads(threads):
+    threads(3)
+    seen: list[tuple[int, int, str]] = []
+    lock = threading.Lock()
+
+    def work(lo: int, hi: int) -> int:
+        with lock:
+            seen.append((lo, hi, threading.current_thread().name))
+        return hi - lo
+
+    assert parallel.split(work, 10, nbytes=10**9) == [3, 3, 4]
+    assert sorted((lo, hi) for lo, hi, _ in seen) == [(0, 3), (3, 6), (6, 10)]
+    assert "MainThread" in {name for *_, name in seen}
+    assert len({name for *_, name in seen}) >= 2  # the others ran on the pool
+    threads(1)
+    assert parallel.split(work, 10, nbytes=10**9) == [10]
+
+
+def test_a_split_inside_a_split_runs_serially_and_errors_reach_the_caller(threads):
+    threads(2)
+    inner = parallel.split(lambda lo, hi: parallel.chunks(8, 10**9), 4, nbytes=10**9)
+    assert inner == [[(0, 8)], [(0, 8)]]
+
+    def fail(lo: int, hi: int) -> None:
+        if lo > 0:
+            raise KeyError("from a worker")
+
+    with pytest.raises(KeyError, match="from a worker"):
+        parallel.split(fail, 4, nbytes=10**9)
+    assert parallel.split(lambda lo, hi: hi, 4, nbytes=10**9) == [2, 4]  # the pool still works
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_makes_its_own_threads(threads):
+    threads(2)
+    parallel.split(lambda lo, hi: None, 4, nbytes=10**9)  # the parent's workers exist
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        ok = parallel.split(lambda lo, hi: hi - lo, 4, nbytes=10**9) == [2, 2]
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((37, 5), (5, 4)),
+        ((3, 6), (6, 41)),
+        ((4, 7, 5), (5, 3)),
+        ((1, 9, 5), (5, 8)),
+        ((5,), (5, 2)),
+    ],
+)
+def test_matmul_splits_rows_columns_or_batches(threads, a, b):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal(a), rng.standard_normal(b)
+    threads(3)
+    np.testing.assert_allclose(parallel.matmul(x, y), np.matmul(x, y), rtol=1e-13, atol=1e-13)
+
+
+def test_elementwise_copy_and_total_follow_any_layout(threads):
+    rng = np.random.default_rng(1)
+    base = rng.standard_normal((3, 5, 4, 6))
+    layouts = [base, base.transpose(0, 2, 3, 1), base.transpose(1, 0, 2, 3)[:, ::2]]
+    threads(3)
+    for a in layouts:
+        out = np.empty_like(a)
+        parallel.elementwise(np.maximum, a, 0.0, out=out)
+        np.testing.assert_array_equal(out, np.maximum(a, 0.0))
+        parallel.copyto(out, a * 2)
+        np.testing.assert_array_equal(out, a * 2)
+        np.testing.assert_allclose(parallel.total(a), np.sum(a), rtol=1e-13)
+
+
+def _train(seed: int, optimizer: str) -> tuple[list[float], list[np.ndarray]]:
+    """Three steps of a small CNN with every kernel that splits, in float64."""
+    gen = np.random.default_rng(seed)
+    model = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1, bias=False, dtype=ag.float64, generator=1),
+        nn.BatchNorm2d(16, dtype=ag.float64),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 20, 3, stride=2, padding=1, dtype=ag.float64, generator=2),
+        nn.ReLU(),
+        nn.MaxPool2d(3, stride=1, padding=1),
+        nn.Flatten(),
+        nn.Linear(20 * 4 * 4, 10, dtype=ag.float64, generator=3),
+    )
+    if optimizer == "adam":
+        opt: optim.Optimizer = optim.Adam(model.parameters(), lr=1e-2)
+    else:
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    x = ag.tensor(gen.standard_normal((6, 3, 16, 16)))
+    y = ag.tensor(gen.integers(0, 10, 6))
+    losses = []
+    for _ in range(3):
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, [p.detach().numpy().copy() for p in model.parameters()]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_a_training_step_on_several_threads_matches_one_thread(threads, optimizer):
+    threads(1)
+    losses1, params1 = _train(0, optimizer)
+    threads(3)
+    losses3, params3 = _train(0, optimizer)
+    np.testing.assert_allclose(losses3, losses1, rtol=1e-12)
+    for p3, p1 in zip(params3, params1):
+        np.testing.assert_allclose(p3, p1, rtol=1e-10, atol=1e-12)
+
+
+def test_max_pool_gradients_stay_exact_with_infinite_upstream_on_threads(threads):
+    threads(2)
+    x = ag.tensor(
+        np.arange(2 * 1 * 4 * 4, dtype=np.float64).reshape(2, 1, 4, 4), requires_grad=True
+    )
+    y = F.max_pool2d(x, 2)
+    g = np.ones(y.shape)
+    g[1, 0, 0, 0] = np.inf
+    y.backward(ag.tensor(g))
+    grad = x.grad.numpy()
+    assert np.isinf(grad[1, 0, 1, 1]) and np.count_nonzero(np.isnan(grad)) == 0
+    assert grad[1, 0, 0, 0] == 0.0
+
+
+def test_until_set_the_passes_stay_on_the_calling_thread(monkeypatch):
+    monkeypatch.setattr(parallel._POOL, "threads", 1)
+    monkeypatch.setattr(parallel._POOL, "explicit", False)
+    monkeypatch.setattr(parallel, "MIN_BYTES", 1)
+    assert parallel.chunks(100, 10**9) == [(0, 100)]
+    assert parallel.get_num_threads() == parallel._default_threads() >= 1
