@@ -54,6 +54,7 @@ __all__ = [
     "outer_axis",
     "set_num_threads",
     "split",
+    "split_sum",
     "total",
 ]
 
@@ -252,19 +253,22 @@ def outer_axis(a: Any) -> int:
     return axis
 
 
-def _take(a: Any, axis: int, lo: int, hi: int, n: int) -> Any:
-    """``a[lo:hi]`` along ``axis`` when ``a`` spans it, else ``a`` (broadcast along it)."""
-    if getattr(a, "ndim", 0) <= axis or a.shape[axis] != n:
+def _take(a: Any, axis: int, lo: int, hi: int, n: int, ndim: int) -> Any:
+    """``a[lo:hi]`` along ``axis`` of an ``ndim``-dimensional broadcast result (``a``'s
+    axes aligned from the right, as broadcasting does) when ``a`` spans it, else ``a``
+    (a scalar, or broadcast along that axis)."""
+    own = axis - (ndim - getattr(a, "ndim", 0))
+    if own < 0 or a.shape[own] != n:
         return a
     index: list[Any] = [slice(None)] * a.ndim
-    index[axis] = slice(lo, hi)
+    index[own] = slice(lo, hi)
     return a[tuple(index)]
 
 
 def elementwise(ufunc: Any, *args: Any, out: Any, axis: int | None = None) -> Any:
     """``ufunc(*args, out=out)``, split along ``axis`` of ``out`` (default: its outermost
-    in memory) across the threads. Arguments of ``out``'s ndim that span the axis are
-    sliced with it; the others (scalars, broadcast vectors) are passed whole. Returns
+    in memory) across the threads. Arguments that span the axis (by numpy's broadcasting)
+    are sliced with it; the others (scalars, broadcast vectors) are passed whole. Returns
     ``out``."""
     if axis is None:
         axis = outer_axis(out)
@@ -275,10 +279,8 @@ def elementwise(ufunc: Any, *args: Any, out: Any, axis: int | None = None) -> An
         return out
 
     def part(lo: int, hi: int) -> None:
-        ufunc(
-            *[_take(a, axis, lo, hi, n) if getattr(a, "ndim", 0) == out.ndim else a for a in args],
-            out=_take(out, axis, lo, hi, n),
-        )
+        nd = out.ndim
+        ufunc(*[_take(a, axis, lo, hi, n, nd) for a in args], out=_take(out, axis, lo, hi, n, nd))
 
     split(part, n, nbytes=nbytes)
     return out
@@ -294,7 +296,9 @@ def copyto(dst: Any, src: Any, *, axis: int | None = None) -> Any:
         np.copyto(dst, src)
         return dst
     split(
-        lambda lo, hi: np.copyto(_take(dst, axis, lo, hi, n), _take(src, axis, lo, hi, n)),
+        lambda lo, hi: np.copyto(
+            _take(dst, axis, lo, hi, n, dst.ndim), _take(src, axis, lo, hi, n, dst.ndim)
+        ),
         n,
         nbytes=2 * dst.nbytes,
     )
@@ -308,8 +312,13 @@ def total(a: Any) -> Any:
         return np.sum(a)
     axis = outer_axis(a)
     n = a.shape[axis]
-    parts = split(lambda lo, hi: np.sum(_take(a, axis, lo, hi, n)), n, nbytes=a.nbytes)
-    return parts[0] if len(parts) == 1 else np.sum(parts, dtype=a.dtype)
+    return split_sum(lambda lo, hi: np.sum(_take(a, axis, lo, hi, n, a.ndim)), n, nbytes=a.nbytes)
+
+
+def split_sum(fn: Callable[[int, int], Any], n: int, *, nbytes: int) -> Any:
+    """The sum of :func:`split`'s results (partial sums of a reduction, in their dtype)."""
+    parts = split(fn, n, nbytes=nbytes)
+    return parts[0] if len(parts) == 1 else np.sum(parts, axis=0, dtype=parts[0].dtype)
 
 
 def _gemm_bytes(m: int, n: int, k: int, batch: int, itemsize: int) -> int:

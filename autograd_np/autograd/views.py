@@ -51,12 +51,13 @@ class Version:
         self.value = 0
         self.has_views = False
         self.untracked = False
+        self.views: list[weakref.ref[Tensor]] | None = None  # made on the first view
+        self._prune_at = 16
 
     def add_view(self, view: Tensor) -> None:
         """Remember ``view``; dead references are dropped now and then (amortised O(1))."""
-        if not hasattr(self, "views"):
-            self.views: list[weakref.ref[Tensor]] = []
-            self._prune_at = 16
+        if self.views is None:
+            self.views = []
         self.views.append(weakref.ref(view))
         if len(self.views) > self._prune_at:
             self.views = [r for r in self.views if r() is not None]
@@ -64,7 +65,7 @@ class Version:
 
     def live_views(self) -> Iterator[Tensor]:
         """The views still alive, in creation order."""
-        for ref in getattr(self, "views", ()):
+        for ref in self.views or ():
             view = ref()
             if view is not None:
                 yield view

@@ -98,9 +98,7 @@ def masked_grad(
             out = WORKSPACE.empty_like(like, dtype=g.dtype)
         else:
             out = np.empty(shape, dtype=g.dtype)
-        if gd.shape == shape and factor.shape == shape:
-            return Tensor.from_array(parallel.elementwise(np.multiply, gd, factor, out=out))
-        return Tensor.from_array(np.multiply(gd, factor, out=out))
+        return Tensor.from_array(parallel.elementwise(np.multiply, gd, factor, out=out))
     kept = gd if weight is None else gd * weight
     return Tensor.from_array(np.where(keep, kept, np.zeros((), dtype=g.dtype)))
 

@@ -38,8 +38,7 @@ def channel_sum(*arrays: np.ndarray) -> np.ndarray:
     if len(views) == 1 and views[0] is not None:
         r = views[0]
         ones = np.ones(r.shape[0], dtype=r.dtype)
-        parts = parallel.split(lambda lo, hi: ones[lo:hi] @ r[lo:hi], len(r), nbytes=r.nbytes)
-        return np.sum(parts, axis=0, dtype=r.dtype)
+        return parallel.split_sum(lambda lo, hi: ones[lo:hi] @ r[lo:hi], len(r), nbytes=r.nbytes)
     ra, rb = [*views, None][:2]
     nbytes = sum(a.nbytes for a in arrays)
     if len(views) == 2 and ra is not None and rb is not None:
@@ -48,18 +47,17 @@ def channel_sum(*arrays: np.ndarray) -> np.ndarray:
         width = arrays[0].shape[-1] if arrays[0].ndim > 2 else 1
         c = arrays[0].shape[1]
         wa, wb = ra.reshape(-1, width * c), rb.reshape(-1, width * c)
-        parts = parallel.split(
+        sums = parallel.split_sum(
             lambda lo, hi: np.einsum("ij,ij->j", wa[lo:hi], wb[lo:hi]), len(wa), nbytes=nbytes
         )
-        return np.sum(parts, axis=0, dtype=wa.dtype).reshape(width, c).sum(axis=0)
+        return sums.reshape(width, c).sum(axis=0)
     idx = "nc" + "defghijk"[: arrays[0].ndim - 2]
     formula = ",".join([idx] * len(arrays)) + "->c"
-    parts = parallel.split(
+    return parallel.split_sum(
         lambda lo, hi: np.einsum(formula, *[a[lo:hi] for a in arrays]),
         len(arrays[0]),
         nbytes=nbytes,
     )
-    return np.sum(parts, axis=0, dtype=parts[0].dtype)
 
 
 def channel_op(ufunc: np.ufunc, a: np.ndarray, v: np.ndarray, out: np.ndarray) -> np.ndarray:

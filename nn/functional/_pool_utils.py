@@ -210,7 +210,8 @@ def max_pool2d_argmax(
     count = len(views)
     dtype = np.uint8 if count <= 256 else np.int32
     # first match: arg = ne_0 * (1 + ne_1 * (1 + ... ne_{K-2})), ne_k = (view_k != max)
-    arg = np.zeros_like(best, dtype=dtype)  # in best's layout
+    # in best's layout; every cell written below unless the kernel has one cell
+    arg = np.zeros_like(best, dtype=dtype) if count == 1 else np.empty_like(best, dtype=dtype)
 
     def part(lo: int, hi: int) -> None:  # images lo:hi
         a, b = arg[lo:hi], best[lo:hi]

@@ -179,3 +179,15 @@ def test_until_set_the_passes_stay_on_the_calling_thread(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_BYTES", 1)
     assert parallel.chunks(100, 10**9) == [(0, 100)]
     assert parallel.get_num_threads() == parallel._default_threads() >= 1
+
+
+def test_elementwise_slices_broadcast_arguments_aligned_from_the_right(threads):
+    threads(3)
+    a = np.asfortranarray(np.arange(30.0).reshape(5, 6))  # outermost axis in memory: 1
+    v = np.arange(6.0)  # spans that axis from the right
+    out = np.empty_like(a)
+    assert parallel.outer_axis(out) == 1
+    parallel.elementwise(np.add, a, v, out=out)
+    np.testing.assert_array_equal(out, a + v)
+    parallel.elementwise(np.multiply, a, np.arange(5.0).reshape(5, 1), out=out)
+    np.testing.assert_array_equal(out, a * np.arange(5.0).reshape(5, 1))
