@@ -21,6 +21,9 @@ import numpy as np
 
 from autograd_np.autograd import composite, grad_mode, primitive
 from autograd_np.creation import as_tensor
+from autograd_np.distributed.collectives import all_reduce as dist_all_reduce
+from autograd_np.distributed.functional import all_reduce
+from autograd_np.distributed.process_group import ProcessGroup
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.ops.arithmetic import add, multiply, reciprocal, sqrt, square, subtract
 from autograd_np.ops.conversion import astype
@@ -82,9 +85,12 @@ def _batch_norm_train(
     mean: np.ndarray,
     invstd: np.ndarray,
     eps: float,
+    group: ProcessGroup | None = None,
+    count: int = 0,
 ) -> np.ndarray:
     """``(x - mean) * invstd * weight + bias`` with ``mean``/``invstd`` the batch statistics
-    of ``x`` over every axis but 1, computed by the caller; in x's memory layout."""
+    of ``x`` over every axis but 1 (and over the ranks of ``group``, ``count`` values per
+    channel in all), computed by the caller; in x's memory layout."""
     scale = invstd * weight
     out = WORKSPACE.empty_like(x)
     ch.channel_op(np.multiply, x, scale, out)  # x * scale + (bias - mean * scale), two passes
@@ -102,30 +108,48 @@ def _batch_norm_train_vjp(
     mean: np.ndarray,
     invstd: np.ndarray,
     eps: float,
+    group: ProcessGroup | None = None,
+    count: int = 0,
 ) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
     # gx = invstd/M (M gxhat - sum gxhat - xhat sum(gxhat xhat)), gw = sum(g xhat), gb = sum g
+    # (with a group: M and the two sums in gx over every rank; gw, gb this rank's share)
     axes = (0, *range(2, x.ndim))
     if grad_mode.is_grad_enabled():
         # create_graph: the same formula in differentiable ops (batch statistics recomputed
         # from x inside the graph, so second derivatives see their dependence on x)
-        d = subtract(x, _mean(x, axes, keepdims=True))
-        inv = reciprocal(sqrt(add(_mean(square(d), axes, keepdims=True), eps)))
+        m = count if group is not None else x.array.size // x.shape[1]
+
+        def mean_of(t: Tensor) -> Tensor:  # per channel, over the batch (and the ranks)
+            total = _sum(t, axes, keepdims=True)
+            return (total if group is None else all_reduce(total, group=group)) * (1.0 / m)
+
+        d = subtract(x, mean_of(x))
+        inv = reciprocal(sqrt(add(mean_of(square(d)), eps)))
         xhat = multiply(d, inv)
         gxhat = multiply(g, reshape(weight, ch.per_channel(x.ndim, x.shape[1])))
-        centred = subtract(gxhat, _mean(gxhat, axes, keepdims=True))
-        gx = multiply(
-            inv, subtract(centred, multiply(xhat, _mean(multiply(gxhat, xhat), axes, True)))
-        )
+        centred = subtract(gxhat, mean_of(gxhat))
+        gx = multiply(inv, subtract(centred, multiply(xhat, mean_of(multiply(gxhat, xhat)))))
         gw = _sum(multiply(g, xhat), axes) if weight.requires_grad else None
         gb = _sum(g, axes) if bias.requires_grad else None
         return gx, gw, gb
-    return _batch_norm_backward_numpy(g.array, x, weight, bias, mean=mean, invstd=invstd)
+    return _batch_norm_backward_numpy(
+        g.array, x, weight, bias, mean=mean, invstd=invstd, group=group, count=count
+    )
 
 
 def _batch_norm_backward_numpy(
-    g: np.ndarray, x: Tensor, weight: Tensor, bias: Tensor, *, mean: np.ndarray, invstd: np.ndarray
+    g: np.ndarray,
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor,
+    *,
+    mean: np.ndarray,
+    invstd: np.ndarray,
+    group: ProcessGroup | None = None,
+    count: int = 0,
 ) -> tuple[Tensor | None, Tensor | None, Tensor | None]:
-    """The closed-form VJP in numpy: two reductions and five passes, in x's dtype.
+    """The closed-form VJP in numpy: two reductions and five passes, in x's dtype (with a
+    group, the two reductions are also summed over its ranks, in one all-reduce).
 
     As PyTorch's CPU kernel, it works on the centred ``d = x - mean``:
     ``gx = k g + b d + c`` per channel. (The affine form in x itself, ``b x + (c - b
@@ -134,15 +158,18 @@ def _batch_norm_backward_numpy(
     xd = x.array
     if ch.rows(xd) is not None:
         g = WORKSPACE.like(xd, g)  # one layout for every pass below
-    m = xd.size // xd.shape[1]
     d = ch.channel_op(np.subtract, xd, mean, WORKSPACE.empty_like(xd))
     sum_g = ch.channel_sum(g)
     sum_gxhat = ch.channel_sum(g, d) * invstd  # sum(g xhat), xhat = d invstd
     gx = None
     if x.requires_grad:
+        m, all_g, all_gxhat = xd.size // xd.shape[1], sum_g, sum_gxhat
+        if group is not None:  # the statistics span the ranks, so their gradients do too
+            m = count
+            _, (all_g, all_gxhat) = _sum_over_ranks(group, sum_g, sum_gxhat)
         k = invstd * weight.array  # gx = k (g - sum_g/M - xhat sum_gxhat/M)
-        ch.channel_op(np.multiply, d, k * invstd * sum_gxhat * (-1.0 / m), d)
-        ch.channel_op(np.add, d, k * sum_g * (-1.0 / m), d)
+        ch.channel_op(np.multiply, d, k * invstd * all_gxhat * (-1.0 / m), d)
+        ch.channel_op(np.add, d, k * all_g * (-1.0 / m), d)
         d += ch.channel_op(np.multiply, g, k, WORKSPACE.empty_like(xd))
         gx = Tensor.from_array(d)
     gw = Tensor.from_array(sum_gxhat) if weight.requires_grad else None
@@ -150,14 +177,18 @@ def _batch_norm_backward_numpy(
     return gx, gw, gb
 
 
-def _batch_stats(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-channel mean and biased variance over every axis but 1, in x's dtype (two
-    passes: the variance is the mean square of the centred values)."""
-    m = x.size // x.shape[1]
-    mean = ch.channel_sum(x) * (1.0 / m)
-    d = ch.channel_op(np.subtract, x, mean, WORKSPACE.empty_like(x))
-    var = ch.channel_sum(d, d) * (1.0 / m)
-    return mean, var
+def _sum_over_ranks(
+    group: ProcessGroup, *sums: np.ndarray, count: int = 0
+) -> tuple[int, list[np.ndarray]]:
+    """``sums`` (per-channel vectors) and ``count`` added over the ranks of ``group``, in one
+    float64 all-reduce; the sums come back in their own dtypes."""
+    buf = np.concatenate([*(np.asarray(v, dtype=np.float64) for v in sums), [float(count)]])
+    dist_all_reduce(buf, group=group)
+    out, start = [], 0
+    for v in sums:
+        out.append(buf[start : start + v.size].astype(v.dtype))
+        start += v.size
+    return int(buf[-1]), out
 
 
 def _update_running(running: Tensor, batch: np.ndarray, momentum: float) -> None:
@@ -284,23 +315,48 @@ def batch_norm(
         shift = subtract(b, shift) if b is not None else multiply(shift, -1.0)
         shape = ch.per_channel(x.ndim, c)
         return add(multiply(x, reshape(scale, shape)), reshape(shift, shape))
-    m = x.array.size // max(c, 1)
-    if m == 0:  # an empty batch: an empty result, running statistics unchanged (PyTorch)
-        return _scale_shift(x, w, b, ch.per_channel(x.ndim, c))
-    if m == 1:
-        raise ValueError(
-            f"{op}: expected more than 1 value per channel when training, got input of shape "
-            f"{x.shape}"
-        )
+    return _train(op, x, rm, rv, w, b, momentum, eps, None)
+
+
+def _train(
+    op: str,
+    x: Tensor,
+    rm: Tensor | None,
+    rv: Tensor | None,
+    w: Tensor | None,
+    b: Tensor | None,
+    momentum: float,
+    eps: float,
+    group: ProcessGroup | None,
+) -> Tensor:
+    """Batch norm with the batch statistics (summed over the ranks of ``group`` as well,
+    when given), the running statistics updated."""
+    c = x.shape[1]
     if x.dtype == np.float16:
         # statistics in float32, as PyTorch (a float16 channel sum overflows past 65504);
         # the running statistics stay float16
         def up(v: Tensor | None) -> Tensor | None:
             return None if v is None else astype(v, np.float32)
 
-        out32 = batch_norm(astype(x, np.float32), rm, rv, up(w), up(b), True, momentum, eps)
+        out32 = _train(op, astype(x, np.float32), rm, rv, up(w), up(b), momentum, eps, group)
         return astype(out32, np.float16)
-    mean, var = _batch_stats(x.array)
+    xa = x.array
+    m = xa.size // max(c, 1)
+    sums = ch.channel_sum(xa) if m else np.zeros(c, dtype=xa.dtype)
+    if group is not None:
+        m, (sums,) = _sum_over_ranks(group, sums, count=m)
+    if m == 0:  # an empty batch: an empty result, running statistics unchanged (PyTorch)
+        return _scale_shift(x, w, b, ch.per_channel(x.ndim, c))
+    if m == 1:
+        where = f"input of shape {x.shape}" + (" over all ranks" if group is not None else "")
+        raise ValueError(f"{op}: expected more than 1 value per channel when training, got {where}")
+    # two passes: the variance is the mean square of the centred values
+    mean = sums * (1.0 / m)
+    d = ch.channel_op(np.subtract, xa, mean, WORKSPACE.empty_like(xa))
+    squares = ch.channel_sum(d, d)
+    if group is not None:
+        _, (squares,) = _sum_over_ranks(group, squares)
+    var = squares * (1.0 / m)
     invstd = 1.0 / np.sqrt(var + np.asarray(eps, dtype=var.dtype))
     ones = Tensor.from_array(np.ones(c, dtype=x.dtype))
     zeros = Tensor.from_array(np.zeros(c, dtype=x.dtype))
@@ -311,12 +367,76 @@ def batch_norm(
         mean=mean,
         invstd=invstd,
         eps=float(eps),
+        group=group,
+        count=m,
     )
     if rm is not None:
         _update_running(rm, mean, momentum)
     if rv is not None:
         _update_running(rv, var * (m / (m - 1.0)), momentum)
     return out
+
+
+def _sync_batch_norm_spec(s: Sampler) -> Sample:
+    sample = _batch_norm_spec(s)
+    x, _, _, weight, bias = sample.args
+    # a group of this process alone: the sums over "all ranks" are this process's
+    eps = sample.kwargs["eps"]
+    return Sample((x, None, None, weight, bias, 0.1, eps), {"group": ProcessGroup()})
+
+
+def _sync_batch_norm_ref(
+    x: np.ndarray, rm: Any, rv: Any, weight: Any, bias: Any, momentum: float, eps: float, **_: Any
+) -> np.ndarray:
+    return _batch_norm_ref(x, None, None, weight, bias, True, momentum, eps)
+
+
+@composite(
+    "nn.functional.normalization.sync_batch_norm",
+    spec=_sync_batch_norm_spec,
+    ref=_sync_batch_norm_ref,
+)
+def sync_batch_norm(
+    input: TensorLike,
+    running_mean: TensorLike | None,
+    running_var: TensorLike | None,
+    weight: TensorLike | None,
+    bias: TensorLike | None,
+    momentum: float,
+    eps: float,
+    *,
+    group: ProcessGroup,
+) -> Tensor:
+    """:func:`batch_norm` in training with the statistics of the batches of every rank of
+    ``group`` (each rank calls it with its share of the global batch), as
+    :class:`~autograd_np.nn.SyncBatchNorm` uses it.
+
+    One all-reduce sums the per-channel sums and counts, a second the centred squares;
+    backward sums the two per-channel reductions of its closed form over the ranks in one
+    more (the weight and bias gradients stay this rank's share, which
+    ``DistributedDataParallel`` averages). With ``create_graph=True`` the same formula runs
+    in differentiable ops, the sums through a differentiable all-reduce.
+
+    Shapes
+    ------
+    input (N, C, *), running stats / weight / bias (C,) -> output (N, C, *)
+    """
+    op = "SyncBatchNorm"
+    x = as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: input must have shape (N, C, *), got {x.shape}")
+    c = x.shape[1]
+    return _train(
+        op,
+        x,
+        _running(op, "running_mean", running_mean, c),
+        _running(op, "running_var", running_var, c),
+        _channel_vector(op, "weight", weight, c),
+        _channel_vector(op, "bias", bias, c),
+        momentum,
+        eps,
+        group,
+    )
 
 
 def batch_norm_composed(

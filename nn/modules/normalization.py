@@ -108,12 +108,7 @@ class _BatchNorm(_Normalization):
                 f"{type(self).__name__}: expected {expected} input (got {input.ndim}D input "
                 f"of shape {input.shape})"
             )
-        factor = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            with no_grad():
-                self.num_batches_tracked.add_(1)
-            if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.item())
+        factor = self._count_batch()
         use_batch_stats = self.training or (self.running_mean is None and self.running_var is None)
         track = not self.training or self.track_running_stats
         return F.batch_norm(
@@ -126,6 +121,17 @@ class _BatchNorm(_Normalization):
             factor,
             self.eps,
         )
+
+    def _count_batch(self) -> float:
+        """The running statistics' update factor for this call: ``momentum``, or 1/count for
+        a cumulative average (``momentum=None``); counts the batch in training."""
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        return factor
 
     def extra_repr(self) -> str:
         return (

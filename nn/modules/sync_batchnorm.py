@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import autograd_np.distributed as dist
-from autograd_np.autograd.grad_mode import no_grad
-from autograd_np.distributed.functional import all_reduce as differentiable_all_reduce
+from autograd_np.distributed.process_group import default_group
+from autograd_np.nn.functional.normalization import sync_batch_norm
 from autograd_np.nn.modules.module import Module
 from autograd_np.nn.modules.normalization import _BatchNorm
 from autograd_np.tensor import Tensor
@@ -21,8 +19,9 @@ class SyncBatchNorm(_BatchNorm):
     """Batch normalization over the channel dim of (N, C, *) inputs, with the batch
     statistics reduced over all ranks of ``process_group`` in training.
 
-    The per-channel sums go through a differentiable all-reduce, so the backward pass
-    exchanges the matching gradient sums too: with gradients averaged by
+    The per-channel sums and counts are all-reduced (``nn.functional.normalization.
+    sync_batch_norm``, one fused primitive, as batch norm is), and backward all-reduces the
+    matching gradient sums too: with gradients averaged by
     :class:`~autograd_np.nn.parallel.DistributedDataParallel`, every rank ends with the
     gradients of one process running the whole global batch. Outside an initialized
     process group, or in eval mode, it is :class:`BatchNorm2d` for any input rank >= 2.
@@ -70,55 +69,22 @@ class SyncBatchNorm(_BatchNorm):
                 f"SyncBatchNorm: expected at least 2D input (got {input.ndim}D input "
                 f"of shape {input.shape})"
             )
-        c = input.shape[1]
-        if c != self.num_features:
+        if input.shape[1] != self.num_features:
             raise ValueError(
                 f"SyncBatchNorm: expected {self.num_features} channels, got input of shape "
                 f"{input.shape}"
             )
-        axes = (0, *range(2, input.ndim))
-        stat_shape = (1, c) + (1,) * (input.ndim - 2)  # (1, C, 1, ...): broadcast per channel
-        count_arr = np.array([input.array.size // c], dtype=np.int64)
-        dist.all_reduce(count_arr, group=group)
-        count = int(count_arr[0])
-        if count <= 1:
-            raise ValueError(
-                f"SyncBatchNorm: expected more than 1 value per channel when training, got "
-                f"{count} over all ranks (input size {input.shape} on this rank)"
-            )
-        # two passes, as BatchNorm's: the variance is the mean square of the centred values
-        mean = differentiable_all_reduce(input.sum(axis=axes), group=group) / count
-        centred = input - mean.reshape(stat_shape)
-        var = differentiable_all_reduce((centred * centred).sum(axis=axes), group=group) / count
-        out = centred / (var.reshape(stat_shape) + self.eps).sqrt()
-        if self.weight is not None:
-            out = out * self.weight.reshape(stat_shape)
-        if self.bias is not None:
-            out = out + self.bias.reshape(stat_shape)
-        if self.track_running_stats:
-            self._update_running_stats(mean, var, count)
-        return out
-
-    def _update_running_stats(self, mean: Tensor, var: Tensor, count: int) -> None:
-        """The running averages, with the unbiased global variance, as BatchNorm's."""
-        with no_grad():
-            self.num_batches_tracked.add_(1)
-            if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.item())
-            else:
-                factor = self.momentum
-            dt = self.running_mean.dtype
-            unbiased = var.array * (count / (count - 1))
-            self.running_mean.copy_(
-                Tensor.from_array(
-                    (self.running_mean.array * (1 - factor) + mean.array * factor).astype(dt)
-                )
-            )
-            self.running_var.copy_(
-                Tensor.from_array(
-                    (self.running_var.array * (1 - factor) + unbiased * factor).astype(dt)
-                )
-            )
+        factor = self._count_batch()
+        return sync_batch_norm(
+            input,
+            self.running_mean if self.track_running_stats else None,
+            self.running_var if self.track_running_stats else None,
+            self.weight,
+            self.bias,
+            factor,
+            self.eps,
+            group=default_group(group),
+        )
 
     @classmethod
     def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:

@@ -47,7 +47,9 @@ def run_ranks(program: str, *args: str, timeout: float = 120) -> subprocess.Comp
 
 
 @needs_mpi
-@pytest.mark.parametrize("program", ["collectives.py", "ddp_equivalence.py", "ddp_options.py"])
+@pytest.mark.parametrize(
+    "program", ["collectives.py", "ddp_equivalence.py", "ddp_options.py", "sync_bn_gradients.py"]
+)
 def test_program_on_two_ranks(program):
     done = run_ranks(program)
     assert done.returncode == 0, done.stdout + done.stderr
