@@ -6,6 +6,7 @@ Run (needs the distributed extra, ``pip install -e ".[distributed]"``)::
 
     python benchmarks/distributed_step.py
     python benchmarks/distributed_step.py --models vgg --batch 128 --repeats 20
+    python benchmarks/distributed_step.py --sync-batchnorm   # as the examples train
 
 Each configuration runs in its own process (or its own ``mpiexec -n 2`` job) one after the
 other, so none competes with another for the cores. A step is forward, cross-entropy,
@@ -62,6 +63,8 @@ def worker(args: argparse.Namespace) -> None:
         if args.ranks > 1:
             dist.init_process_group("mpi")
             rank, world = dist.get_rank(), dist.get_world_size()
+            if args.sync_batchnorm:  # batch statistics over the global batch
+                model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
             model = nn.parallel.DistributedDataParallel(model)
             barrier = dist.barrier
         share = slice(rank * args.batch // world, (rank + 1) * args.batch // world)
@@ -114,6 +117,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--library", default="ours", help=argparse.SUPPRESS)
     parser.add_argument("--ranks", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sync-batchnorm",
+        action="store_true",
+        help="convert the ranks' BatchNorm layers to SyncBatchNorm, as the examples do",
+    )
     args = parser.parse_args(argv)
     if args.worker:
         worker(args)
@@ -125,14 +133,17 @@ def main(argv: list[str] | None = None) -> None:
         has_torch = True
     except ImportError:
         has_torch = False
+    sync = ", SyncBatchNorm on the ranks" if args.sync_batchnorm else ""
     print(
-        f"global batch {args.batch}, float32, Adam; median of {args.repeats} steps; {cores} cores"
+        f"global batch {args.batch}, float32, Adam; median of {args.repeats} steps; "
+        f"{cores} cores{sync}"
     )
     header = f"{'model':8} {'1 process':>12} {'2 ranks':>12} {'speed-up':>9}"
     print(header + (f" {'PyTorch':>10} {'2 ranks / PyTorch':>18}" if has_torch else ""))
     for name in args.models:
         common = ["--model", name, "--batch", str(args.batch)]
         common += ["--repeats", str(args.repeats), "--warmup", str(args.warmup)]
+        common += ["--sync-batchnorm"] if args.sync_batchnorm else []
         one = measure(common, ranks=1, threads=cores)
         two = measure(common, ranks=2, threads=1)
         line = f"{name:8} {one or float('nan'):10.1f}ms {two or float('nan'):10.1f}ms"
