@@ -19,7 +19,7 @@ from typing import Any as _Any
 
 import numpy as _np
 
-from autograd_np import accelerator, amp, backends, cuda, ops, serialization
+from autograd_np import accelerator, allocator, amp, backends, cuda, ops, serialization
 from autograd_np.amp import autocast
 from autograd_np.autograd import Node, Primitive, backward, composite, grad, primitive
 from autograd_np.autograd import functional as functional
@@ -74,6 +74,8 @@ from autograd_np.torch_functions import *  # noqa: F403
 from autograd_np.torch_functions import __all__ as _torch_functions_all
 
 __version__ = "0.1.0"
+
+allocator._at_import()  # numpy's large temporaries stay in the process (see allocator)
 
 # PyTorch's dtype names (numpy dtypes underneath). Defined after the imports above: the
 # names float, int and bool shadow the builtins in this module from here on.
