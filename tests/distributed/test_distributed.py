@@ -4,6 +4,7 @@ two MPI ranks (``mpiexec -n 2`` in a subprocess), plus the parts that need no MP
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,3 +134,18 @@ def test_collectives_on_a_group_of_one_process():
     np.testing.assert_array_equal(out[0].array, [3.0, 4.0])
     with pytest.raises(TypeError, match="numeric"):
         dist.all_reduce(np.array(["a"]), group=group)
+
+
+@needs_mpi
+def test_the_data_parallel_benchmark_runs_with_sync_batchnorm():
+    # a smoke run (no timing is asserted): 1 process and 2 ranks step every model, the
+    # ranks' BatchNorm layers converted as the examples convert them
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "distributed_step.py"
+    args = ["--sync-batchnorm", "--batch", "4", "--repeats", "1", "--warmup", "0"]
+    done = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "SyncBatchNorm on the ranks" in done.stdout
+    for name in ("vgg", "lenet", "seedcnn"):
+        assert re.search(rf"^{name}\s+\d+\.\dms\s+\d+\.\dms", done.stdout, re.M), done.stdout
