@@ -23,10 +23,13 @@ keeps its own threads and :func:`matmul` leaves the GEMMs to it. Ranks of an MPI
 1 thread unless the program set a number itself
 (:func:`autograd_np.distributed.init_process_group`).
 
-Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``), 2 threads make
-the vgg step (batch 128) 1.5x faster than 1, but only a few percent faster than numpy's
-default, and the small lenet/seedcnn steps slower than that default: their GEMMs are
-too small to split, and OpenBLAS's own threads run them faster than one thread does.
+Measured on a 2-core machine (``benchmarks/train_step.py --threads default 1 2``), 2
+threads make the vgg step (batch 128) 1.66-1.86x faster than 1, but only 0.96-1.18x as
+fast as numpy's default; lenet and seedcnn run about as fast as with the default, the mlp
+and the char-level GPT slower (2.7 against 3.9 ms, 57 against 63-80 ms): a GEMM of a few
+hundred rows split across this pool takes 1.2-1.6x the time OpenBLAS's own two threads
+take (waking a sleeping thread costs tens of microseconds on a virtual machine, and
+OpenBLAS's workers spin instead). So the pool waits for ``set_num_threads``.
 
 Work smaller than ``MIN_BYTES`` per thread stays on the calling thread: handing a task to
 another thread costs tens of microseconds. A split called from inside a split runs
@@ -60,7 +63,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-MIN_BYTES = 1 << 18  # 256 KB of memory traffic per thread at least
+MIN_BYTES = 1 << 20  # 1 MB of memory traffic per thread at least (256 KB: seedcnn 8.7 ms
+# a step against numpy's default 7.0; 1 MB: 7.1-7.3; 4 MB: vgg 336-343 ms against 309-319)
 
 
 def _default_threads() -> int:

@@ -163,6 +163,13 @@ def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / min(times) / 1e9
 
 
+def thread_count(text: str) -> str:
+    """A ``--threads`` entry: a positive count, or 'default'."""
+    if text == "default" or (text.isdigit() and int(text) > 0):
+        return text
+    raise argparse.ArgumentTypeError(f"expected a positive count or 'default', got {text!r}")
+
+
 def time_ms(step: Callable[[], None], warmup: int, repeats: int, stat: str) -> float:
     """Milliseconds per call of ``step``: the median (or minimum) of ``repeats`` timed
     calls after ``warmup`` untimed ones, back to back."""
@@ -328,7 +335,10 @@ def run(args: argparse.Namespace) -> None:
             pass
         else:
             torch = torch_module
-    threads = args.threads[-1] if args.threads else ag.get_num_threads()
+    if args.threads and "default" in args.threads[1:]:
+        raise SystemExit("--threads: 'default' can only come first (set_num_threads is for good)")
+    last = args.threads[-1] if args.threads else "default"
+    threads = ag.get_num_threads() if last == "default" else int(last)
     if torch is not None:
         torch.set_num_threads(threads)
         torch_note = f"PyTorch {torch.__version__}"
@@ -341,8 +351,8 @@ def run(args: argparse.Namespace) -> None:
     )
     gemm = matmul_gflops()
     print(f"float32 matmul (2048x2048 @ 2048x2048, numpy): {gemm:.0f} GFLOP/s")
-    counts = args.threads or [threads]
-    extra = "".join(f" {f'{k} thr':>8}" for k in counts[:-1])
+    counts = args.threads or ["default"]
+    extra = "".join(f" {f'{k} thr' if k != 'default' else 'default':>8}" for k in counts[:-1])
     print(f"{'model':<8}{extra} {'ours ms':>9} {'torch ms':>9} {'ratio':>6}")
     rng = np.random.default_rng(0)
     for name in args.models:
@@ -352,8 +362,8 @@ def run(args: argparse.Namespace) -> None:
         state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
         by_count = []
         for k in counts:  # the last count is the one compared with PyTorch
-            if args.threads:  # else numpy's default threading (BLAS threads, see parallel)
-                ag.set_num_threads(k)
+            if k != "default":  # else numpy's default threading (BLAS threads, see parallel)
+                ag.set_num_threads(int(k))
             by_count.append(time_ms(step, args.warmup, args.repeats, args.stat))
         ours = by_count[-1]
         extra = "".join(f" {t:8.1f}" for t in by_count[:-1])
@@ -367,10 +377,12 @@ def run(args: argparse.Namespace) -> None:
         else:
             print(f"{name:<8}{extra} {ours:9.1f} {'-':>9} {'-':>6}", flush=True)
         if len(counts) > 1:
-            print(
-                f"         {name}: {by_count[0] / ours:.2f}x faster on {counts[-1]} threads "
-                f"than on {counts[0]} (autograd_np.set_num_threads)"
-            )
+            for k, t in zip(counts[:-1], by_count[:-1]):
+                base = "numpy's default threading" if k == "default" else f"{k} threads"
+                print(
+                    f"         {name}: {counts[-1]} threads (autograd_np.set_num_threads) "
+                    f"run {t / ours:.2f}x as fast as {base}"
+                )
         if name == "vgg":
             achieved = 3 * conv_linear_flops("vgg", args.batch) / (ours / 1000) / 1e9
             print(
@@ -397,10 +409,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     parser.add_argument(
         "--threads",
-        type=int,
+        type=thread_count,
         nargs="+",
         help="time ours with each of these autograd_np.set_num_threads counts, side by side "
-        "(the last is compared with PyTorch, which gets as many); default: the default count",
+        "(the last is compared with PyTorch, which gets as many); 'default' (first only): "
+        "numpy's own threading, before any set_num_threads; default: 'default' alone",
     )
     parser.add_argument(
         "--no-avx512-rerun", action="store_true", help="skip the OPENBLAS_CORETYPE=SkylakeX rerun"
