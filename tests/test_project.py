@@ -68,3 +68,17 @@ def test_the_training_step_benchmark_runs():
         assert re.search(rf"^{name}\s+\d+\.\d", result.stdout, re.M), result.stdout
     gemm = re.search(r"vgg conv GEMMs alone: (\d+) ms per step", result.stdout)
     assert gemm is not None, result.stdout
+
+
+@pytest.mark.parametrize(("model", "op"), [("seedcnn", "nn.functional.conv2d"), ("gpt", "matmul")])
+def test_the_step_profiler_runs(model, op):
+    # a smoke run (no timing is asserted): forwards and VJPs both appear in the table
+    script = REPO / "benchmarks" / "profile_step.py"
+    args = ["--model", model, "--batch", "2", "--steps", "1"]
+    result = subprocess.run(
+        [sys.executable, str(script), *args], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(rf"^{re.escape(op)}\s+forward\s+\d+\.\d+\s+\d+", result.stdout, re.M)
+    assert re.search(r"backward", result.stdout), result.stdout
+    assert "outside the primitives" in result.stdout
