@@ -19,12 +19,12 @@ import contextlib
 import json
 import os
 import tempfile
-import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from _common import time_ms
 
 import autograd_np as ag
 from autograd_np.serialization.safetensors import load_file, save_file
@@ -36,12 +36,8 @@ except ImportError:  # torch is only ever a comparison here
 
 
 def best(fn: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    """The smallest of ``repeats`` timings of ``fn``, in seconds."""
+    return time_ms(fn, 0, repeats, "min") / 1000
 
 
 def peak_mib(fn: Callable[[], Any]) -> float:

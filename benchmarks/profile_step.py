@@ -21,7 +21,6 @@ The models are ``train_step.py``'s CNNs (forward, cross-entropy, backward, Adam)
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from collections import defaultdict
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import time_ms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -113,15 +113,6 @@ def gpt_step() -> Callable[[], None]:
     return step
 
 
-def median_ms(step: Callable[[], None], steps: int) -> float:
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--model", choices=MODELS, default="vgg")
@@ -132,9 +123,9 @@ def main(argv: list[str] | None = None) -> None:
     step = gpt_step() if args.model == "gpt" else cnn_step(args.model, args.batch)
     for _ in range(3):
         step()
-    plain = median_ms(step, args.steps)
+    plain = time_ms(step, 0, args.steps, "median")
     with primitive_timers() as totals:
-        profiled = median_ms(step, args.steps)
+        profiled = time_ms(step, 0, args.steps, "median")
     per_step = {k: (1e3 * t / args.steps, n / args.steps) for k, (t, n) in totals.items()}
     inside = sum(ms for ms, _ in per_step.values())
     print(f"{args.model}: {plain:.1f} ms a step (median of {args.steps}); profiled {profiled:.1f}")

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -44,7 +43,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from _common import blas_threads
+from _common import blas_threads, time_ms
 
 import autograd_np as ag
 import autograd_np.nn as ag_nn
@@ -168,19 +167,6 @@ def thread_count(text: str) -> str:
     if text == "default" or (text.isdigit() and int(text) > 0):
         return text
     raise argparse.ArgumentTypeError(f"expected a positive count or 'default', got {text!r}")
-
-
-def time_ms(step: Callable[[], None], warmup: int, repeats: int, stat: str) -> float:
-    """Milliseconds per call of ``step``: the median (or minimum) of ``repeats`` timed
-    calls after ``warmup`` untimed ones, back to back."""
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t)
-    return 1000 * (min(times) if stat == "min" else statistics.median(times))
 
 
 def ours_step(name: str, x: np.ndarray, y: np.ndarray) -> tuple[Callable[[], None], Any]:
