@@ -24,8 +24,8 @@ import numpy as np
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
+from autograd_np.nn.functional.batchnorm import batch_norm_composed
 from autograd_np.nn.functional.classification_loss import cross_entropy_composed
-from autograd_np.nn.functional.normalization import batch_norm_composed
 
 try:
     import torch

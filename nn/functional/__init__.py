@@ -9,6 +9,8 @@ from autograd_np.nn.functional.activation import *  # noqa: F403
 from autograd_np.nn.functional.activation import __all__ as _activation_all
 from autograd_np.nn.functional.attention import *  # noqa: F403
 from autograd_np.nn.functional.attention import __all__ as _attention_all
+from autograd_np.nn.functional.batchnorm import *  # noqa: F403
+from autograd_np.nn.functional.batchnorm import __all__ as _batchnorm_all
 from autograd_np.nn.functional.classification_loss import *  # noqa: F403
 from autograd_np.nn.functional.classification_loss import __all__ as _classification_loss_all
 from autograd_np.nn.functional.conv import *  # noqa: F403
@@ -31,6 +33,7 @@ from autograd_np.nn.functional.sparse import __all__ as _sparse_all
 __all__ = [
     *_activation_all,
     *_attention_all,
+    *_batchnorm_all,
     *_classification_loss_all,
     *_conv_all,
     *_dropout_all,

@@ -7,7 +7,7 @@ from typing import Any
 
 import autograd_np.distributed as dist
 from autograd_np.distributed.process_group import default_group
-from autograd_np.nn.functional.normalization import sync_batch_norm
+from autograd_np.nn.functional.batchnorm import sync_batch_norm
 from autograd_np.nn.modules.module import Module
 from autograd_np.nn.modules.normalization import _BatchNorm
 from autograd_np.tensor import Tensor
@@ -19,9 +19,9 @@ class SyncBatchNorm(_BatchNorm):
     """Batch normalization over the channel dim of (N, C, *) inputs, with the batch
     statistics reduced over all ranks of ``process_group`` in training.
 
-    The per-channel sums and counts are all-reduced (``nn.functional.normalization.
-    sync_batch_norm``, one fused primitive, as batch norm is), and backward all-reduces the
-    matching gradient sums too: with gradients averaged by
+    The per-channel sums and counts are all-reduced, in one fused primitive as batch norm
+    is (``nn.functional.batchnorm.sync_batch_norm``), and backward all-reduces the matching
+    gradient sums too: with gradients averaged by
     :class:`~autograd_np.nn.parallel.DistributedDataParallel`, every rank ends with the
     gradients of one process running the whole global batch. Outside an initialized
     process group, or in eval mode, it is :class:`BatchNorm2d` for any input rank >= 2.

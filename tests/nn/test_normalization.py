@@ -8,7 +8,7 @@ import pytest
 
 import autograd_np as ag
 import autograd_np.nn.functional as F
-from autograd_np.nn.functional.normalization import batch_norm_composed
+from autograd_np.nn.functional.batchnorm import batch_norm_composed
 
 
 def _t(a, requires_grad=False, dtype=np.float64):
