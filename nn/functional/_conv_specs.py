@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from autograd_np.nn.functional import conv_utils as cu
+from autograd_np.nn.functional import conv_options as co
 from autograd_np.nn.functional._composed import conv2d_composed
 from autograd_np.tensor import Tensor
 from autograd_np.testing.registry import Sample, Sampler
 
-Pair = cu.Pair
+Pair = co.Pair
 IntOrPair = int | tuple[int, ...]
 
 
@@ -94,7 +94,7 @@ def conv2d_ref(
 ) -> np.ndarray:
     unbatched = x.ndim == 3
     xb = x[None] if unbatched else x
-    opts = cu.conv2d_options("conv2d", xb.shape, w.shape, stride, padding, dilation, groups)
+    opts = co.conv2d_options("conv2d", xb.shape, w.shape, stride, padding, dilation, groups)
     y = _ref_conv(xb, w, **opts)
     if bias is not None:
         y = y + bias.reshape(1, -1, 1, 1)
@@ -103,7 +103,7 @@ def conv2d_ref(
 
 def input_grad_spec(s: Sampler) -> Sample:
     geo = _geometry(s)
-    oh, ow = cu.conv2d_output_size(
+    oh, ow = co.conv2d_output_size(
         geo["size"], geo["kernel"], geo["options"]["stride"], geo["options"]["padding"],
         geo["options"]["dilation"],
     )  # fmt: skip
@@ -123,7 +123,7 @@ def input_grad_ref(g: np.ndarray, w: np.ndarray, *, input_size: Pair, **opts: An
 
 def weight_grad_spec(s: Sampler) -> Sample:
     geo = _geometry(s)
-    oh, ow = cu.conv2d_output_size(
+    oh, ow = co.conv2d_output_size(
         geo["size"], geo["kernel"], geo["options"]["stride"], geo["options"]["padding"],
         geo["options"]["dilation"],
     )  # fmt: skip
@@ -203,7 +203,7 @@ def conv_transpose2d_ref(
 ) -> np.ndarray:  # fmt: skip
     unbatched = x.ndim == 3
     xb = x[None] if unbatched else x
-    size, opts = cu.transpose_options(
+    size, opts = co.transpose_options(
         "conv_transpose2d", xb.shape, w.shape, stride, padding, output_padding, groups,
         dilation, 2,
     )  # fmt: skip

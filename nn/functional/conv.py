@@ -19,6 +19,7 @@ from autograd_np.autograd import composite, primitive
 from autograd_np.autograd.grad_mode import is_grad_enabled
 from autograd_np.nn.functional import _channels as ch
 from autograd_np.nn.functional import _conv_specs as specs
+from autograd_np.nn.functional import conv_options as co
 from autograd_np.nn.functional import conv_utils as cu
 from autograd_np.ops.reduction import sum as reduce_sum
 from autograd_np.ops.shape import reshape
@@ -27,8 +28,8 @@ from autograd_np.workspace import WORKSPACE
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
-Pair = cu.Pair
-Quad = cu.Quad
+Pair = co.Pair
+Quad = co.Quad
 IntOrPair = int | tuple[int, ...]
 
 
@@ -87,7 +88,7 @@ def _conv2d_vjp(
     gw = None
     if w.requires_grad and residuals is not None and not is_grad_enabled():
         # first order: the same kernel on the columns the forward kept (no graph to record)
-        geometry = (cu.pair(w.shape[2:]), stride, padding, dilation, groups)
+        geometry = (co.pair(w.shape[2:]), stride, padding, dilation, groups)
         gw = Tensor.from_array(
             cu.conv2d_weight_grad(x.array, g.array, *geometry, columns=residuals)
         )
@@ -109,7 +110,7 @@ def _conv2d_input_grad(
     groups: int,
 ) -> np.ndarray:
     """``J_x^T g`` of ``conv2d``: the transposed convolution of ``g`` by ``w``."""
-    return cu.conv2d_input_grad(g, w, cu.pair(input_size), stride, padding, dilation, groups)
+    return cu.conv2d_input_grad(g, w, co.pair(input_size), stride, padding, dilation, groups)
 
 
 @_conv2d_input_grad.defvjp
@@ -146,7 +147,7 @@ def _conv2d_weight_grad(
     groups: int,
 ) -> np.ndarray:
     """``J_w^T g`` of ``conv2d``: the weight gradient."""
-    return cu.conv2d_weight_grad(x, g, cu.pair(kernel_size), stride, padding, dilation, groups)
+    return cu.conv2d_weight_grad(x, g, co.pair(kernel_size), stride, padding, dilation, groups)
 
 
 @_conv2d_weight_grad.defvjp
@@ -264,7 +265,7 @@ def conv2d(
     x, w = _tensor(input), _tensor(weight)
     b = None if bias is None else _tensor(bias)
     xb, unbatched = _batched("conv2d", x, w, 2)
-    opts = cu.conv2d_options("conv2d", xb.shape, w.shape, stride, padding, dilation, groups)
+    opts = co.conv2d_options("conv2d", xb.shape, w.shape, stride, padding, dilation, groups)
     _check_bias("conv2d", b, w.shape[0])
     y = _add_bias(_conv2d(xb, w, **opts), b)
     return reshape(y, y.shape[1:]) if unbatched else y
@@ -298,7 +299,7 @@ def conv1d(
     o, cg, k = w.shape
     x4 = reshape(xb, (n, c, 1, length))  # (N, C, L) -> (N, C, 1, L)
     w4 = reshape(w, (o, cg, 1, k))
-    opts = cu.conv2d_options(
+    opts = co.conv2d_options(
         "conv1d", x4.shape, w4.shape, stride, padding, dilation, groups, dims=1
     )
     _check_bias("conv1d", b, o)
@@ -362,7 +363,7 @@ def conv_transpose2d(
     x, w = _tensor(input), _tensor(weight)
     b = None if bias is None else _tensor(bias)
     xb, unbatched = _batched("conv_transpose2d", x, w, 2)
-    size, opts = cu.transpose_options(
+    size, opts = co.transpose_options(
         "conv_transpose2d", xb.shape, w.shape, stride, padding, output_padding, groups,
         dilation, 2,
     )  # fmt: skip
@@ -403,7 +404,7 @@ def conv_transpose1d(
     n, c, length = xb.shape
     x4 = reshape(xb, (n, c, 1, length))  # (N, C, L) -> (N, C, 1, L)
     w4 = reshape(w, (w.shape[0], w.shape[1], 1, w.shape[2]))
-    size, opts = cu.transpose_options(
+    size, opts = co.transpose_options(
         "conv_transpose1d", x4.shape, w4.shape, stride, padding, output_padding, groups,
         dilation, 1,
     )  # fmt: skip

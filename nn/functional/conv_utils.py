@@ -18,208 +18,28 @@ cost nothing to bring back to (C, N, H, W) order in the next convolution.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from autograd_np import parallel
-from autograd_np.arguments import ArgumentError, int_tuple
+from autograd_np.nn.functional.conv_options import Pair, Quad, conv2d_output_size
 from autograd_np.workspace import WORKSPACE
 
 __all__ = [
     "channels_last",
-    "check_groups",
-    "check_kernel",
-    "check_output_padding",
-    "check_padding_string",
     "conv2d_forward",
     "conv2d_forward_keeping_columns",
     "conv2d_input_grad",
-    "conv2d_options",
-    "conv2d_output_size",
     "conv2d_weight_grad",
-    "pair",
-    "transpose_options",
 ]
 
-Pair = tuple[int, int]
-Quad = tuple[int, int, int, int]
+T = TypeVar("T")
 
 
-# ---------------------------------------------------------------------- arguments
-def check_groups(op: str, groups: Any) -> int:
-    """``groups`` as a positive int; raises ``ArgumentError`` naming ``op`` otherwise."""
-    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
-        raise ArgumentError(f"{op}: groups must be a positive integer, got {groups!r}")
-    return int(groups)
-
-
-def check_kernel(op: str, kernel: Sequence[int]) -> None:
-    """Refuse a kernel with a zero (or negative) size, as PyTorch does."""
-    if any(k <= 0 for k in kernel):
-        raise ArgumentError(
-            f"{op}: kernel size should be greater than zero, but got kernel size "
-            f"{tuple(int(k) for k in kernel)}"
-        )
-
-
-def check_padding_string(op: str, padding: str, stride: Sequence[int]) -> None:
-    """Refuse a padding string other than 'valid' and 'same', and 'same' with a stride."""
-    if padding not in ("same", "valid"):
-        raise ArgumentError(
-            f"{op}: invalid padding string {padding!r}, should be one of 'valid', 'same'"
-        )
-    if padding == "same" and any(s != 1 for s in stride):
-        raise ArgumentError(
-            f"{op}: padding='same' is not supported for strided convolutions "
-            f"(stride={tuple(stride)})"
-        )
-
-
-def check_output_padding(
-    op: str, output_padding: Sequence[int], stride: Sequence[int], dilation: Sequence[int]
-) -> None:
-    """Refuse an output padding not smaller than either the stride or the dilation."""
-    for q, s, d in zip(output_padding, stride, dilation):
-        if q >= max(s, d):
-            raise ArgumentError(
-                f"{op}: output_padding {tuple(output_padding)} must be smaller than either "
-                f"stride {tuple(stride)} or dilation {tuple(dilation)}"
-            )
-
-
-def pair(values: tuple[int, ...]) -> Pair:
-    """The first two entries of a shape or option tuple, as a pair of ints."""
-    return int(values[0]), int(values[1])
-
-
-def conv2d_output_size(
-    size: Pair, kernel: Pair, stride: Pair, padding: Quad, dilation: Pair
-) -> Pair:
-    """(OH, OW) of a convolution (may be < 1 when the kernel does not fit)."""
-    (h, w), (kh, kw), (sh, sw), (pt, pb, pl, pr), (dh, dw) = (
-        size,
-        kernel,
-        stride,
-        padding,
-        dilation,
-    )
-    oh = (h + pt + pb - dh * (kh - 1) - 1) // sh + 1
-    ow = (w + pl + pr - dw * (kw - 1) - 1) // sw + 1
-    return oh, ow
-
-
-def conv2d_options(
-    op: str,
-    x_shape: tuple[int, ...],
-    w_shape: tuple[int, ...],
-    stride: Any,
-    padding: Any,
-    dilation: Any,
-    groups: Any,
-    *,
-    dims: int = 2,
-) -> dict[str, Any]:
-    """Validate a batched conv call and return the 2-D primitive's options.
-
-    ``dims`` is 1 for ``conv1d``: shapes then carry a unit height already, and the options
-    given by the user are for the width only.
-    """
-    stride_t = int_tuple(stride, dims, "stride", op=op, minimum=1)
-    dilation_t = int_tuple(dilation, dims, "dilation", op=op, minimum=1)
-    groups = check_groups(op, groups)
-    check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
-    c, o, cg = x_shape[1], w_shape[0], w_shape[1]
-    if o % groups:
-        raise ValueError(
-            f"{op}: out_channels {o} (weight shape {w_shape}) is not divisible by groups={groups}"
-        )
-    if cg * groups != c:
-        raise ValueError(
-            f"{op}: input has {c} channels but weight expects {cg * groups} "
-            f"(weight shape {w_shape}, groups={groups})"
-        )
-    kernel = w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:]
-    if isinstance(padding, str):
-        check_padding_string(op, padding, stride_t)
-        if padding == "valid":
-            pads: tuple[int, ...] = (0,) * (2 * dims)
-        else:
-            pads = ()
-            for k, d in zip(kernel, dilation_t):
-                total = d * (k - 1)
-                pads += (total // 2, total - total // 2)  # the extra one goes after
-    else:
-        sym = int_tuple(padding, dims, "padding", op=op, minimum=0)
-        pads = tuple(p for p in sym for _ in range(2))
-    if dims == 1:
-        stride_t, dilation_t, pads = (1, *stride_t), (1, *dilation_t), (0, 0, *pads)
-    quad = (int(pads[0]), int(pads[1]), int(pads[2]), int(pads[3]))
-    size = x_shape[2:]
-    for axis, (n, k, d, lo, hi) in enumerate(
-        zip(size, w_shape[2:], dilation_t, quad[0::2], quad[1::2])
-    ):
-        span = d * (k - 1) + 1
-        if n + lo + hi < span:
-            what = "length" if dims == 1 else ("height", "width")[axis]
-            raise ValueError(
-                f"{op}: the kernel (size {k}, dilation {d}, spanning {span}) is larger than "
-                f"the padded input {what} {n + lo + hi} (input {what} {n}, padding {lo}+{hi}; "
-                f"input shape {x_shape}, weight shape {w_shape})"
-            )
-    return {"stride": stride_t, "padding": quad, "dilation": dilation_t, "groups": groups}
-
-
-def transpose_options(
-    op: str,
-    x_shape: tuple[int, ...],
-    w_shape: tuple[int, ...],
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    groups: Any,
-    dilation: Any,
-    dims: int,
-) -> tuple[Pair, dict[str, Any]]:
-    """Validate a batched transposed conv; return the output size and the options of
-    ``conv2d_input_grad`` that compute it."""
-    stride_t = int_tuple(stride, dims, "stride", op=op, minimum=1)
-    dilation_t = int_tuple(dilation, dims, "dilation", op=op, minimum=1)
-    if isinstance(padding, str):
-        raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
-    pad_t = int_tuple(padding, dims, "padding", op=op, minimum=0)
-    out_pad = int_tuple(output_padding, dims, "output_padding", op=op, minimum=0)
-    groups = check_groups(op, groups)
-    check_kernel(op, w_shape[2 + 2 - dims :] if dims == 1 else w_shape[2:])
-    c_in = x_shape[1]
-    if w_shape[0] != c_in:
-        raise ValueError(
-            f"{op}: input has {c_in} channels but weight expects {w_shape[0]} "
-            f"(weight shape {w_shape}, laid out as (C_in, C_out / groups, ...), groups={groups})"
-        )
-    if c_in % groups:
-        raise ValueError(f"{op}: in_channels {c_in} is not divisible by groups={groups}")
-    check_output_padding(op, out_pad, stride_t, dilation_t)
-    if dims == 1:
-        stride_t, dilation_t = (1, *stride_t), (1, *dilation_t)
-        pad_t, out_pad = (0, *pad_t), (0, *out_pad)
-    size: list[int] = []
-    for n, k, s, d, p, q in zip(x_shape[2:], w_shape[2:], stride_t, dilation_t, pad_t, out_pad):
-        size.append((n - 1) * s - 2 * p + d * (k - 1) + q + 1)
-    if any(n < 1 for n in size):
-        raise ValueError(
-            f"{op}: the output would have size {tuple(size[2 - dims :])} (input shape {x_shape}, "
-            f"weight shape {w_shape}, stride {stride!r}, padding {padding!r}); it must be positive"
-        )
-    # the trailing pad p - output_padding makes conv2d of the output have the input's size
-    quad = (pad_t[0], pad_t[0] - out_pad[0], pad_t[1], pad_t[1] - out_pad[1])
-    opts = {"stride": stride_t, "padding": quad, "dilation": dilation_t, "groups": groups}
-    return (size[0], size[1]), opts
-
-
-# ---------------------------------------------------------------------- layouts
 # The kernels return channels-last results: (N, C, H, W) views of (N, H, W, C) memory, as
 # PyTorch's channels_last format. The GEMMs then read and write (N*H*W, C) matrices, which
 # OpenBLAS runs faster than the channel-major (C, N*H*W) ones for the narrow C of CNNs;
@@ -349,8 +169,11 @@ def _im2col(
 
 # The im2col matrices are built for a slice of the batch at a time, of at most this many
 # bytes: the whole batch's would be KH*KW times its input (144 MB for a 3x3 convolution
-# of 32 channels of 32x32 images at batch 128), and the GEMMs run as fast on slices.
-COLUMNS_BYTES = 1 << 24
+# of 32 channels of 32x32 images at batch 128). A slice that stays in the cache (2 MB of
+# L2 a core, 32 MB of L3 here) is read back by its GEMM from there instead of memory:
+# the vgg step of benchmarks/train_step.py took 436-447 ms with 16 MB slices, 357-394
+# with 4 MB (numpy's default threading), and 294-302 against 346-384 on 2 threads.
+COLUMNS_BYTES = 1 << 22
 
 
 def _batch_slices(n: int, image_bytes: int) -> list[tuple[int, int]]:
@@ -358,6 +181,19 @@ def _batch_slices(n: int, image_bytes: int) -> list[tuple[int, int]]:
     ``COLUMNS_BYTES`` of columns (``image_bytes`` per image), at least one image."""
     step = max(1, COLUMNS_BYTES // max(1, image_bytes))
     return [(i, min(n, i + step)) for i in range(0, n, step)]
+
+
+def _each_slice(
+    fn: Callable[[int, int], T], slices: list[tuple[int, int]], image_bytes: int
+) -> list[T]:
+    """``[fn(start, stop) for start, stop in slices]``, the slices shared out across the
+    threads in runs: each thread builds a slice's columns and multiplies them while they
+    are in its cache, as a process of its own would (the GEMMs inside run on one thread)."""
+    nbytes = slices[-1][1] * image_bytes if slices else 0
+    runs = parallel.split(
+        lambda first, last: [fn(*s) for s in slices[first:last]], len(slices), nbytes=nbytes
+    )
+    return [result for run in runs for result in run]
 
 
 def _weight_matrix(w: np.ndarray, groups: int, order: str) -> np.ndarray:
@@ -441,17 +277,22 @@ def conv2d_forward_keeping_columns(
         return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), kept  # (O, N, OH, OW) -> NCHW
     y = WORKSPACE.empty((n * oh * ow, o), dtype)
     p = oh * ow
-    slices = _batch_slices(n, x.shape[1] * kh * kw * p * dtype.itemsize)
-    for start, stop in slices:
+    image_bytes = x.shape[1] * kh * kw * p * dtype.itemsize
+    slices = _batch_slices(n, image_bytes)
+    columns: list[np.ndarray] = []  # the one slice's, when kept
+
+    def product(start: int, stop: int) -> None:
         cols = _im2col(x[start:stop], *geometry, order)
         # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
         _grouped_product(
             cols.transpose(0, 2, 1), wm, out=_group_rows(y[start * p : stop * p], groups)
         )
         if keep and len(slices) == 1:
-            return _nchw(y, n, oh, ow), cols
-        del cols  # its workspace memory serves the next slice
-    return _nchw(y, n, oh, ow), None
+            columns.append(cols)
+        # else the columns die here: their workspace memory serves the next slice
+
+    _each_slice(product, slices, image_bytes)
+    return _nchw(y, n, oh, ow), (columns[0] if columns else None)
 
 
 def conv2d_input_grad(
@@ -546,14 +387,15 @@ def _col2im_nhwc(
     if not copy_first:
         buf.fill(0)
     p = oh * ow
-    for start, stop in _batch_slices(n, p * kh * kw * cg * groups * buf.dtype.itemsize):
+
+    def col2im(start: int, stop: int) -> None:
         # (G, P, O/G) @ (G, O/G, K) -> (G, P, K), K = (KH, KW, C/G)
         cols = _grouped_product(_group_rows(rows[start * p : stop * p], groups), wm)
         # (G, P, K) -> (G, N, OH, OW, KH, KW, C/G) -> (N, OH, OW, KH, KW, G, C/G)
         cols = cols.reshape(groups, stop - start, oh, ow, kh, kw, cg).transpose(1, 2, 3, 4, 5, 0, 6)
         part = buf[start:stop]
 
-        def add_offsets(lo: int, hi: int, part: np.ndarray = part, cols: np.ndarray = cols) -> None:
+        def add_offsets(lo: int, hi: int) -> None:
             for k, (i, j, rows_out, rows_in, cols_out, cols_in) in enumerate(offsets):
                 view = part[lo:hi, rows_in, cols_in]
                 src = cols[lo:hi, rows_out, cols_out, i, j]
@@ -563,7 +405,9 @@ def _col2im_nhwc(
                     view += src
 
         parallel.split(add_offsets, stop - start, nbytes=2 * cols.nbytes)
-        del cols
+
+    image_bytes = p * kh * kw * cg * groups * buf.dtype.itemsize
+    _each_slice(col2im, _batch_slices(n, image_bytes), image_bytes)
     # (N, H, W, G, C/G) -> (N, H, W, C) -> (N, C, H, W), a view
     return buf.reshape(n, h, wd, groups * cg).transpose(0, 3, 1, 2)
 
@@ -635,21 +479,20 @@ def conv2d_weight_grad(
         gm = _group_rows(_rows(g), groups)
         if not rows_first:
             gm = gm.transpose(0, 2, 1)  # (G, O/G, P)
-    total: np.ndarray | None = None
-    slices = _batch_slices(n, c * kh * kw * p * np.dtype(dtype).itemsize)
-    if columns is not None:
-        slices = [(0, n)]
-    for start, stop in slices:
+    image_bytes = c * kh * kw * p * np.dtype(dtype).itemsize
+
+    def product(start: int, stop: int) -> np.ndarray:
         cols = _im2col(x[start:stop], *geometry, order) if columns is None else columns
         if rows_first:  # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
-            gw = _grouped_product(cols, gm[:, start * p : stop * p])
-        else:  # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
-            gw = _grouped_product(gm[:, :, start * p : stop * p], cols.transpose(0, 2, 1))
-            gw = gw.transpose(0, 2, 1)
-        del cols
-        if total is None:
-            total = gw
-        else:
-            total += gw
-    assert total is not None
+            return _grouped_product(cols, gm[:, start * p : stop * p])
+        # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
+        gw = _grouped_product(gm[:, :, start * p : stop * p], cols.transpose(0, 2, 1))
+        return gw.transpose(0, 2, 1)
+
+    if columns is not None:
+        total = product(0, n)
+    else:  # the slices' partial products, summed
+        total = functools.reduce(
+            np.add, _each_slice(product, _batch_slices(n, image_bytes), image_bytes)
+        )
     return _weight_from_matrix(total, (o, cg, kh, kw), order)

@@ -24,7 +24,7 @@ import numpy as np
 from autograd_np.autograd import composite, primitive
 from autograd_np.nn.functional import _pool_specs as specs
 from autograd_np.nn.functional import _pool_utils as pu
-from autograd_np.nn.functional.conv_utils import pair
+from autograd_np.nn.functional.conv_options import pair
 from autograd_np.ops.indexing import take_along_axis
 from autograd_np.ops.linalg import matmul
 from autograd_np.ops.shape import reshape

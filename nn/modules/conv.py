@@ -10,7 +10,7 @@ import autograd_np.nn.functional as F
 from autograd_np.arguments import int_tuple
 from autograd_np.dtypes import DTypeLike
 from autograd_np.nn import init
-from autograd_np.nn.functional import conv_utils as cu
+from autograd_np.nn.functional import conv_options as co
 from autograd_np.nn.modules._utils import (
     check_device,
     empty_parameter,
@@ -53,7 +53,7 @@ class _ConvNd(Module):
         n = self._n
         check_device(device, name)
         dt = float_dtype(dtype, name)
-        groups = cu.check_groups(name, groups)
+        groups = co.check_groups(name, groups)
         if in_channels % groups != 0:
             raise ValueError(
                 f"{name}: in_channels ({in_channels}) must be divisible by groups ({groups})"
@@ -69,7 +69,7 @@ class _ConvNd(Module):
         self.in_channels = int(in_channels)
         self.out_channels = int(out_channels)
         self.kernel_size = int_tuple(kernel_size, n, "kernel_size", op=name)
-        cu.check_kernel(name, self.kernel_size)
+        co.check_kernel(name, self.kernel_size)
         self.stride = int_tuple(stride, n, "stride", op=name, minimum=1)
         self.dilation = int_tuple(dilation, n, "dilation", op=name, minimum=1)
         self.output_padding: tuple[int, ...] = (0,) * n  # set by ConvTranspose2d
@@ -77,7 +77,7 @@ class _ConvNd(Module):
         self.padding_mode = padding_mode
         self.padding: str | tuple[int, ...]
         if isinstance(padding, str):
-            cu.check_padding_string(name, padding, self.stride)
+            co.check_padding_string(name, padding, self.stride)
             self.padding = padding
         else:
             self.padding = int_tuple(padding, n, "padding", op=name, minimum=0)
@@ -293,7 +293,7 @@ class ConvTranspose2d(_ConvNd):
         )  # fmt: skip
         name = type(self).__name__
         self.output_padding = int_tuple(output_padding, self._n, "output_padding", op=name)
-        cu.check_output_padding(name, self.output_padding, self.stride, self.dilation)
+        co.check_output_padding(name, self.output_padding, self.stride, self.dilation)
 
     def _output_padding(self, input: Tensor, output_size: Sequence[int] | None) -> tuple[int, ...]:
         """The output padding that gives ``output_size`` (PyTorch's rule)."""

@@ -159,6 +159,28 @@ def test_a_training_step_on_several_threads_matches_one_thread(threads, optimize
         np.testing.assert_allclose(p3, p1, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("c, o, stride", [(3, 4, 1), (16, 32, 1), (32, 16, 1), (16, 32, 2)])
+def test_conv_slices_shared_out_across_threads_match_one_thread(threads, monkeypatch, c, o, stride):
+    # one image per im2col slice: the threads take runs of slices (forward, both col2im
+    # paths, the weight gradient's partial sums)
+    from autograd_np.nn.functional import conv_utils
+
+    monkeypatch.setattr(conv_utils, "COLUMNS_BYTES", 1)
+    gen = np.random.default_rng(5)
+    x0 = gen.standard_normal((5, c, 7, 6))
+    w0 = gen.standard_normal((o, c, 3, 3))
+    results = []
+    for n in (1, 3):
+        threads(n)
+        x = ag.tensor(x0, requires_grad=True)
+        w = ag.tensor(w0, requires_grad=True)
+        y = F.conv2d(x, w, stride=stride, padding=1)
+        gx, gw = ag.grad(y, (x, w), ag.tensor(np.cos(np.arange(y.numel())).reshape(y.shape)))
+        results.append([y.detach().numpy(), gx.numpy(), gw.numpy()])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
 def test_max_pool_gradients_stay_exact_with_infinite_upstream_on_threads(threads):
     threads(2)
     x = ag.tensor(
