@@ -4,32 +4,35 @@ numpy runs its elementwise passes, copies and reductions on one core (only BLAS 
 more), but it releases the GIL inside them. The kernels that dominate a CNN step once the
 GEMMs are counted out -- im2col and col2im, padding, batch norm, ReLU, pooling, the
 optimizers' updates -- therefore split their work along the batch (or a flat range) with
-:func:`split`, across a small pool of threads. One switch controls it, as in PyTorch:
+:func:`split`, across a small pool of threads; a convolution hands each thread whole
+slices of its batch, whose columns it builds and multiplies while they are in its cache.
+One switch controls it, as in PyTorch, and it defaults to the cores
+(``OMP_NUM_THREADS`` when set):
 
 >>> import autograd_np as ag
->>> ag.set_num_threads(1)   # every pass on the calling thread (the pool is not used)
+>>> ag.set_num_threads(1)   # every pass on the calling thread, BLAS on one thread
 >>> ag.get_num_threads()
 1
 
-Until ``set_num_threads`` is called, autograd_np leaves threading to numpy: BLAS runs
-the GEMMs on its own threads (the cores, or ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``)
-and the passes run on the calling thread; ``get_num_threads`` then reports that default.
-``set_num_threads(n)`` moves everything onto n threads of autograd_np's: the passes split
-and so do the GEMMs (:func:`matmul` splits the output's rows, columns or batch), with
-numpy's OpenBLAS set to one thread, because two sets of threads on the same cores fight
-(OpenBLAS's idle workers spin for a while after each GEMM and take the core a pass was
-split onto). With a BLAS this module cannot find (not OpenBLAS, or not on Linux) BLAS
-keeps its own threads and :func:`matmul` leaves the GEMMs to it. Ranks of an MPI run use
-1 thread unless the program set a number itself
-(:func:`autograd_np.distributed.init_process_group`).
+The GEMMs outside a split stay with numpy's BLAS, on its own threads (``set_num_threads``
+sets their number too). Two sets of threads on the same cores would fight, so with the
+OpenBLAS numpy ships (found through the process's memory map, on Linux):
 
-Measured on a 2-core machine (``benchmarks/train_step.py --threads default 1 2``), 2
-threads make the vgg step (batch 128) 1.66-1.86x faster than 1, but only 0.96-1.18x as
-fast as numpy's default; lenet and seedcnn run about as fast as with the default, the mlp
-and the char-level GPT slower (2.7 against 3.9 ms, 57 against 63-80 ms): a GEMM of a few
-hundred rows split across this pool takes 1.2-1.6x the time OpenBLAS's own two threads
-take (waking a sleeping thread costs tens of microseconds on a virtual machine, and
-OpenBLAS's workers spin instead). So the pool waits for ``set_num_threads``.
+* while a split runs, OpenBLAS runs on one thread (the GEMMs inside a split, such as a
+  convolution slice's, run on the thread that split them);
+* when the pool first splits, OpenBLAS's idle workers are told to sleep at once after a
+  GEMM (``OPENBLAS_THREAD_TIMEOUT=4``, read again at run time) instead of spinning for
+  about 0.1 s on the cores the split needs. A program that sets
+  ``OPENBLAS_THREAD_TIMEOUT`` itself keeps its value.
+
+With a BLAS this module cannot find (not OpenBLAS, or not on Linux), BLAS keeps its own
+threads and settings. Ranks of an MPI run use 1 thread unless the program set a number
+itself (:func:`autograd_np.distributed.init_process_group`).
+
+Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``; README,
+"Speed"), 2 threads make the vgg step (batch 128) about 1.7x faster than 1, and 1.2x
+faster than numpy's own threading (BLAS threads, passes on one core); the mlp, lenet,
+seedcnn and the char-level GPT run as fast as with numpy's threading.
 
 Work smaller than ``MIN_BYTES`` per thread stays on the calling thread: handing a task to
 another thread costs tens of microseconds. A split called from inside a split runs
@@ -39,10 +42,11 @@ child starts without the parent's threads and makes its own when it first needs 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import numpy as np
@@ -82,7 +86,7 @@ class _Pool:
     the exception into ``slot`` (a list shared with the caller, waited on by a latch)."""
 
     def __init__(self) -> None:
-        self.threads = 1  # until set_num_threads: the passes on the calling thread
+        self.threads = _default_threads()
         self.explicit = False  # set_num_threads was called
         self._tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
@@ -122,6 +126,10 @@ class _Pool:
         """``[fn(lo, hi) for lo, hi in bounds]``: the first on this thread, the others on
         the pool, at the same time."""
         self.ensure_workers(len(bounds) - 1)
+        with _BLAS.one_thread():
+            return self._run(fn, bounds)
+
+    def _run(self, fn: Callable[[int, int], T], bounds: list[tuple[int, int]]) -> list[T]:
         results: list[Any] = [None] * len(bounds)
         done = threading.Semaphore(0)
         for i, (lo, hi) in enumerate(bounds[1:], 1):
@@ -141,49 +149,100 @@ class _Pool:
         return out
 
 
+class _OpenBLAS:
+    """The thread controls of the OpenBLAS numpy loaded, found through the process's
+    memory map (Linux); each does nothing when there is none."""
+
+    _PREFIXES = ("scipy_openblas_", "openblas_")
+    _SUFFIXES = ("64_", "")
+
+    def __init__(self) -> None:
+        self.lib: Any = None
+        self._set: Any = None
+        self._get: Any = None
+        self._quieted = False
+        import ctypes
+
+        try:
+            with open("/proc/self/maps") as f:
+                paths = {
+                    line.split()[-1]
+                    for line in f
+                    if "openblas" in line.lower() and line.split()[-1].startswith("/")
+                }
+        except OSError:
+            return
+        for path in sorted(paths):
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            setter = self._symbol(lib, "set_num_threads")
+            getter = self._symbol(lib, "get_num_threads")
+            if setter is not None and getter is not None:
+                setter.argtypes, setter.restype = [ctypes.c_int], None
+                getter.argtypes, getter.restype = [], ctypes.c_int
+                self.lib, self._set, self._get = lib, setter, getter
+                return
+
+    def _symbol(self, lib: Any, name: str) -> Any:
+        for prefix in self._PREFIXES:
+            for suffix in self._SUFFIXES:
+                fn = getattr(lib, prefix + name + suffix, None)
+                if fn is not None:
+                    return fn
+        return None
+
+    @property
+    def found(self) -> bool:
+        return self._set is not None
+
+    def set_num_threads(self, n: int) -> None:
+        if self._set is not None:
+            self._set(n)
+
+    @contextlib.contextmanager
+    def one_thread(self) -> Iterator[None]:
+        """OpenBLAS on one thread inside the block (a split's GEMMs run on its threads)."""
+        if self._set is None:
+            yield
+            return
+        if not self._quieted:
+            self.quiet_idle_workers()
+        before = self._get()
+        self._set(1)
+        try:
+            yield
+        finally:
+            self._set(before)
+
+    def quiet_idle_workers(self) -> None:
+        """Make OpenBLAS's idle workers sleep right after a GEMM instead of spinning (about
+        0.1 s by default) on the cores a split is about to use: OpenBLAS reads
+        ``OPENBLAS_THREAD_TIMEOUT`` again and restarts its threads with it. Kept as the
+        program set it, when it did."""
+        self._quieted = True
+        read_env = getattr(self.lib, "openblas_read_env", None)
+        shutdown = getattr(self.lib, "blas_thread_shutdown_", None)
+        if read_env is None or shutdown is None or "OPENBLAS_THREAD_TIMEOUT" in os.environ:
+            return
+        os.environ["OPENBLAS_THREAD_TIMEOUT"] = "4"  # 2**4 cycles: the least OpenBLAS takes
+        try:
+            read_env()
+        finally:
+            del os.environ["OPENBLAS_THREAD_TIMEOUT"]  # not passed on to child processes
+        shutdown()  # the next threaded GEMM starts the workers again, with the timeout
+
+
 _POOL = _Pool()
+_BLAS = _OpenBLAS()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_POOL.reset_after_fork)
 
 
-def _openblas_setter() -> Callable[[int], Any] | None:
-    """``openblas_set_num_threads`` of the OpenBLAS numpy loaded, found through the
-    process's memory map (Linux), else None."""
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {
-                line.split()[-1]
-                for line in f
-                if "openblas" in line.lower() and line.split()[-1].startswith("/")
-            }
-    except OSError:
-        return None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in (
-            "scipy_openblas_set_num_threads64_",
-            "scipy_openblas_set_num_threads",
-            "openblas_set_num_threads64_",
-            "openblas_set_num_threads",
-        ):
-            setter = getattr(lib, name, None)
-            if setter is not None:
-                setter.argtypes = [ctypes.c_int]
-                setter.restype = None
-                return setter
-    return None
-
-
-_BLAS_SETTER = _openblas_setter()
-
-
 def set_num_threads(n: int) -> None:
-    """Use ``n`` threads for the numpy passes that split (1: the calling thread only).
+    """Use ``n`` threads: for the numpy passes that split (1: the calling thread only)
+    and for numpy's BLAS (when it is the OpenBLAS numpy ships).
 
     Parameters
     ----------
@@ -194,14 +253,13 @@ def set_num_threads(n: int) -> None:
         raise ValueError(f"set_num_threads: expected a positive int, got {n!r}")
     _POOL.threads = n
     _POOL.explicit = True
-    if _BLAS_SETTER is not None:
-        _BLAS_SETTER(1)  # the GEMMs split over this module's threads instead (see above)
+    _BLAS.set_num_threads(n)
 
 
 def get_num_threads() -> int:
     """The number of threads autograd_np computes on: as set by :func:`set_num_threads`,
-    else the default (the cores, which numpy's BLAS uses for the GEMMs)."""
-    return _POOL.threads if _POOL.explicit else _default_threads()
+    else the cores (``OMP_NUM_THREADS`` when set)."""
+    return _POOL.threads
 
 
 def default_to_one_thread() -> None:
@@ -332,35 +390,27 @@ def _gemm_bytes(m: int, n: int, k: int, batch: int, itemsize: int) -> int:
 
 
 def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """``np.matmul(a, b, out=out)`` split across the threads: along the batch axis of a
-    batched product, else along the rows (or, for a wide result, the columns) of the
-    output. Operands of at least 2 dimensions; others go to numpy whole."""
-    if _BLAS_SETTER is None or _POOL.threads == 1 or a.ndim < 2 or b.ndim < 2:
+    """``np.matmul(a, b, out=out)``, a batched product split along its first batch axis
+    across the threads (numpy hands BLAS one small matrix at a time, on one thread). A
+    single product goes to BLAS whole, on BLAS's threads."""
+    if a.ndim < 2 or b.ndim < 2 or max(a.ndim, b.ndim) < 3:
         return np.matmul(a, b, out=out)
-    m, k = a.shape[-2:]
-    n = b.shape[-1]
+    (m, k), n = a.shape[-2:], b.shape[-1]
     lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    batch = int(np.prod(lead)) if lead else 1
-    dtype = np.result_type(a, b)
-    work = _gemm_bytes(m, n, k, batch, dtype.itemsize)
+    size = lead[0]
+    work = _gemm_bytes(m, n, k, int(np.prod(lead)), np.result_type(a, b).itemsize)
+    if len(chunks(size, work)) == 1:
+        return np.matmul(a, b, out=out)
     if out is None:
-        out = np.empty((*lead, m, n), dtype=dtype)
-    if lead and lead[0] > 1:  # batches: split the first batch axis
-        size, nd = lead[0], out.ndim
+        out = np.empty((*lead, m, n), dtype=np.result_type(a, b))
+    nd = out.ndim
+    result = out
 
-        def part(lo: int, hi: int) -> None:
-            np.matmul(_lead(a, nd, lo, hi, size), _lead(b, nd, lo, hi, size), out=out[lo:hi])
+    def part(lo: int, hi: int) -> None:
+        np.matmul(_lead(a, nd, lo, hi, size), _lead(b, nd, lo, hi, size), out=result[lo:hi])
 
-        if len(chunks(size, work)) > 1:
-            split(part, size, nbytes=work)
-            return out
-    elif m >= n and len(chunks(m, work)) > 1:
-        split(lambda lo, hi: np.matmul(a[..., lo:hi, :], b, out=out[..., lo:hi, :]), m, nbytes=work)
-        return out
-    elif len(chunks(n, work)) > 1:
-        split(lambda lo, hi: np.matmul(a, b[..., lo:hi], out=out[..., lo:hi]), n, nbytes=work)
-        return out
-    return np.matmul(a, b, out=out)
+    split(part, size, nbytes=work)
+    return out
 
 
 def _lead(a: np.ndarray, nd: int, lo: int, hi: int, size: int) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -19,20 +20,19 @@ from autograd_np import parallel
 
 @pytest.fixture
 def threads(monkeypatch: pytest.MonkeyPatch):
-    """Run with a given thread count, splitting any work however small."""
+    """Run with a given thread count, splitting any work however small; the thread counts
+    (the pool's and BLAS's) are put back afterwards."""
     before = (parallel._POOL.threads, parallel._POOL.explicit)
+    blas_before = parallel._BLAS._get() if parallel._BLAS.found else None
     monkeypatch.setattr(parallel, "MIN_BYTES", 1)
-    # BLAS's own thread count is left alone: the tests leave it at one thread, as
-    # set_num_threads does (the GEMMs then split over the pool)
-    monkeypatch.setattr(
-        parallel, "_BLAS_SETTER", None if parallel._BLAS_SETTER is None else (lambda n: None)
-    )
 
     def use(n: int) -> None:
         parallel.set_num_threads(n)
 
     yield use
     parallel._POOL.threads, parallel._POOL.explicit = before
+    if blas_before is not None:
+        parallel._BLAS.set_num_threads(blas_before)
 
 
 def test_the_switch_is_torchs():
@@ -195,12 +195,59 @@ def test_max_pool_gradients_stay_exact_with_infinite_upstream_on_threads(threads
     assert grad[1, 0, 0, 0] == 0.0
 
 
-def test_until_set_the_passes_stay_on_the_calling_thread(monkeypatch):
-    monkeypatch.setattr(parallel._POOL, "threads", 1)
+def test_the_default_is_the_cores_or_omp_num_threads(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert parallel._default_threads() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert parallel._default_threads() == 3
+    monkeypatch.setattr(parallel._POOL, "threads", 2)
     monkeypatch.setattr(parallel._POOL, "explicit", False)
     monkeypatch.setattr(parallel, "MIN_BYTES", 1)
-    assert parallel.chunks(100, 10**9) == [(0, 100)]
-    assert parallel.get_num_threads() == parallel._default_threads() >= 1
+    assert parallel.get_num_threads() == 2
+    assert parallel.chunks(100, 10**9) == [(0, 50), (50, 100)]  # without set_num_threads
+
+
+needs_openblas = pytest.mark.skipif(
+    not parallel._BLAS.found, reason="numpy's BLAS is not an OpenBLAS this module can find"
+)
+
+
+@needs_openblas
+def test_openblas_runs_on_one_thread_while_a_split_runs(threads):
+    threads(2)
+    assert parallel._BLAS._get() == 2
+    inside = parallel.split(lambda lo, hi: parallel._BLAS._get(), 2, nbytes=10**9)
+    assert inside == [1, 1]
+    assert parallel._BLAS._get() == 2  # and back afterwards
+    with pytest.raises(ZeroDivisionError):  # back after an error too
+        parallel.split(lambda lo, hi: 1 // 0, 2, nbytes=10**9)
+    assert parallel._BLAS._get() == 2
+
+
+def _cpu_ticks_outside_python_threads() -> int:
+    """CPU time (clock ticks) of this process's threads that Python did not start (BLAS's)."""
+    ours = {t.native_id for t in threading.enumerate()}
+    total = 0
+    for tid in os.listdir("/proc/self/task"):
+        if int(tid) in ours:
+            continue
+        with open(f"/proc/self/task/{tid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total
+
+
+@needs_openblas
+@pytest.mark.skipif("OPENBLAS_THREAD_TIMEOUT" in os.environ, reason="the program chose it")
+def test_openblas_workers_sleep_after_a_gemm_once_the_pool_has_split(threads):
+    threads(2)
+    parallel.split(lambda lo, hi: None, 2, nbytes=10**9)
+    assert "OPENBLAS_THREAD_TIMEOUT" not in os.environ  # not passed on to child processes
+    a = np.random.default_rng(0).standard_normal((600, 600))
+    a @ a  # on OpenBLAS's 2 threads; its worker used to spin for about 0.1 s afterwards
+    before = _cpu_ticks_outside_python_threads()
+    time.sleep(0.5)
+    assert _cpu_ticks_outside_python_threads() - before <= 2
 
 
 def test_elementwise_slices_broadcast_arguments_aligned_from_the_right(threads):
