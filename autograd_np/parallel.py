@@ -67,8 +67,9 @@ __all__ = [
 
 T = TypeVar("T")
 
-MIN_BYTES = 1 << 20  # 1 MB of memory traffic per thread at least (256 KB: seedcnn 8.7 ms
-# a step against numpy's default 7.0; 1 MB: 7.1-7.3; 4 MB: vgg 336-343 ms against 309-319)
+# 4 MB of memory traffic per thread at least. On 2 threads, 1 MB: seedcnn 8.0-11.3 ms a
+# step (7.9-8.8 on 1 thread), vgg 301-314; 4 MB: seedcnn 7.5-7.7, vgg 285
+MIN_BYTES = 1 << 22
 
 
 def _default_threads() -> int:
