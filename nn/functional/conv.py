@@ -61,11 +61,12 @@ def _conv2d_fwd(
     padding: Quad,
     dilation: Pair,
     groups: int,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """The output, and as residual the im2col columns of ``x`` when the weight gradient
-    will read them and they are small (one slice): building them again would cost the
-    small convolutions of a CNN a tenth of their step; large ones are rebuilt in slices,
-    as PyTorch's CPU kernels do, so that training memory stays near the activations'."""
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """The output, and as residual the im2col columns of ``x`` (one array per batch
+    slice) when the weight gradient will read them and they are small (at most
+    ``cu.KEEP_COLUMNS_BYTES``): building them again would cost the small convolutions of
+    a CNN a tenth of their step; large ones are rebuilt in slices, as PyTorch's CPU
+    kernels do, so that training memory stays near the activations'."""
     keep = needs_input_grad[1]
     return cu.conv2d_forward_keeping_columns(x, w, stride, padding, dilation, groups, keep=keep)
 
@@ -77,7 +78,7 @@ def _conv2d_vjp(
     x: Tensor,
     w: Tensor,
     *,
-    residuals: np.ndarray | None,
+    residuals: list[np.ndarray] | None,
     stride: Pair,
     padding: Quad,
     dilation: Pair,

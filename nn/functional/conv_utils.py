@@ -174,6 +174,9 @@ def _im2col(
 # the vgg step of benchmarks/train_step.py took 436-447 ms with 16 MB slices, 357-394
 # with 4 MB (numpy's default threading), and 294-302 against 346-384 on 2 threads.
 COLUMNS_BYTES = 1 << 22
+# The forward keeps its columns for the weight gradient when they total at most this
+# (lenet's second layer: 7.7 MB at batch 128; vgg's first: 14 MB)
+KEEP_COLUMNS_BYTES = 1 << 24
 
 
 def _batch_slices(n: int, image_bytes: int) -> list[tuple[int, int]]:
@@ -255,10 +258,11 @@ def conv2d_forward_keeping_columns(
     groups: int,
     *,
     keep: bool = True,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """:func:`conv2d_forward`, and (with ``keep``) the im2col columns it built when they
-    are one slice of at most ``COLUMNS_BYTES``, else None: :func:`conv2d_weight_grad`
-    takes them instead of building them again (they are what its GEMM reads)."""
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """:func:`conv2d_forward`, and (with ``keep``) the im2col columns it built, one array
+    per batch slice, when they total at most ``KEEP_COLUMNS_BYTES``, else None:
+    :func:`conv2d_weight_grad` takes them instead of building them again (they are what
+    its GEMM reads)."""
     n, _, h, wd = x.shape
     o, _, kh, kw = w.shape
     oh, ow = conv2d_output_size((h, wd), (kh, kw), stride, padding, dilation)
@@ -268,31 +272,27 @@ def conv2d_forward_keeping_columns(
     geometry = (padding, (kh, kw), stride, dilation, (oh, ow), groups)
     order = _column_order(x, (kh, kw), stride, dilation, ow)
     wm = _weight_matrix(w, groups, order)
+    image_bytes = x.shape[1] * kh * kw * oh * ow * dtype.itemsize
+    keep = keep and n * image_bytes <= KEEP_COLUMNS_BYTES
     if o < CHANNELS_LAST_FROM:
         cols = _im2col(x, *geometry, order)
         y = WORKSPACE.empty((o, n * oh * ow), dtype)
         # (G, O/G, K) @ (G, K, P) -> (G, O/G, P): the (O, N*OH*OW) channel-major output
         _grouped_product(wm.transpose(0, 2, 1), cols, out=y.reshape(groups, o // groups, -1))
-        kept = cols if keep and cols.nbytes <= COLUMNS_BYTES else None
-        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), kept  # (O, N, OH, OW) -> NCHW
+        return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3), [cols] if keep else None
     y = WORKSPACE.empty((n * oh * ow, o), dtype)
     p = oh * ow
-    image_bytes = x.shape[1] * kh * kw * p * dtype.itemsize
-    slices = _batch_slices(n, image_bytes)
-    columns: list[np.ndarray] = []  # the one slice's, when kept
 
-    def product(start: int, stop: int) -> None:
+    def product(start: int, stop: int) -> np.ndarray | None:
         cols = _im2col(x[start:stop], *geometry, order)
         # (G, P, K) @ (G, K, O/G) -> (G, P, O/G), written into the (P, O) rows of the output
         _grouped_product(
             cols.transpose(0, 2, 1), wm, out=_group_rows(y[start * p : stop * p], groups)
         )
-        if keep and len(slices) == 1:
-            columns.append(cols)
-        # else the columns die here: their workspace memory serves the next slice
+        return cols if keep else None  # else its workspace memory serves the next slice
 
-    _each_slice(product, slices, image_bytes)
-    return _nchw(y, n, oh, ow), (columns[0] if columns else None)
+    columns = _each_slice(product, _batch_slices(n, image_bytes), image_bytes)
+    return _nchw(y, n, oh, ow), ([c for c in columns if c is not None] if keep else None)
 
 
 def conv2d_input_grad(
@@ -455,7 +455,7 @@ def conv2d_weight_grad(
     dilation: Pair,
     groups: int,
     *,
-    columns: np.ndarray | None = None,
+    columns: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """``J_w^T g``: from (N, C, H, W) and (N, O, OH, OW) to (O, C/G, KH, KW).
 
@@ -480,19 +480,21 @@ def conv2d_weight_grad(
         if not rows_first:
             gm = gm.transpose(0, 2, 1)  # (G, O/G, P)
     image_bytes = c * kh * kw * p * np.dtype(dtype).itemsize
+    slices = _batch_slices(n, image_bytes)
+    if columns is not None and len(columns) == 1:
+        slices = [(0, n)]  # the forward's columns were one array (few output channels)
+    kept = dict(zip(slices, columns)) if columns and len(columns) == len(slices) else {}
 
     def product(start: int, stop: int) -> np.ndarray:
-        cols = _im2col(x[start:stop], *geometry, order) if columns is None else columns
+        cols = kept.get((start, stop))
+        if cols is None:
+            cols = _im2col(x[start:stop], *geometry, order)
         if rows_first:  # (G, K, P) @ (G, P, O/G) -> (G, K, O/G)
             return _grouped_product(cols, gm[:, start * p : stop * p])
         # (G, O/G, P) @ (G, P, K) -> (G, O/G, K) -> (G, K, O/G)
         gw = _grouped_product(gm[:, :, start * p : stop * p], cols.transpose(0, 2, 1))
         return gw.transpose(0, 2, 1)
 
-    if columns is not None:
-        total = product(0, n)
-    else:  # the slices' partial products, summed
-        total = functools.reduce(
-            np.add, _each_slice(product, _batch_slices(n, image_bytes), image_bytes)
-        )
+    # the slices' partial products, summed
+    total = functools.reduce(np.add, _each_slice(product, slices, image_bytes))
     return _weight_from_matrix(total, (o, cg, kh, kw), order)

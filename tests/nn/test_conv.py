@@ -584,3 +584,22 @@ def test_module_and_functional_refuse_arguments_with_the_same_checks():
         ag.nn.Conv2d(2, 2, 3, stride="a")
     with pytest.raises(ValueError, match="ConvTranspose2d: output_padding"):
         ag.nn.ConvTranspose2d(2, 2, 3, stride=1, output_padding=1)
+
+
+def test_the_forward_keeps_its_columns_slice_by_slice_when_they_are_small(monkeypatch):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((4, 16, 5, 5))
+    w = rng.standard_normal((16, 16, 3, 3))
+    g = rng.standard_normal((4, 16, 5, 5))
+    geometry = ((1, 1), (1, 1, 1, 1), (1, 1), 1)
+    image_bytes = 16 * 9 * 25 * 8  # one image's columns
+    monkeypatch.setattr(cu, "COLUMNS_BYTES", image_bytes)
+    y, kept = cu.conv2d_forward_keeping_columns(x, w, *geometry)
+    assert kept is not None and len(kept) == 4  # one image a slice
+    with_kept = cu.conv2d_weight_grad(x, g, (3, 3), *geometry, columns=kept)
+    rebuilt = cu.conv2d_weight_grad(x, g, (3, 3), *geometry)
+    np.testing.assert_allclose(with_kept, rebuilt, rtol=1e-13)
+    np.testing.assert_allclose(y, cu.conv2d_forward(x, w, *geometry), rtol=1e-13)
+    monkeypatch.setattr(cu, "KEEP_COLUMNS_BYTES", 4 * image_bytes - 1)
+    assert cu.conv2d_forward_keeping_columns(x, w, *geometry)[1] is None
+    assert cu.conv2d_forward_keeping_columns(x, w, *geometry, keep=False)[1] is None
