@@ -207,7 +207,8 @@ def torch_step(name: str, x: np.ndarray, y: np.ndarray, state: dict[str, Any]) -
 def conv_gemm_ms(step: Callable[[], None], repeats: int) -> float:
     """Milliseconds per call of ``step`` spent inside the convolutions' GEMMs (every conv
     GEMM goes through ``conv_utils._grouped_product``, timed here by wrapping it), the mean
-    over ``repeats`` calls after one untimed call."""
+    over ``repeats`` calls after one untimed call. Summed over the threads: a convolution
+    shares its batch slices out across ``autograd_np.get_num_threads()`` threads."""
     from autograd_np.nn.functional import conv_utils as cu
 
     spent = 0.0
@@ -348,7 +349,7 @@ def run(args: argparse.Namespace) -> None:
         state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
         by_count = []
         for k in counts:  # the last count is the one compared with PyTorch
-            if k != "default":  # else numpy's default threading (BLAS threads, see parallel)
+            if k != "default":  # else the default: the cores (see autograd_np.parallel)
                 ag.set_num_threads(int(k))
             by_count.append(time_ms(step, args.warmup, args.repeats, args.stat))
         ours = by_count[-1]
@@ -364,7 +365,7 @@ def run(args: argparse.Namespace) -> None:
             print(f"{name:<8}{extra} {ours:9.1f} {'-':>9} {'-':>6}", flush=True)
         if len(counts) > 1:
             for k, t in zip(counts[:-1], by_count[:-1]):
-                base = "numpy's default threading" if k == "default" else f"{k} threads"
+                base = "the default threads" if k == "default" else f"{k} threads"
                 print(
                     f"         {name}: {counts[-1]} threads (autograd_np.set_num_threads) "
                     f"run {t / ours:.2f}x as fast as {base}"
@@ -377,8 +378,13 @@ def run(args: argparse.Namespace) -> None:
             )
             # the convolutions' GEMMs alone, timed inside the step: the ratio no reduction
             # of the other work (im2col, batch norm, pooling, ReLU, engine) could go below
-            floor = f", {gemm_ms / theirs:.2f}x PyTorch's whole step" if torch is not None else ""
-            print(f"         vgg conv GEMMs alone: {gemm_ms:.0f} ms per step{floor}")
+            # (their time summed over the threads, which run them at the same time)
+            wall = gemm_ms / ag.get_num_threads()
+            floor = f", {wall / theirs:.2f}x PyTorch's whole step" if torch is not None else ""
+            print(
+                f"         vgg conv GEMMs alone: {gemm_ms:.0f} ms of thread time per step "
+                f"(on {ag.get_num_threads()} threads: about {wall:.0f} ms of the step){floor}"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -399,7 +405,7 @@ def main(argv: list[str] | None = None) -> None:
         nargs="+",
         help="time ours with each of these autograd_np.set_num_threads counts, side by side "
         "(the last is compared with PyTorch, which gets as many); 'default' (first only): "
-        "numpy's own threading, before any set_num_threads; default: 'default' alone",
+        "before any set_num_threads (the cores, or OMP_NUM_THREADS); default: 'default' alone",
     )
     parser.add_argument(
         "--no-avx512-rerun", action="store_true", help="skip the OPENBLAS_CORETYPE=SkylakeX rerun"
