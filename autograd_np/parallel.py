@@ -30,8 +30,8 @@ threads and settings. Ranks of an MPI run use 1 thread unless the program set a 
 itself (:func:`autograd_np.distributed.init_process_group`).
 
 Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``; README,
-"Speed"), 2 threads make the vgg step (batch 128) about 1.7x faster than 1, and 1.2x
-faster than numpy's own threading (BLAS threads, passes on one core); the mlp, lenet,
+"Speed"): 2 threads run the vgg step (batch 128) 1.3-1.9x as fast as 1 thread, and 1.39x
+as fast as numpy's own threading did (BLAS threads, passes on one core); the mlp, lenet,
 seedcnn and the char-level GPT run as fast as with numpy's threading.
 
 Work smaller than ``MIN_BYTES`` per thread stays on the calling thread: handing a task to
@@ -162,6 +162,9 @@ class _OpenBLAS:
         self._set: Any = None
         self._get: Any = None
         self._quieted = False
+        self._lock = threading.Lock()
+        self._active = 0  # splits running now
+        self._before = 1  # OpenBLAS's thread count before the first of them
         import ctypes
 
         try:
@@ -208,14 +211,27 @@ class _OpenBLAS:
         if self._set is None:
             yield
             return
-        if not self._quieted:
-            self.quiet_idle_workers()
-        before = self._get()
-        self._set(1)
+        with self._lock:  # splits from several threads of the program: first in, last out
+            if not self._quieted:
+                self.quiet_idle_workers()
+            if self._active == 0:
+                self._before = self._get()
+                self._set(1)
+            self._active += 1
         try:
             yield
         finally:
-            self._set(before)
+            with self._lock:
+                self._active -= 1
+                if self._active == 0:
+                    self._set(self._before)
+
+    def reset_after_fork(self) -> None:
+        """In a forked child: no split runs (the parent's threads are gone)."""
+        self._lock = threading.Lock()
+        if self._active:
+            self._active = 0
+            self._set(self._before)
 
     def quiet_idle_workers(self) -> None:
         """Make OpenBLAS's idle workers sleep right after a GEMM instead of spinning (about
@@ -239,6 +255,7 @@ _POOL = _Pool()
 _BLAS = _OpenBLAS()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_POOL.reset_after_fork)
+    os.register_at_fork(after_in_child=_BLAS.reset_after_fork)
 
 
 def set_num_threads(n: int) -> None:

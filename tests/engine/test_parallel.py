@@ -224,6 +224,28 @@ def test_openblas_runs_on_one_thread_while_a_split_runs(threads):
     assert parallel._BLAS._get() == 2
 
 
+@needs_openblas
+def test_splits_from_several_threads_of_the_program_put_openblas_back(threads):
+    threads(2)
+    errors: list[BaseException] = []
+
+    def many_splits() -> None:
+        try:
+            for _ in range(200):
+                seen = parallel.split(lambda lo, hi: parallel._BLAS._get(), 2, nbytes=10**9)
+                assert seen == [1, 1]
+        except BaseException as e:
+            errors.append(e)
+
+    users = [threading.Thread(target=many_splits) for _ in range(3)]
+    for t in users:
+        t.start()
+    for t in users:
+        t.join()
+    assert not errors
+    assert parallel._BLAS._get() == 2
+
+
 def _cpu_ticks_outside_python_threads() -> int:
     """CPU time (clock ticks) of this process's threads that Python did not start (BLAS's)."""
     ours = {t.native_id for t in threading.enumerate()}
