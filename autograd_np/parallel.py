@@ -26,7 +26,8 @@ OpenBLAS numpy ships (found through the process's memory map, on Linux):
   ``OPENBLAS_THREAD_TIMEOUT`` itself keeps its value.
 
 With a BLAS this module cannot find (not OpenBLAS, or not on Linux), BLAS keeps its own
-threads and settings. Ranks of an MPI run use 1 thread unless the program set a number
+threads and settings, and work that multiplies matrices (``split(..., gemms=True)``: a
+convolution's slices, batched products) stays on the calling thread. Ranks of an MPI run use 1 thread unless the program set a number
 itself (:func:`autograd_np.distributed.init_process_group`).
 
 Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``; README,
@@ -297,7 +298,7 @@ def chunks(n: int, nbytes: int) -> list[tuple[int, int]]:
     return [(i * n // k, (i + 1) * n // k) for i in range(k)]
 
 
-def split(fn: Callable[[int, int], T], n: int, *, nbytes: int) -> list[T]:
+def split(fn: Callable[[int, int], T], n: int, *, nbytes: int, gemms: bool = False) -> list[T]:
     """Run ``fn(lo, hi)`` over ranges covering ``range(n)`` (see :func:`chunks`) at the same
     time, and return their results in order. ``fn`` must only do numpy work that
     releases the GIL on arrays it slices by ``[lo:hi]`` (writes to disjoint memory).
@@ -310,6 +311,10 @@ def split(fn: Callable[[int, int], T], n: int, *, nbytes: int) -> list[T]:
         The length of the range (a batch, rows, a flat array).
     nbytes : int
         The memory the whole work reads and writes, which decides how many threads pay off.
+    gemms : bool
+        Whether ``fn`` multiplies matrices: then it splits only when BLAS can be held to
+        one thread meanwhile (the OpenBLAS numpy ships); another BLAS threads each GEMM
+        itself, and threads of both kinds on the same cores would fight.
 
     Returns
     -------
@@ -317,7 +322,7 @@ def split(fn: Callable[[int, int], T], n: int, *, nbytes: int) -> list[T]:
         One result per range, in order (one element when the work did not split).
     """
     bounds = chunks(n, nbytes)
-    if len(bounds) == 1:
+    if len(bounds) == 1 or (gemms and not _BLAS.found):
         return [fn(0, n)]
     return _POOL.run(fn, bounds)
 
@@ -417,7 +422,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     size = lead[0]
     work = _gemm_bytes(m, n, k, int(np.prod(lead)), np.result_type(a, b).itemsize)
-    if len(chunks(size, work)) == 1:
+    if len(chunks(size, work)) == 1 or not _BLAS.found:  # (see split's gemms)
         return np.matmul(a, b, out=out)
     if out is None:
         out = np.empty((*lead, m, n), dtype=np.result_type(a, b))
@@ -427,7 +432,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     def part(lo: int, hi: int) -> None:
         np.matmul(_lead(a, nd, lo, hi, size), _lead(b, nd, lo, hi, size), out=result[lo:hi])
 
-    split(part, size, nbytes=work)
+    split(part, size, nbytes=work, gemms=True)
     return out
 
 

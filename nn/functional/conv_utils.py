@@ -194,7 +194,10 @@ def _each_slice(
     are in its cache, as a process of its own would (the GEMMs inside run on one thread)."""
     nbytes = slices[-1][1] * image_bytes if slices else 0
     runs = parallel.split(
-        lambda first, last: [fn(*s) for s in slices[first:last]], len(slices), nbytes=nbytes
+        lambda first, last: [fn(*s) for s in slices[first:last]],
+        len(slices),
+        nbytes=nbytes,
+        gemms=True,
     )
     return [result for run in runs for result in run]
 

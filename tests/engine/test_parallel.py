@@ -246,6 +246,20 @@ def test_splits_from_several_threads_of_the_program_put_openblas_back(threads):
     assert parallel._BLAS._get() == 2
 
 
+def test_gemm_work_stays_on_one_thread_when_blas_cannot_be_held_to_one(threads, monkeypatch):
+    threads(3)
+    monkeypatch.setattr(parallel._BLAS, "_set", None)  # a BLAS this module cannot control
+    assert not parallel._BLAS.found
+
+    def where(lo: int, hi: int) -> tuple[int, int, str]:
+        return lo, hi, threading.current_thread().name
+
+    assert parallel.split(where, 9, nbytes=10**9, gemms=True) == [(0, 9, "MainThread")]
+    assert len(parallel.split(where, 9, nbytes=10**9)) == 3  # other passes still split
+    a, b = np.ones((6, 4, 5)), np.ones((6, 5, 3))
+    np.testing.assert_array_equal(parallel.matmul(a, b), np.matmul(a, b))
+
+
 def _cpu_ticks_outside_python_threads() -> int:
     """CPU time (clock ticks) of this process's threads that Python did not start (BLAS's)."""
     ours = {t.native_id for t in threading.enumerate()}
