@@ -27,8 +27,9 @@ OpenBLAS numpy ships (found through the process's memory map, on Linux):
 
 With a BLAS this module cannot find (not OpenBLAS, or not on Linux), BLAS keeps its own
 threads and settings, and work that multiplies matrices (``split(..., gemms=True)``: a
-convolution's slices, batched products) stays on the calling thread. Ranks of an MPI run use 1 thread unless the program set a number
-itself (:func:`autograd_np.distributed.init_process_group`).
+convolution's slices, batched products) stays on the calling thread. Ranks of an MPI
+run use 1 thread unless the program set a number itself
+(:func:`autograd_np.distributed.init_process_group`).
 
 Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``; README,
 "Speed"): 2 threads run the vgg step (batch 128) 1.3-1.9x as fast as 1 thread, and 1.39x
@@ -422,7 +423,7 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     lead = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     size = lead[0]
     work = _gemm_bytes(m, n, k, int(np.prod(lead)), np.result_type(a, b).itemsize)
-    if len(chunks(size, work)) == 1 or not _BLAS.found:  # (see split's gemms)
+    if len(chunks(size, work)) == 1:
         return np.matmul(a, b, out=out)
     if out is None:
         out = np.empty((*lead, m, n), dtype=np.result_type(a, b))

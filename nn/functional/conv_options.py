@@ -194,6 +194,3 @@ def transpose_options(
     quad = (pad_t[0], pad_t[0] - out_pad[0], pad_t[1], pad_t[1] - out_pad[1])
     opts = {"stride": stride_t, "padding": quad, "dilation": dilation_t, "groups": groups}
     return (size[0], size[1]), opts
-
-
-# ---------------------------------------------------------------------- layouts

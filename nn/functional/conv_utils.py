@@ -1,4 +1,5 @@
-"""numpy kernels of the fused convolution primitives, and argument normalisation.
+"""numpy kernels of the fused convolution primitives (their options are normalised in
+``conv_options``).
 
 The three kernels are the bilinear map ``y = conv(x, w)`` and its two partial adjoints:
 
@@ -40,6 +41,7 @@ __all__ = [
 T = TypeVar("T")
 
 
+# ---------------------------------------------------------------------- layouts
 # The kernels return channels-last results: (N, C, H, W) views of (N, H, W, C) memory, as
 # PyTorch's channels_last format. The GEMMs then read and write (N*H*W, C) matrices, which
 # OpenBLAS runs faster than the channel-major (C, N*H*W) ones for the narrow C of CNNs;
