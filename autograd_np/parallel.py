@@ -28,8 +28,8 @@ OpenBLAS numpy ships (found through the process's memory map, on Linux):
 With a BLAS this module cannot find (not OpenBLAS, or not on Linux), BLAS keeps its own
 threads and settings, and work that multiplies matrices (``split(..., gemms=True)``: a
 convolution's slices, batched products) stays on the calling thread. Ranks of an MPI
-run use 1 thread unless the program set a number itself
-(:func:`autograd_np.distributed.init_process_group`).
+run take their share of their machine's cores (1 thread with a rank a core) unless the
+program set a number itself (:func:`autograd_np.distributed.init_process_group`).
 
 Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``; README,
 "Speed"): 2 threads run the vgg step (batch 128) 1.3-1.9x as fast as 1 thread, and 1.39x
@@ -74,14 +74,17 @@ T = TypeVar("T")
 MIN_BYTES = 1 << 22
 
 
-def _default_threads() -> int:
+def _default_threads(processes: int = 1) -> int:
+    """``OMP_NUM_THREADS`` when set (a count per process, as PyTorch reads it), else this
+    process's share of the cores it may run on, when ``processes`` share them."""
     env = os.environ.get("OMP_NUM_THREADS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, cores // max(1, processes))
 
 
 class _Pool:
@@ -282,11 +285,12 @@ def get_num_threads() -> int:
     return _POOL.threads
 
 
-def default_to_one_thread() -> None:
-    """Use 1 thread, BLAS included, unless the program chose a number (ranks of an MPI
-    run: each rank has its share of the cores already)."""
+def default_to_share(processes: int) -> None:
+    """Use this process's share of the cores when ``processes`` of them run on this
+    machine (ranks of an MPI run: 1 thread, BLAS included, with a rank a core), unless
+    the program chose a number (or ``OMP_NUM_THREADS`` did)."""
     if not _POOL.explicit:
-        set_num_threads(1)
+        set_num_threads(_default_threads(processes))
 
 
 def chunks(n: int, nbytes: int) -> list[tuple[int, int]]:

@@ -183,8 +183,10 @@ def init_process_group(
     """Join the default process group of this MPI job.
 
     Start the job with ``mpiexec -n N python script.py``; every rank calls this once.
-    With more than one rank, each rank's numpy passes run on one thread
-    (:func:`autograd_np.set_num_threads`) unless the program chose a number before.
+    With more than one rank, each rank computes on its share of its machine's cores, the
+    cores divided by the ranks on that machine (one thread with a rank a core;
+    :func:`autograd_np.set_num_threads`), unless the program chose a number before (or
+    ``OMP_NUM_THREADS`` did).
 
     The rank and world size come from MPI: ``world_size`` and ``rank``, when given, are
     checked against it, as are ``RANK``/``WORLD_SIZE`` set by torch-style launchers.
@@ -237,11 +239,20 @@ def init_process_group(
                 "launch with mpiexec and leave it unset"
             )
     _default = group
-    if group.size() > 1:  # each rank has its share of the cores: one thread, unless set
-        parallel.default_to_one_thread()
+    if group.size() > 1:  # each rank takes its share of its machine's cores, unless set
+        parallel.default_to_share(_ranks_on_this_machine(group.comm, MPI))
     if abort_on_exception and _previous_excepthook is None:
         _previous_excepthook = sys.excepthook
         sys.excepthook = _abort_on_uncaught
+
+
+def _ranks_on_this_machine(comm: Any, MPI: Any) -> int:
+    """How many ranks of ``comm`` share this machine's memory (and so its cores)."""
+    local = comm.Split_type(MPI.COMM_TYPE_SHARED)
+    try:
+        return int(local.Get_size())
+    finally:
+        local.Free()
 
 
 def is_initialized() -> bool:

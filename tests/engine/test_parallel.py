@@ -207,6 +207,24 @@ def test_the_default_is_the_cores_or_omp_num_threads(monkeypatch):
     assert parallel.chunks(100, 10**9) == [(0, 50), (50, 100)]  # without set_num_threads
 
 
+def test_processes_sharing_the_machine_take_a_share_of_the_cores_each(threads, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(8)))
+    monkeypatch.setattr(parallel._POOL, "explicit", False)
+    parallel.default_to_share(2)  # 2 MPI ranks on an 8-core machine
+    assert parallel.get_num_threads() == 4
+    monkeypatch.setattr(parallel._POOL, "explicit", False)
+    parallel.default_to_share(16)  # more ranks than cores
+    assert parallel.get_num_threads() == 1
+    monkeypatch.setattr(parallel._POOL, "explicit", False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # a count per process, as torch reads it
+    parallel.default_to_share(2)
+    assert parallel.get_num_threads() == 3
+    parallel.set_num_threads(2)  # the program's own choice stays
+    parallel.default_to_share(8)
+    assert parallel.get_num_threads() == 2
+
+
 needs_openblas = pytest.mark.skipif(
     not parallel._BLAS.found, reason="numpy's BLAS is not an OpenBLAS this module can find"
 )
