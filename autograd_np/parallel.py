@@ -32,7 +32,7 @@ run take their share of their machine's cores (1 thread with a rank a core) unle
 program set a number itself (:func:`autograd_np.distributed.init_process_group`).
 
 Measured on a 2-core machine (``benchmarks/train_step.py --threads 1 2``; README,
-"Speed"): 2 threads run the vgg step (batch 128) 1.3-1.9x as fast as 1 thread, and 1.39x
+"Speed"): 2 threads run the vgg step (batch 128) 1.3-1.9x as fast as 1 thread, and 1.42x
 as fast as numpy's own threading did (BLAS threads, passes on one core); the mlp, lenet,
 seedcnn and the char-level GPT run as fast as with numpy's threading.
 
